@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh machine: Python venv + packages,
+# npm packages (tsc, DivKit builder, vnu-jar), Debian chromium for rendering checks.
+# Idempotent: a second run only checks what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -e '.[dev]'
+
+# Node packages for the translators' compile checks (pinned by package-lock.json).
+if [ -f translators/checks/package.json ]; then
+  (cd translators/checks && npm ci --no-audit --no-fund --silent)
+fi
+
+# Debian chromium for the HTML rendering checks (Playwright drives it; never `playwright install`).
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
+fi
