@@ -86,7 +86,8 @@ async def arun(path, params=None, *, endpoint=None, model=None, store=".pipe", r
     if model:
         plan.model = model
     items = load_items(plan.dataset, plan.recipe_dir)
-    client = _client(plan, endpoint, transport, concurrency)
+    stats = Stats()
+    client = _client(plan, endpoint, transport, concurrency, stats)
     meter = meter or _meter(plan)
     try:
         if resume is None:
@@ -99,8 +100,6 @@ async def arun(path, params=None, *, endpoint=None, model=None, store=".pipe", r
             run_id = resume
             run_store.mark_running(run_id)
             skip = {i["item_id"] for i in run_store.items(run_id) if i["status"] == "ok"}
-        stats = Stats()
-        client_events(client, stats)
         calls = CallPath(run_id=run_id, store=run_store, client=client,
                          cache=_cache(run_store.root) if cache or offline else None, meter=meter,
                          model=plan.model, offline=offline, budget=Budget(max_cost), stats=stats)
@@ -130,19 +129,17 @@ def _outcome(results: list[ItemResult]) -> tuple[str, int]:
     return "ok", 0
 
 
-def _client(plan: Plan, endpoint: Any, transport: Any, concurrency: int | None):
+def _client(plan: Plan, endpoint: Any, transport: Any, concurrency: int | None, stats: Stats):
     from pipelines.endpoints import EndpointClient, resolve_endpoint
-    config = resolve_endpoint(endpoint if endpoint is not None else plan.endpoint)
-    if concurrency:
-        config = config.model_copy(update={"concurrency": concurrency})
-    return EndpointClient(config, transport=transport)
 
-
-def client_events(client, stats: Stats) -> None:
     def on_event(kind: str, info: dict) -> None:
         if kind == "retry":
             stats.retries += 1
-    client.on_event = on_event
+
+    config = resolve_endpoint(endpoint if endpoint is not None else plan.endpoint)
+    if concurrency:
+        config = config.model_copy(update={"concurrency": concurrency})
+    return EndpointClient(config, transport=transport, on_event=on_event)
 
 
 def _cache(root: Path):

@@ -96,8 +96,8 @@ class Scheduler:
     def _env(self, item, scope: dict[str, str], locals_: dict[str, Any], done) -> dict[str, Any]:
         env: dict[str, Any] = {"params": self.plan.params, "item": item, **locals_}
         for name, node_id in scope.items():
-            if node_id in done:
-                env[name] = {"output": done[node_id]}
+            if node_id in done:  # `prev` (inside a repeat) is the value itself, not a node
+                env[name] = done[node_id] if name == "prev" else {"output": done[node_id]}
         return env
 
     async def _node(self, item: dict[str, Any], node_id: str, done: dict[str, Any]) -> Any:
