@@ -13,7 +13,6 @@ import openai
 
 from pipelines.endpoints.response import MalformedResponse
 
-FATAL_STATUSES = frozenset({400, 401, 403, 404, 422})
 RETRIED_STATUSES = frozenset({408, 409, 429})
 
 _HINTS = {
