@@ -24,17 +24,12 @@ def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, flo
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def mean_step_metrics(per_item: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Average one step's per-item population metrics (from `score_population`) over items.
-
-    Token statistics pool every output of every item, so the median is over outputs.
-    """
-    if not per_item:
-        return {"items": 0}
+def mean_step_metrics(per_item: Sequence[Mapping[str, Any]], tokens: Sequence[int]) -> dict[str, Any]:
+    """Average one step's per-item population metrics (from `score_population`) over items;
+    token statistics over `tokens`, the output tokens of every member of every population."""
     result: dict[str, Any] = {"items": len(per_item)}
     for key in ("mean_acc", "majority_acc", "pass_at_n"):
-        result[key] = statistics.fmean(float(m[key]) for m in per_item)
-    tokens = [t for m in per_item for t in m.get("tokens") or ()]
+        result[key] = statistics.fmean(float(m[key]) for m in per_item) if per_item else 0.0
     result["mean_tokens"] = statistics.fmean(tokens) if tokens else None
     result["median_tokens"] = float(statistics.median(tokens)) if tokens else None
     return result

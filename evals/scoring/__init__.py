@@ -1,18 +1,14 @@
-"""Answer extraction, equivalence, votes and scoring (see each module's docstring)."""
+"""Answer extraction, equivalence and scoring (see each module's docstring).
 
-from evals.scoring.equivalence import EQUIVALENCES, exact, math_equivalent, normalized
-from evals.scoring.extract import (
-    EXTRACTORS,
-    NO_ANSWER,
-    extract_answer_tag,
-    extract_boxed,
-    extract_whole,
-)
+Extractors and equivalences are looked up by name through `pipelines.answers`, the registry the
+engine's `vote` node uses, so a recipe and an eval judge answers the same way.
+"""
+
+from evals.scoring.equivalence import math_equal, normalized_equal
+from evals.scoring.extract import NO_ANSWER, extract_answer_tag, extract_boxed
 from evals.scoring.score import is_correct, score_answer, score_population
-from evals.scoring.vote import Cluster, cluster_answers, majority
 
 __all__ = [
-    "EQUIVALENCES", "EXTRACTORS", "NO_ANSWER", "Cluster", "cluster_answers", "exact",
-    "extract_answer_tag", "extract_boxed", "extract_whole", "is_correct", "majority",
-    "math_equivalent", "normalized", "score_answer", "score_population",
+    "NO_ANSWER", "extract_answer_tag", "extract_boxed", "is_correct", "math_equal",
+    "normalized_equal", "score_answer", "score_population",
 ]

@@ -1,7 +1,8 @@
 """When two answers are the same answer.
 
-Every equivalence has the engine's registry signature `(a: str, b: str) -> bool`; when one side
-is a gold answer it comes first (math-verify is not symmetric). `math_equivalent` runs
+Every equivalence has the engine's registry signature `(a: str, b: str) -> bool` and is named in
+`pipelines.answers.EQUIVALENCES` (`normalized`, `math`); when one side is a gold answer it comes
+first (math-verify is not symmetric). `math_equal` runs
 math-verify in a child process with a deadline, so it works from any thread and a runaway sympy
 call costs one worker restart, never a hung run.
 """
@@ -18,11 +19,9 @@ import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Final
+from typing import Final
 
 log = logging.getLogger(__name__)
-
-Equivalence = Callable[[str, str], bool]
 
 MATH_TIMEOUT_S: Final = 10.0
 """Deadline for one math-verify comparison (parse both sides, then verify)."""
@@ -31,11 +30,6 @@ _WORKER_SCRIPT: Final = Path(__file__).with_name("_mathverify_worker.py")
 
 _TEXT_WRAPPER = re.compile(r"^\\(?:text|textbf|mathrm|mathbf)\{(.*)\}$", re.DOTALL)
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
-
-
-def exact(a: str, b: str) -> bool:
-    """Same text, ignoring surrounding whitespace."""
-    return a.strip() == b.strip()
 
 
 def normalize(answer: str) -> str:
@@ -54,7 +48,7 @@ def normalize(answer: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def normalized(a: str, b: str) -> bool:
+def normalized_equal(a: str, b: str) -> bool:
     """Same text after `normalize`, or the same number (`4.0` == `4`)."""
     left, right = normalize(a), normalize(b)
     if left == right:
@@ -124,16 +118,8 @@ _verifier = MathVerifier()
 
 
 @lru_cache(maxsize=65536)
-def math_equivalent(gold: str, pred: str) -> bool:
+def math_equal(gold: str, pred: str) -> bool:
     """Mathematically equal per math-verify (gold first); equal normalised text short-circuits."""
-    if normalized(gold, pred):
+    if normalized_equal(gold, pred):
         return True
     return _verifier.equivalent(gold, pred)
-
-
-EQUIVALENCES: Final[dict[str, Equivalence]] = {
-    "exact": exact,
-    "normalized": normalized,
-    "math": math_equivalent,
-}
-"""By the names recipes use in a `vote` node's `equivalence:` field."""

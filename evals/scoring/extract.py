@@ -1,19 +1,18 @@
 """Pull the final answer out of a model's text.
 
-Every extractor has the engine's registry signature `(text: str) -> str | None`. `None`
-(exported as `NO_ANSWER`) is the one "no answer" outcome: it never wins a vote and always
-scores as wrong. Extractors never raise on model output, however malformed.
+Every extractor has the engine's registry signature `(text: str) -> str | None` and is named in
+`pipelines.answers.EXTRACTORS` (`boxed`, `answer_tag`). `None` (exported as `NO_ANSWER`) is the
+one "no answer" outcome: it never wins a vote and always scores as wrong. Extractors never raise
+on model output, however malformed.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Callable, Final
+from typing import Final
 
 NO_ANSWER: Final = None
 """What an extractor returns when the text holds no usable answer (JSON `null` in the store)."""
-
-Extractor = Callable[[str], "str | None"]
 
 # `\boxed` and its framed sibling; the paper's extraction treats both as the final answer.
 _BOX_COMMAND = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
@@ -78,21 +77,8 @@ def extract_answer_tag(text: str) -> str | None:
     return _non_empty(match.group(1)) if match else NO_ANSWER
 
 
-def extract_whole(text: str) -> str | None:
-    """The whole text, stripped: for outputs that are the answer and nothing else."""
-    return _non_empty(text) if isinstance(text, str) else NO_ANSWER
-
-
 def _non_empty(value: str | None) -> str | None:
     if value is None:
         return NO_ANSWER
     value = value.strip()
     return value or NO_ANSWER
-
-
-EXTRACTORS: Final[dict[str, Extractor]] = {
-    "boxed": extract_boxed,
-    "answer_tag": extract_answer_tag,
-    "none": extract_whole,
-}
-"""By the names recipes use in a `vote` node's `extract:` field."""

@@ -7,13 +7,10 @@ compared, and a `reasoning_gym` entry reference hands judging to the task's own 
 
 from __future__ import annotations
 
-import statistics
 from typing import Any, Mapping, Sequence
 
-from evals.scoring.equivalence import EQUIVALENCES
-from evals.scoring.extract import EXTRACTORS
 from evals.scoring.rg import CORRECT_SCORE, rg_score
-from evals.scoring.vote import cluster_answers, majority
+from pipelines.answers import cluster, equivalence, extractor, majority
 
 Item = Mapping[str, Any]
 
@@ -30,8 +27,9 @@ def equivalence_name(item: Item) -> str:
     return str(item.get("equivalence") or default)
 
 
-def score_answer(item: Item, answer: str | None) -> float:
-    """Score in 0..1 of an extracted answer; no answer scores 0."""
+def score_answer(item: Item, answer: str | None, equivalence_as: str | None = None) -> float:
+    """Score in 0..1 of an extracted answer; no answer scores 0. reasoning-gym items are judged
+    by their task's scorer; others by `equivalence_as` (default: the item's equivalence)."""
     if answer is None:
         return 0.0
     if "reasoning_gym" in item:
@@ -39,7 +37,7 @@ def score_answer(item: Item, answer: str | None) -> float:
     gold = item.get("answer")
     if gold is None:
         return 0.0
-    same = EQUIVALENCES[equivalence_name(item)]
+    same = equivalence(equivalence_as or equivalence_name(item))
     return 1.0 if same(str(gold), answer) else 0.0
 
 
@@ -47,39 +45,29 @@ def is_correct(score: float) -> bool:
     return score >= CORRECT_SCORE
 
 
-def score_population(
-    item: Item, texts: Sequence[str], completion_tokens: Sequence[int] | None = None
-) -> dict[str, Any]:
+def score_population(item: Item, texts: Sequence[Any], extract_as: str | None = None,
+                     equivalence_as: str | None = None) -> dict[str, Any]:
     """The paper's per-step metrics for one item's population.
 
     mean_acc: fraction of members correct (the paper's Pass@1); majority_acc: 1 if the
-    largest equivalence cluster's answer is correct; pass_at_n: 1 if any member is correct.
+    largest equivalence cluster's answer is correct (ties to the earliest cluster; no-answers
+    never win); pass_at_n: 1 if any member is correct. Extraction and equivalence default to
+    the item's own (`answer_format`, `equivalence`).
     """
-    extract = EXTRACTORS[answer_format(item)]
-    answers = [extract(text) for text in texts]
-    correct = [is_correct(score_answer(item, a)) for a in answers]
-    winner = majority(cluster_answers(answers, EQUIVALENCES[equivalence_name(item)]))
-    majority_answer = winner.answer if winner else None
-    n = len(texts)
-    metrics: dict[str, Any] = {
+    extract = extractor(extract_as or answer_format(item))
+    same_name = equivalence_as or equivalence_name(item)
+    answers = [extract(text) if isinstance(text, str) else None for text in texts]
+    correct = [is_correct(score_answer(item, a, same_name)) for a in answers]
+    winner = majority(cluster(answers, equivalence(same_name)))
+    majority_answer = winner["answer"] if winner else None
+    n = len(answers)
+    return {
         "n": n,
         "mean_acc": sum(correct) / n if n else 0.0,
-        "majority_acc": float(is_correct(score_answer(item, majority_answer))),
+        "majority_acc": float(is_correct(score_answer(item, majority_answer, same_name))),
         "pass_at_n": float(any(correct)),
         "majority_answer": majority_answer,
         "answers": answers,
         "correct": correct,
         "no_answer": sum(a is None for a in answers),
-    }
-    if completion_tokens is not None:
-        metrics.update(token_stats(completion_tokens))
-    return metrics
-
-
-def token_stats(completion_tokens: Sequence[int]) -> dict[str, Any]:
-    tokens = [int(t) for t in completion_tokens]
-    return {
-        "tokens": tokens,
-        "mean_tokens": statistics.fmean(tokens) if tokens else None,
-        "median_tokens": float(statistics.median(tokens)) if tokens else None,
     }
