@@ -45,11 +45,18 @@ async def show_progress(stats: Stats, mode: str, stop: asyncio.Event) -> None:
                 pass
         return
     from rich.console import Console
-    from rich.live import Live
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Live(console=Console(stderr=True), refresh_per_second=4, transient=True) as live:
+    columns = (TextColumn("items"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+               TextColumn("{task.fields[detail]}"))
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("run", total=None, detail="")
         while not stop.is_set():
-            live.update(summary_line(stats))
+            usd = f"${stats.usd:.4f}" + (" (+unpriced)" if stats.usd_unknown else "")
+            bar.update(task, total=stats.items_total or None,
+                       completed=stats.items_done + stats.items_failed,
+                       detail=f"calls {stats.calls} in flight {stats.in_flight} "
+                              f"retries {stats.retries} failed {stats.items_failed} {usd}")
             try:
                 await asyncio.wait_for(stop.wait(), timeout=0.25)
             except asyncio.TimeoutError:
