@@ -33,12 +33,17 @@ class ResultRow:
     items: int
     correct: int
     usd: float | None
-    """Spend of the cell; None when any call's price was unknown."""
+    """What the cell's calls cost priced as if served fresh (cache hits too); None when any
+    call's price is unknown. Accuracy per $ and the Pareto frontier use this."""
     prompt_tokens: int
     completion_tokens: int
     calls: int
     wall_s: float
     run_id: str = ""
+    status: str = "ok"
+    """The run's status: ok | failed (some items failed; they count as wrong) | budget."""
+    spent_usd: float | None = None
+    """What was actually billed (cache hits and resumed calls are free)."""
     steps: list[dict[str, Any]] = field(default_factory=list)
     """Per-step means from `evals.metrics.mean_step_metrics`, each with its `step` number."""
 
@@ -60,8 +65,8 @@ class ResultRow:
 
 
 CSV_FIELDS = ("recipe", "params", "dataset", "items", "correct", "accuracy", "ci_low", "ci_high",
-              "usd", "acc_per_usd", "prompt_tokens", "completion_tokens", "calls", "wall_s",
-              "run_id")
+              "usd", "acc_per_usd", "spent_usd", "prompt_tokens", "completion_tokens", "calls",
+              "wall_s", "status", "run_id")
 
 
 def csv_record(row: ResultRow) -> dict[str, Any]:
@@ -70,20 +75,21 @@ def csv_record(row: ResultRow) -> dict[str, Any]:
         **{f.name: getattr(row, f.name) for f in dataclasses.fields(row) if f.name != "steps"},
         "accuracy": row.accuracy, "ci_low": low, "ci_high": high,
         "usd": "" if row.usd is None else row.usd,
+        "spent_usd": "" if row.spent_usd is None else row.spent_usd,
         "acc_per_usd": "" if row.acc_per_usd is None else row.acc_per_usd,
     }
 
 
 def markdown_table(rows: Sequence[ResultRow]) -> str:
     head = ("| recipe | params | dataset | accuracy (95% CI) | $ | acc/$ | tokens in/out | calls "
-            "| wall s |\n|---|---|---|---|---|---|---|---|---|\n")
+            "| wall s | status |\n|---|---|---|---|---|---|---|---|---|---|\n")
     lines = []
     for r in rows:
         low, high = r.ci
         lines.append(
             f"| {r.recipe} | {r.params} | {r.dataset} | {r.accuracy:.3f} [{low:.3f}, {high:.3f}] "
             f"| {_money(r.usd)} | {_number(r.acc_per_usd)} | {r.prompt_tokens}/{r.completion_tokens} "
-            f"| {r.calls} | {r.wall_s:.1f} |"
+            f"| {r.calls} | {r.wall_s:.1f} | {r.status} |"
         )
     return head + "\n".join(lines) + "\n"
 

@@ -29,9 +29,14 @@ class RunResult:
     stats: Stats | None = None
 
 
-def validate(path: str | Path, params: dict[str, Any] | None = None) -> Plan:
-    """Every check that can run before spending anything. Raises RecipeError."""
+def validate(path: str | Path, params: dict[str, Any] | None = None,
+             dataset: dict[str, Any] | None = None) -> Plan:
+    """Every check that can run before spending anything. Raises RecipeError.
+
+    `dataset` replaces the recipe's `dataset:` block (eval suites run one recipe on many)."""
     plan = build_plan(path, params)
+    if dataset is not None:
+        plan.dataset = dict(dataset)
     problem = check_dataset(plan.dataset)
     if problem:
         raise RecipeError([Issue(problem, plan.source.where(("dataset", "source")),
@@ -63,17 +68,17 @@ def run(path: str | Path, params: dict[str, Any] | None = None, *, endpoint: Any
         model: str | None = None, store: str | Path = ".pipe", resume: str | None = None,
         max_cost: float | None = None, cache: bool = True, offline: bool = False,
         display: str = "none", transport: Any = None, meter: Meter | None = None,
-        concurrency: int | None = None) -> RunResult:
+        concurrency: int | None = None, dataset: dict[str, Any] | None = None) -> RunResult:
     """Validate, then run a recipe over its dataset. See `arun` for the arguments."""
     return asyncio.run(arun(path, params, endpoint=endpoint, model=model, store=store,
                             resume=resume, max_cost=max_cost, cache=cache, offline=offline,
                             display=display, transport=transport, meter=meter,
-                            concurrency=concurrency))
+                            concurrency=concurrency, dataset=dataset))
 
 
 async def arun(path, params=None, *, endpoint=None, model=None, store=".pipe", resume=None,
                max_cost=None, cache=True, offline=False, display="none", transport=None,
-               meter=None, concurrency=None) -> RunResult:
+               meter=None, concurrency=None, dataset=None) -> RunResult:
     run_store = RunStore(store)
     params = dict(params or {})
     if resume is not None:
@@ -82,7 +87,7 @@ async def arun(path, params=None, *, endpoint=None, model=None, store=".pipe", r
             raise InputError(f"no run {resume!r} in {run_store.path} (fix: see `pipe runs`)")
         path, params = prior["recipe_path"], {**prior["overrides"], **params}
         max_cost = max_cost if max_cost is not None else prior["max_cost"]
-    plan = validate(path, params)
+    plan = validate(path, params, dataset)
     if model:
         plan.model = model
     items = load_items(plan.dataset, plan.recipe_dir)
