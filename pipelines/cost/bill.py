@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 from pipelines.errors import InputError
 
 TOKEN_COLUMNS = ("prompt_tokens", "cached_tokens", "completion_tokens", "reasoning_tokens")
-ROW_COLUMNS = ("node", "model", "tier", "cost_usd", "would_cost_usd", "cache_hit",
+ROW_COLUMNS = ("node", "model", "tier", "status", "cost_usd", "would_cost_usd", "cache_hit",
                "price_source", *TOKEN_COLUMNS)
 
 
@@ -21,6 +21,8 @@ class Totals:
     """Sums over a set of calls."""
 
     calls: int = 0
+    """Calls that returned an answer (failed calls are only counted in failed_calls)."""
+    failed_calls: int = 0
     cache_hits: int = 0
     prompt_tokens: int = 0
     cached_tokens: int = 0
@@ -35,6 +37,9 @@ class Totals:
     price_sources: set[str] = field(default_factory=set)
 
     def add(self, row: Mapping[str, Any]) -> None:
+        if row.get("status", "ok") not in ("ok", None):  # failed: no answer, nothing billed
+            self.failed_calls += 1
+            return
         self.calls += 1
         for col in TOKEN_COLUMNS:
             setattr(self, col, getattr(self, col) + int(row.get(col) or 0))
@@ -126,6 +131,9 @@ def format_bill(bill: Bill) -> str:
         out.append(row("by model", model, "", t))
     out.append(row("TOTAL", "", "", bill.total))
     out.append(f"price sources: {', '.join(sorted(bill.total.price_sources)) or '-'}")
+    failed = bill.total.failed_calls
+    if failed:
+        out.append(f"{failed} failed call{'s' * (failed > 1)} (no answer): not billed")
     if bill.total.saved_usd:
         out.append(f"response-cache hits saved {_usd(bill.total.saved_usd)}")
     return "\n".join(out)
@@ -148,12 +156,12 @@ def read_calls(store: str | Path, run: str) -> tuple[str, list[dict[str, Any]]]:
     db = Path(store) / "runs.sqlite"
     if not db.is_file():
         raise InputError(f"no run store at {db}: run a recipe first or pass --store")
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    con = sqlite3.connect(db, timeout=5.0)  # read-only use; a WAL store may be mid-run
     con.row_factory = sqlite3.Row
     try:
         run_id = _resolve_run(con, run, db)
         cur = con.execute(f"SELECT {', '.join(ROW_COLUMNS)} FROM calls WHERE run_id = ? "
-                          "ORDER BY started_at", (run_id,))
+                          "ORDER BY rowid", (run_id,))
         return run_id, [dict(r) for r in cur]
     except sqlite3.Error as exc:
         raise InputError(f"{db}: cannot read calls ({exc})") from exc

@@ -1,18 +1,14 @@
 """`pipe cost bill`: itemising call rows, and reading them from a real run store."""
 
 import json
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
 
 from pipelines.cost import format_bill, itemise
 from pipelines.cost.cli import cost
+from pipelines.store import RunStore
 
-CALL_COLUMNS = ("run_id, item_id, node, call_key, model, endpoint, started_at, latency_s, status,"
-                " error, prompt_tokens, cached_tokens, cache_write_tokens, completion_tokens,"
-                " reasoning_tokens, cache_hit, cost_usd, would_cost_usd, price_source, tier,"
-                " response")
 DS = "sheet:deepseek/2025-10-01@2025-02-26T16:30Z"
 
 
@@ -58,6 +54,14 @@ def test_unknown_price_keeps_the_total_unknown():
     assert f"price sources: {DS}, unknown" in text
 
 
+def test_failed_calls_are_counted_not_priced():
+    failed = {**call("solve", "deepseek-chat", "standard", None, prompt=0, out=0),
+              "status": "error"}
+    bill = itemise([ROWS[0], failed])
+    assert bill.total.usd == pytest.approx(0.001) and bill.total.unknown_calls == 0
+    assert (bill.total.calls, bill.total.failed_calls) == (1, 1)
+
+
 def test_cache_hit_with_unknown_would_cost_is_still_free():
     bill = itemise([call("n", "m", "standard", 0.0, hit=True, would=None)])
     bill_row = bill.total
@@ -66,22 +70,17 @@ def test_cache_hit_with_unknown_would_cost_is_still_free():
 
 @pytest.fixture()
 def store(tmp_path):
-    con = sqlite3.connect(tmp_path / "runs.sqlite")
-    con.execute(f"CREATE TABLE calls ({CALL_COLUMNS})")
+    """A real run store (the engine's writer and schema) holding two runs."""
+    runs = RunStore(tmp_path)
     for i, row in enumerate(ROWS):
-        con.execute(f"INSERT INTO calls ({CALL_COLUMNS}) VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    ("20251005-abc", "item1", row["node"], f"k{i}", row["model"], "x",
-                     f"2025-10-05T12:00:0{i}Z", 1.0, "ok", None, row["prompt_tokens"],
-                     row["cached_tokens"], 0, row["completion_tokens"], row["reasoning_tokens"],
-                     row["cache_hit"], row["cost_usd"], row["would_cost_usd"],
-                     row["price_source"], row["tier"], "text"))
-    con.execute(f"INSERT INTO calls ({CALL_COLUMNS}) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ("20251004-zzz", "item1", "solve", "k", "gpt-4o", "x", "2025-10-04T00:00:00Z",
-                 1.0, "ok", None, 10, 0, 0, 10, 0, 0, 7.0, 7.0, "sheet:openai", "standard", "t"))
-    con.commit()
-    con.close()
+        runs.record_call({**row, "run_id": "20251005-abc", "item_id": "item1", "call_key": f"k{i}",
+                          "endpoint": "https://api.deepseek.com", "status": "ok",
+                          "started_at": f"2025-10-05T12:00:0{i}+00:00", "response": "text"})
+    runs.record_call({**call("solve", "gpt-4o", "standard", 7.0, source="sheet:openai"),
+                      "run_id": "20251004-zzz", "status": "ok"})
+    runs.record_call({**call("solve", "gpt-4o", "standard", None), "run_id": "20251004-zzz",
+                      "status": "error", "error": "HTTP 500"})
+    runs.close()
     return tmp_path
 
 
@@ -100,7 +99,9 @@ def test_cli_bill_json_from_the_run_store(store):
 def test_cli_bill_table(store):
     result = CliRunner().invoke(cost, ["bill", "20251004-zzz", "--store", str(store)])
     assert result.exit_code == 0, result.output
-    assert "TOTAL" in result.output and "$7.0000" in result.output
+    total = next(ln for ln in result.output.splitlines() if ln.startswith("TOTAL"))
+    assert total.endswith("$7.0000")  # the failed call is counted apart, not as unknown
+    assert "1 failed call (no answer): not billed" in result.output
 
 
 def test_cli_bill_unknown_run_and_missing_store(store, tmp_path):
