@@ -13,6 +13,7 @@ from pipelines.errors import InputError, PipeError, RecipeError
 from pipelines.spec import parse_overrides
 
 EXTENSIONS = {  # subcommands defined by other packages, imported on first use
+    "cost": "pipelines.cost.cli:cost",
 }
 
 
