@@ -56,7 +56,8 @@ def _endpoint_name(plan: Plan) -> str:
 
 def _meter(plan: Plan) -> Meter:
     from pipelines.cost import load_meter
-    return load_meter(plan.recipe.pricing)
+    pricing = plan.recipe.pricing
+    return load_meter(plan.recipe_dir / pricing if pricing else None)
 
 
 def graph(path: str | Path, params: dict[str, Any] | None = None, fmt: str = "mermaid") -> str:

@@ -120,8 +120,10 @@ class CallPath:
 
     def _record(self, item_id: str, node_id: str, key: str, result: ChatResult, *,
                 cache_hit: bool) -> Price:
+        from pipelines.cost import call_cost_columns
         price = self._price(result.usage, result.started_at)
-        cost = 0.0 if cache_hit else price.usd
+        columns = call_cost_columns(price, cache_hit=cache_hit)
+        cost = columns["cost_usd"]
         self.stats.calls += 1
         self.stats.cache_hits += cache_hit
         if cost is None:
@@ -136,7 +138,6 @@ class CallPath:
             "attempts": 0 if cache_hit else result.attempts, "status": "ok", "error": None,
             "prompt_tokens": u.prompt_tokens, "cached_tokens": u.cached_tokens,
             "cache_write_tokens": u.cache_write_tokens, "completion_tokens": u.completion_tokens,
-            "reasoning_tokens": u.reasoning_tokens, "cache_hit": int(cache_hit), "cost_usd": cost,
-            "would_cost_usd": price.usd, "price_source": price.source, "tier": price.tier,
+            "reasoning_tokens": u.reasoning_tokens, "cache_hit": int(cache_hit), **columns,
             "finish_reason": result.finish_reason, "response": result.content})
         return price

@@ -13,6 +13,7 @@ from pipelines.errors import InputError, PipeError, RecipeError
 from pipelines.spec import parse_overrides
 
 EXTENSIONS = {  # subcommands defined by other packages, imported on first use
+    "cost": "pipelines.cost.cli:cost",
 }
 
 
@@ -97,7 +98,7 @@ def run(recipe, params, endpoint, model, max_cost, resume, no_cache, offline, es
         overrides = parse_overrides(list(params))
         if estimate:
             from pipelines.report_cli import print_estimate
-            print_estimate(recipe, overrides, model)
+            print_estimate(recipe, overrides, model, endpoint)
             return
         display = "none" if as_json else "plain" if plain or not sys.stderr.isatty() else "rich"
         result = api.run(recipe, overrides, endpoint=endpoint, model=model, store=store,

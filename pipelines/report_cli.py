@@ -68,7 +68,7 @@ def print_show(report: dict[str, Any]) -> None:
     table = Table(title="per node")
     for col in ("node", "calls", "cache hits", "errors", "prompt tok", "cached tok",
                 "output tok", "mean latency", "$"):
-        table.add_column(col, justify="right" if col != "node" else "left")
+        table.add_column(col, justify="right" if col != "node" else "left", no_wrap=col == "node")
     for r in report["nodes"]:
         table.add_row(r["node"], str(r["calls"]), str(r["cache_hits"]), str(r["errors"]),
                       str(r["prompt_tokens"]), str(r["cached_tokens"]), str(r["completion_tokens"]),
@@ -85,7 +85,8 @@ def print_show(report: dict[str, Any]) -> None:
     console.print(items)
 
 
-def print_estimate(recipe: str, overrides: dict[str, Any], model: str | None) -> None:
+def print_estimate(recipe: str, overrides: dict[str, Any], model: str | None,
+                   endpoint: str | None) -> None:
     from pipelines.datasets import load_items
     from pipelines.estimate import estimate
 
@@ -93,10 +94,12 @@ def print_estimate(recipe: str, overrides: dict[str, Any], model: str | None) ->
     if model:
         plan.model = model
     items = load_items(plan.dataset, plan.recipe_dir)
+    if endpoint:
+        plan.endpoint = endpoint
     est = estimate(plan, items, api._meter(plan), api._endpoint_name(plan))
     table = Table(title=f"estimate for {plan.name} over {est['items']} items (worst case)")
     for col in ("node", "calls", "prompt tok", "max output tok", "$"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col == "node")
     for r in est["nodes"]:
         table.add_row(r["node"], str(r["calls"]), str(r["prompt_tokens"]),
                       str(r["max_output_tokens"]), _usd(r["usd"]))

@@ -122,3 +122,23 @@ class DollarMeter:
 
     def knows(self, **kw) -> bool:
         return True
+
+
+def test_calls_are_metered_with_the_shipped_price_sheets(tmp_path):
+    """Model deepseek-chat is priced from the shipped sheet: every call row gets $ and a source."""
+    fake = FakeLLM()
+    result = run(fake, tmp_path, model="deepseek-chat", cache=False)
+    rows = __import__("pipelines.store", fromlist=["RunStore"]).RunStore(tmp_path).calls(result.run_id)
+    assert rows and all(r["cost_usd"] > 0 and r["price_source"].startswith("sheet:deepseek")
+                        for r in rows)
+    assert all(r["tier"] in ("standard", "off-peak") for r in rows)
+    assert abs(api.show(result.run_id, tmp_path)["total_usd"] - sum(r["cost_usd"] for r in rows)) < 1e-12
+
+
+def test_cost_command_is_part_of_the_pipe_cli():
+    from click.testing import CliRunner
+    from pipelines.cli import main
+    profile = Path(__file__).resolve().parents[2] / "recipes/cost/profiles/deepseek-v3-h800-ep144.yaml"
+    out = CliRunner().invoke(main, ["cost", "explain", str(profile), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert "tokens_per_s_per_gpu" in __import__("json").loads(out.output)
