@@ -6,6 +6,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+
 from evals.metrics import pareto_frontier
 
 if TYPE_CHECKING:
@@ -27,6 +29,19 @@ def _by_dataset(rows: Sequence[ResultRow]) -> dict[str, list[ResultRow]]:
     for row in rows:
         groups[row.dataset].append(row)
     return dict(groups)
+
+
+def _cost_axis(ax, costs: list[float]) -> None:
+    """Log scale when costs span a wide range (grids double N, T); readable ticks either way."""
+    positive = [c for c in costs if c > 0]
+    if positive and max(positive) / min(positive) > 4:
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.2g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 3))
 
 
 def plot_accuracy_vs_cost(rows: Sequence[ResultRow], path: Path) -> bool:
@@ -55,6 +70,7 @@ def plot_accuracy_vs_cost(rows: Sequence[ResultRow], path: Path) -> bool:
         ax.scatter([r.usd for r in front], [r.accuracy for r in front], s=140,
                    facecolors="none", edgecolors="black")
         ax.set(title=dataset, xlabel="$ (whole dataset)", ylabel="accuracy", ylim=(-0.02, 1.02))
+        _cost_axis(ax, [r.usd for r in group])
         ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -78,6 +94,7 @@ def plot_accuracy_vs_step(rows: Sequence[ResultRow], path: Path) -> bool:
             ax.plot(steps, [s["mean_acc"] for s in row.steps], "--", color=colour, alpha=0.6)
         ax.set(title=f"{dataset} (solid: majority, dashed: mean)", xlabel="step",
                ylabel="accuracy", ylim=(-0.02, 1.02))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

@@ -129,7 +129,7 @@ def load_suite(path: str | Path) -> SuitePlan:
     spec = _spec(source)
     issues: list[Issue] = []
     recipes = _recipes(spec, path.parent, source, issues)
-    declared = {name: set(build_plan(p).params) for name, (p, _) in recipes.items()}
+    declared = {name: build_plan(p).params for name, (p, _) in recipes.items()}  # with defaults
     known = set().union(*declared.values()) if declared else set()
     for key in [*spec.params, *spec.grid]:
         if key not in known:
@@ -166,12 +166,12 @@ def _recipes(spec: SuiteSpec, base: Path, source: Source,
     return found
 
 
-def _grid_points(spec: SuiteSpec, entry: RecipeEntry, declared: set[str], source: Source,
+def _grid_points(spec: SuiteSpec, entry: RecipeEntry, declared: dict[str, Any], source: Source,
                  issues: list[Issue]) -> list[dict[str, Any]]:
     grid = {k: v for k, v in {**spec.grid, **entry.grid}.items() if k in declared}
     points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
     for point in points:
-        fixed = {**spec.params, **entry.params, **point}
+        fixed = {**declared, **spec.params, **entry.params, **point}
         n, k = fixed.get("N"), fixed.get("K")
         if isinstance(n, int) and isinstance(k, int) and k > n:
             issues.append(Issue(f"grid point {_label(point)}: K={k} > N={n}; a group of K cannot "
@@ -203,7 +203,7 @@ def _items(name: str, entry: DatasetEntry, base: Path, source: Source) -> list[d
 
 def _cell(spec: SuiteSpec, name: str, recipe_path: Path, entry: RecipeEntry,
           point: dict[str, Any], data_name: str, data: DatasetEntry, base: Path,
-          declared: set[str]) -> Cell:
+          declared: dict[str, Any]) -> Cell:
     implied = {**SOURCE_PARAMS.get(data.source, {}), **data.params}
     params = {k: v for k, v in {**spec.params, **implied, **entry.params, **point}.items()
               if k in declared}

@@ -158,14 +158,17 @@ def runs(store: str | Path = ".pipe") -> list[dict[str, Any]]:
 
 
 def show(run_id: str, store: str | Path = ".pipe") -> dict[str, Any]:
-    """A run's header, per-node call table and item outputs (what `pipe show` prints)."""
+    """A run's header, per-node call table, per-step population metrics (from `score` nodes)
+    and item outputs (what `pipe show` prints)."""
+    from evals.steps import step_metrics
     from pipelines.report import node_table
     s = RunStore(store)
     run_row = s.run(run_id)
     if run_row is None:
         raise InputError(f"no run {run_id!r} in {s.path} (fix: see `pipe runs`)")
     calls = s.calls(run_id)
-    return {"run": run_row, "nodes": node_table(calls), "items": s.items(run_id),
+    return {"run": run_row, "nodes": node_table(calls), "steps": step_metrics(s, run_id),
+            "items": s.items(run_id),
             "total_usd": sum(c["cost_usd"] or 0.0 for c in calls),
             "unknown_cost_calls": sum(1 for c in calls if c["status"] == "ok" and c["cost_usd"] is None)}
 
