@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from evals.datasets import jsonl_items, reasoning_gym_items
+from evals.datasets import reasoning_gym_items
 from pipelines.errors import InputError
 
 
@@ -36,38 +36,6 @@ def test_bad_task_options_and_sizes_are_input_errors():
         reasoning_gym_items("chain_sum", size=0, seed=1)
 
 
-def _write(tmp_path, lines):
-    path = tmp_path / "qa.jsonl"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def test_jsonl_items(tmp_path):
-    path = _write(tmp_path, ['{"question": "1+1?", "answer": 2}', "",
-                             '{"id": "x", "question": "2+2?", "answer": "4", "topic": "add"}'])
-    items = jsonl_items(path)
-    assert [(i["id"], i["answer"]) for i in items] == [("qa-1", "2"), ("x", "4")]
-    assert items[1]["topic"] == "add" and items[1]["answer_format"] == "boxed"
-    assert jsonl_items(path, size=1) == items[:1]
-
-
-@pytest.mark.parametrize(
-    ("bad_line", "expected"),
-    [('{"question": "q"}', r"qa.jsonl:2: missing answer"),
-     ('{"answer": "a"}', r"qa.jsonl:2: missing question"),
-     ('{"question": "", "answer": null}', r"qa.jsonl:2: missing question and answer"),
-     ("not json", r"qa.jsonl:2: not valid JSON"),
-     ('["q", "a"]', r"qa.jsonl:2: expected a JSON object")],
-)
-def test_jsonl_bad_line_names_file_and_line(tmp_path, bad_line, expected):
-    path = _write(tmp_path, ['{"question": "q", "answer": "a"}', bad_line])
-    with pytest.raises(InputError, match=expected):
-        jsonl_items(path)
-
-
-def test_jsonl_missing_file_and_bad_options(tmp_path):
-    with pytest.raises(InputError, match="cannot read dataset"):
-        jsonl_items(tmp_path / "nope.jsonl")
-    path = _write(tmp_path, ['{"question": "q", "answer": "a"}'])
-    with pytest.raises(InputError, match="unknown equivalence 'fuzzy'"):
-        jsonl_items(path, equivalence="fuzzy")
+def test_reasoning_gym_needs_a_task():
+    with pytest.raises(InputError, match="needs `task:`; valid tasks: ab, acre"):
+        reasoning_gym_items(size=2)

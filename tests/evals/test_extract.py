@@ -1,6 +1,6 @@
 import pytest
 
-from evals.scoring import NO_ANSWER, extract_answer_tag, extract_boxed, extract_whole
+from evals.scoring import NO_ANSWER, extract_answer_tag, extract_boxed
 
 
 @pytest.mark.parametrize(
@@ -42,10 +42,5 @@ def test_answer_tag_without_a_usable_tag_is_no_answer(text):
 
 
 def test_extractors_never_raise_on_non_text():
-    for extractor in (extract_boxed, extract_answer_tag, extract_whole):
+    for extractor in (extract_boxed, extract_answer_tag):
         assert extractor(None) is NO_ANSWER  # type: ignore[arg-type]
-
-
-def test_whole_text_extraction_strips_and_treats_blank_as_no_answer():
-    assert extract_whole("  yes \n") == "yes"
-    assert extract_whole(" \n ") is NO_ANSWER

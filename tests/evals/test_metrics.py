@@ -14,12 +14,18 @@ def test_wilson_interval_matches_known_values():
 
 def test_mean_step_metrics_pools_tokens_over_outputs():
     per_item = [
-        {"mean_acc": 0.5, "majority_acc": 1.0, "pass_at_n": 1.0, "tokens": [10, 30]},
-        {"mean_acc": 0.0, "majority_acc": 0.0, "pass_at_n": 0.0, "tokens": [20, 40, 1000]},
+        {"mean_acc": 0.5, "majority_acc": 1.0, "pass_at_n": 1.0},
+        {"mean_acc": 0.0, "majority_acc": 0.0, "pass_at_n": 0.0},
     ]
-    result = mean_step_metrics(per_item)
+    result = mean_step_metrics(per_item, [10, 30, 20, 40, 1000])
     assert result == {"items": 2, "mean_acc": 0.25, "majority_acc": 0.5, "pass_at_n": 0.5,
                       "mean_tokens": 220.0, "median_tokens": 30.0}
+
+
+def test_mean_step_metrics_without_items_or_tokens():
+    assert mean_step_metrics([], []) == {"items": 0, "mean_acc": 0.0, "majority_acc": 0.0,
+                                         "pass_at_n": 0.0, "mean_tokens": None,
+                                         "median_tokens": None}
 
 
 def test_accuracy_per_dollar():
