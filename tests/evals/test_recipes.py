@@ -11,6 +11,8 @@ import pytest
 from evals.scoring import extract_boxed
 from evals.steps import step_metrics
 from pipelines import api
+from pipelines.nodes.base import NodeRun
+from pipelines.nodes.groups import draw_groups
 from pipelines.store import RunStore
 from tests.evals.fake_solver import candidate_answers, prompt_of, solver
 
@@ -107,3 +109,19 @@ def test_every_step_records_the_papers_metrics(tmp_path):
         assert row["mean_tokens"] == pytest.approx(sum(tokens) / len(tokens))
     shown = api.show(result.run_id, tmp_path)
     assert shown["steps"] == rows
+
+
+def test_group_draws_follow_the_papers_rule_over_many_per_item_seeds():
+    """Over many items (each its own seeded RNG): a member is in a given group with probability
+    K/N, never twice in one group, and misses all N independent groups w.p. (1 - K/N)^N."""
+    n, k, items = 6, 2, 3000
+    in_group = absent = 0
+    for i in range(items):
+        ctx = NodeRun(item={"id": f"q{i}"}, params={}, env={}, chat=None, recipe_dir=Path("."),
+                      artifacts_dir=Path("."), seed=1234)
+        groups = draw_groups(list(range(n)), n, k, ctx.rng("steps.1.groups"))
+        assert all(len(set(g)) == k for g in groups)
+        in_group += sum(0 in g for g in groups)
+        absent += sum(all(m not in g for g in groups) for m in range(n))
+    assert in_group / (items * n) == pytest.approx(k / n, abs=0.015)
+    assert absent / (items * n) == pytest.approx((1 - k / n) ** n, abs=0.01)
