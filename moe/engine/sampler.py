@@ -1,0 +1,58 @@
+"""Sampling parameters and next-token sampling with a per-choice seeded RNG."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """How to generate the completions of one request (already validated by the caller)."""
+
+    max_tokens: int | None = None
+    """Most tokens per choice; None means up to the context length."""
+    temperature: float = 1.0
+    """0 means greedy (argmax)."""
+    top_p: float = 1.0
+    """Nucleus sampling: keep the smallest set of tokens whose probability reaches top_p."""
+    n: int = 1
+    """Choices generated from one shared prompt prefill."""
+    seed: int | None = None
+    """Same seed, same text: each choice gets its own generator seeded by (seed, index)."""
+    stop: tuple[str, ...] = ()
+    """Generation of a choice ends before the first occurrence of any of these strings."""
+    ignore_eos: bool = False
+    """Keep generating past the end-of-sequence token (benchmarks use it for fixed lengths)."""
+
+
+def choice_rng(seed: int | None, index: int) -> np.random.Generator:
+    """The generator of choice `index`; independent of batch composition and other requests."""
+    if seed is None:
+        return np.random.default_rng()
+    return np.random.default_rng([seed % 2**64, index])
+
+
+def sample_token(
+    logits: np.ndarray, temperature: float, top_p: float, rng: np.random.Generator
+) -> int:
+    """Draw one token id from a row of logits.
+
+    Exactly one uniform draw per sampled token, taken by inverse CDF, so a choice's sequence of
+    draws never depends on anything but its own generator.
+    """
+    if temperature <= 0.0:
+        return int(np.argmax(logits))
+    z = logits.astype(np.float64) / temperature
+    probs = np.exp(z - z.max())
+    order = np.argsort(-probs, kind="stable")
+    sorted_probs = probs[order]
+    cdf = np.cumsum(sorted_probs)
+    cdf /= cdf[-1]
+    keep = len(cdf)
+    if top_p < 1.0:
+        keep = int(np.searchsorted(cdf, top_p, side="left")) + 1
+    u = rng.random() * cdf[keep - 1]
+    pick = min(int(np.searchsorted(cdf[:keep], u, side="right")), keep - 1)
+    return int(order[pick])
