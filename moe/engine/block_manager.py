@@ -134,7 +134,8 @@ class BlockManager:
                 self._cached.move_to_end(key)
                 continue
             if self.reserved_blocks + len(self._cached) >= self.num_blocks:
-                if not self._cached:
+                oldest = next(iter(self._cached), None)
+                if oldest is None or oldest in keys[:i]:  # never evict this chain's own parents
                     break
                 self._cached.popitem(last=False)
             rows = np.ascontiguousarray(cache.rows(i * bs, (i + 1) * bs))
