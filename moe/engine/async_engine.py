@@ -50,6 +50,8 @@ class AsyncEngine:
         self._task = None
         self.engine.abort_all()
         self._queues.clear()
+        self._executor.shutdown(wait=True)
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="moe-engine")
 
     def submit(
         self, prompt_ids: list[int], params: SamplingParams, request_id: str | None = None

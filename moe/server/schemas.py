@@ -58,6 +58,8 @@ class _Sampling(BaseModel):
     stream: bool = False
     stream_options: StreamOptions | None = None
     user: str | None = None
+    ignore_eos: bool = False
+    """vLLM's extension: generate past the end-of-sequence token (fixed-length benchmarks)."""
     frequency_penalty: float = Field(0.0, ge=0.0, le=0.0)
     """Not supported; accepted only at its neutral value 0."""
     presence_penalty: float = Field(0.0, ge=0.0, le=0.0)
@@ -81,7 +83,7 @@ class _Sampling(BaseModel):
     def sampling(self, max_tokens: int | None) -> SamplingParams:
         return SamplingParams(
             max_tokens=max_tokens, temperature=self.temperature, top_p=self.top_p, n=self.n,
-            seed=self.seed, stop=self.stop_strings(),
+            seed=self.seed, stop=self.stop_strings(), ignore_eos=self.ignore_eos,
         )
 
 
