@@ -46,13 +46,12 @@ def sample_token(
         return int(np.argmax(logits))
     z = logits.astype(np.float64) / temperature
     probs = np.exp(z - z.max())
+    if top_p >= 1.0:  # any fixed order works for inverse-CDF sampling: keep the vocabulary's
+        cdf = np.cumsum(probs)
+        return min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")), len(cdf) - 1)
     order = np.argsort(-probs, kind="stable")
-    sorted_probs = probs[order]
-    cdf = np.cumsum(sorted_probs)
+    cdf = np.cumsum(probs[order])
     cdf /= cdf[-1]
-    keep = len(cdf)
-    if top_p < 1.0:
-        keep = int(np.searchsorted(cdf, top_p, side="left")) + 1
-    u = rng.random() * cdf[keep - 1]
-    pick = min(int(np.searchsorted(cdf[:keep], u, side="right")), keep - 1)
-    return int(order[pick])
+    keep = int(np.searchsorted(cdf, top_p, side="left")) + 1
+    pick = int(np.searchsorted(cdf[:keep], rng.random() * cdf[keep - 1], side="right"))
+    return int(order[min(pick, keep - 1)])

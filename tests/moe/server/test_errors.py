@@ -92,11 +92,3 @@ def test_an_engine_failure_fails_only_that_request():
             ok = await client.chat.completions.create(model="moe-tiny", messages=MSG, max_tokens=3)
             assert ok.choices[0].finish_reason in ("stop", "length")
     asyncio.run(scenario())
-
-
-def test_the_server_binds_localhost_by_default():
-    import inspect
-
-    from moe.server import serve
-
-    assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
