@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402  (moe pins BLAS threads on import; numpy is only used after)
+import moe  # noqa: E402,F401  (first: it pins BLAS to one thread before numpy loads)
 
-import moe  # noqa: E402,F401
+import numpy as np  # noqa: E402
 from moe.config import ModelConfig  # noqa: E402
 from moe.engine import EngineConfig, LLMEngine, SamplingParams  # noqa: E402
 from moe.model import DEFAULT_WEIGHTS_DIR, LatentCache, MoEModel, SeqChunk  # noqa: E402

@@ -11,10 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from moe.engine.block_manager import BlockManager
 from moe.engine.request import Choice, ChoiceDelta, Phase, Request, RequestOutput
-from moe.engine.sampler import SamplingParams, sample_token
+from moe.engine.sampler import SamplingParams, sample_batch
 from moe.engine.scheduler import Scheduler, Work
 from moe.engine.stats import EngineStats
 from moe.model import LatentCache, SeqChunk
+
+
+Job = tuple[Request, Choice, np.ndarray]
+"""A token to sample: the request, its choice and the logits row to sample from."""
 
 
 class EngineConfig(BaseModel):
@@ -153,20 +157,27 @@ class LLMEngine:
         self.stats.steps += 1
         rows = self._forward(work)
         outputs: dict[str, RequestOutput] = {}
+        jobs: list[Job] = []
         for item, row in zip(work, rows):
-            request = item.request
-            if request.phase is Phase.DONE:
-                continue  # failed earlier in this step
             try:
                 if isinstance(row, BaseException):
                     raise row
-                deltas = self._advance(item, row)
+                jobs += self._advance(item, row)
             except Exception as exc:  # fail only this request; the engine goes on
-                message = f"the engine failed on request {request.request_id}: "
-                outputs[request.request_id] = self._fail(request, message + _describe(exc))
+                outputs[item.request.request_id] = self._fail_with(item.request, exc)
+        jobs = [job for job in jobs if job[0].phase is not Phase.DONE]
+        tokens = sample_batch([j[2] for j in jobs], [j[0].params for j in jobs],
+                              [j[1].rng for j in jobs])
+        for (request, choice, _), token in zip(jobs, tokens):
+            if request.phase is Phase.DONE:
+                continue
+            try:
+                delta = self._accept(request, choice, token)
+            except Exception as exc:
+                outputs[request.request_id] = self._fail_with(request, exc)
                 continue
             out = outputs.setdefault(request.request_id, RequestOutput(request.request_id, []))
-            out.deltas.extend(deltas)
+            out.deltas.append(delta)
         for request_id, out in outputs.items():
             request = self._requests.get(request_id)
             if request is not None and not request.live_choices and out.error is None:
@@ -198,19 +209,21 @@ class LLMEngine:
         self.last_expert_counts = np.asarray(counts)
         self.stats.add_expert_counts(counts)
 
-    def _advance(self, item: Work, logits: np.ndarray) -> list[ChoiceDelta]:
+    def _advance(self, item: Work, logits: np.ndarray) -> list[Job]:
+        """Book the work item's progress; returns the tokens to sample from its logits."""
         request = item.request
         if item.choice is not None:
-            return [self._sample(request, item.choice, logits)]
+            return [(request, item.choice, logits)]
         request.num_computed += len(item.tokens)
         self.stats.prefill_tokens_computed += len(item.tokens)
         self.blocks.insert(request.prompt_ids, request.prompt_cache, request.num_computed)
         if request.num_computed < request.num_prompt_tokens:
             return []
-        return self._start_decoding(request, logits)
+        self._start_decoding(request)
+        return [(request, c, logits) for c in request.choices]
 
-    def _start_decoding(self, request: Request, logits: np.ndarray) -> list[ChoiceDelta]:
-        """Prompt done: fork its cache for each choice and sample every first token."""
+    def _start_decoding(self, request: Request) -> None:
+        """Prompt done: fork its cache for each choice (all first tokens come from its logits)."""
         self.blocks.clear_pending(request.request_id)
         cache = request.prompt_cache
         request.choices[0].cache = cache
@@ -219,11 +232,8 @@ class LLMEngine:
         request.prompt_cache = None  # choice 0 owns it now
         request.phase = Phase.DECODE
         self.stats.ttft.observe(time.perf_counter() - request.arrived_at)
-        return [self._sample(request, c, logits) for c in request.choices]
 
-    def _sample(self, request: Request, choice: Choice, logits: np.ndarray) -> ChoiceDelta:
-        p = request.params
-        token = sample_token(logits, p.temperature, p.top_p, choice.rng)
+    def _accept(self, request: Request, choice: Choice, token: int) -> ChoiceDelta:
         now = time.perf_counter()
         if choice.output_ids:
             self.stats.inter_token.observe(now - choice.last_token_at)
@@ -249,12 +259,12 @@ class LLMEngine:
         self.stats.finish("length" if "length" in reasons else "stop")
         self.stats.e2e.observe(time.perf_counter() - request.arrived_at)
 
+    def _fail_with(self, request: Request, exc: Exception) -> RequestOutput:
+        return self._fail(request, f"the engine failed on request {request.request_id}: {exc!r}")
+
     def _fail(self, request: Request, message: str) -> RequestOutput:
         self._requests.pop(request.request_id, None)
         self.scheduler.remove(request)
         self.stats.finish("error")
         return RequestOutput(request.request_id, [], finished=True, error=message)
 
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"

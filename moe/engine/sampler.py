@@ -55,3 +55,29 @@ def sample_token(
     keep = int(np.searchsorted(cdf, top_p, side="left")) + 1
     pick = int(np.searchsorted(cdf[:keep], rng.random() * cdf[keep - 1], side="right"))
     return int(order[min(pick, keep - 1)])
+
+
+def sample_batch(
+    rows: list[np.ndarray], params: list[SamplingParams], rngs: list[np.random.Generator]
+) -> list[int]:
+    """`sample_token` for many rows at once; row i gives exactly what it would alone.
+
+    The softmax and CDF of all plain (top_p = 1) rows are computed in one go: the same
+    element-wise float64 operations and row-wise cumulative sums as for a single row.
+    """
+    if not rows:
+        return []
+    logits = np.stack(rows)
+    tokens = np.argmax(logits, axis=1).tolist()
+    plain = [i for i, p in enumerate(params) if p.temperature > 0 and p.top_p >= 1.0]
+    if plain:
+        temps = np.array([params[i].temperature for i in plain])[:, None]
+        z = logits[plain].astype(np.float64) / temps
+        cdf = np.cumsum(np.exp(z - z.max(axis=1, keepdims=True)), axis=1)
+        last = cdf.shape[1] - 1
+        for row, i in zip(cdf, plain):
+            tokens[i] = min(int(np.searchsorted(row, rngs[i].random() * row[-1], side="right")), last)
+    for i, p in enumerate(params):
+        if p.temperature > 0 and p.top_p < 1.0:
+            tokens[i] = sample_token(rows[i], p.temperature, p.top_p, rngs[i])
+    return tokens

@@ -53,3 +53,17 @@ def test_text_resumes_when_a_held_tail_does_not_become_a_stop():
         tracker.add(ord(ch))
     assert tracker.delta(final=False) == "xE" and not tracker.stopped
     assert tracker.delta(final=True) == "Nx"
+
+
+def test_batch_sampling_gives_each_row_what_it_would_get_alone():
+    from moe.engine.sampler import SamplingParams, sample_batch
+
+    logits = np.random.default_rng(0).normal(size=(6, 40)).astype(np.float32)
+    params = [SamplingParams(temperature=t, top_p=p, seed=i)
+              for i, (t, p) in enumerate([(1.0, 1.0), (0.0, 1.0), (0.7, 0.9), (1.3, 1.0), (1.0, 1.0), (0.5, 1.0)])]
+    for draw in range(20):
+        alone = [sample_token(logits[i], p.temperature, p.top_p, choice_rng(p.seed, draw))
+                 for i, p in enumerate(params)]
+        batch = sample_batch(list(logits), params, [choice_rng(p.seed, draw) for p in params])
+        subset = sample_batch([logits[3]], [params[3]], [choice_rng(params[3].seed, draw)])
+        assert batch == alone and subset == [alone[3]]
