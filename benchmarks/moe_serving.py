@@ -118,6 +118,11 @@ def rsa_run(model: MoEModel, sort_candidates: bool, n: int = 8, k: int = 4, t: i
 
 def table_prefix_cache(model: MoEModel) -> None:
     print("\n2. Prefix cache over a simulated RSA run (N=8, K=4, T=3, blocks of 16 tokens)")
+    try:
+        from moe.data import aggregate_prompt  # noqa: F401
+    except ImportError as exc:
+        print(f"skipped: the RSA prompts of moe.data are not available ({exc})")
+        return
     print(f"{'candidate order':<16} {'phase':<24} {'prompt tok':>10} {'hits':>7} {'hit share':>9} "
           f"{'prefill computed':>16}")
     for sort in (False, True):
