@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from moe.engine.block_manager import BlockManager
 from moe.engine.request import Choice, ChoiceDelta, Phase, Request, RequestOutput
@@ -38,6 +38,14 @@ class EngineConfig(BaseModel):
     """Most tokens (decode tokens plus prompt chunks) in one forward pass."""
     max_model_len: int | None = Field(None, ge=2)
     """Context length; defaults to the model's."""
+
+    @model_validator(mode="after")
+    def _prefill_can_progress(self) -> "EngineConfig":
+        if self.max_num_batched_tokens <= self.max_num_seqs:
+            raise ValueError(
+                f"max_num_batched_tokens ({self.max_num_batched_tokens}) must exceed max_num_seqs "
+                f"({self.max_num_seqs}): decode tokens alone would fill every step")
+        return self
 
 
 class RequestRejected(ValueError):

@@ -172,3 +172,12 @@ def test_stats_count_tokens_and_experts(model):
     assert s.expert_tokens.shape == (SMALL.n_layers, SMALL.n_routed_experts)
     assert (s.expert_tokens.sum(axis=1) == fed * SMALL.top_k).all()
     assert s.ttft.count == 1 and s.inter_token.count == 5
+
+
+def test_config_refuses_a_token_budget_that_decode_alone_fills():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="max_num_batched_tokens"):
+        EngineConfig(max_num_seqs=64, max_num_batched_tokens=64)
+    with pytest.raises(ValidationError, match="extra"):
+        EngineConfig(block_sz=8)
