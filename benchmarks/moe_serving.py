@@ -78,7 +78,8 @@ def table_throughput(model: MoEModel, steps: int, repeats: int = 3) -> None:
     for _ in range(repeats):
         for b in batches:
             best[b] = max(best[b], decode_throughput(model, b, steps))
-    print(f"\n1. Aggregate decode throughput (one engine, BLAS on 1 thread, best of {repeats})")
+    threads = os.environ.get("OPENBLAS_NUM_THREADS")
+    print(f"\n1. Aggregate decode throughput (one engine, BLAS threads {threads}, best of {repeats})")
     print(f"{'batch':>6} {'tokens/s':>10} {'vs batch 1':>11}")
     for b in batches:
         print(f"{b:>6} {best[b]:>10.0f} {best[b] / best[1]:>10.1f}x")
