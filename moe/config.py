@@ -13,13 +13,13 @@ from pipelines.errors import InputError
 class ModelConfig:
     """Hyper-parameters shared by the numpy model, the torch trainer and config.json."""
 
-    vocab_size: int = 103
-    d_model: int = 256
-    n_layers: int = 5
+    vocab_size: int = 320
+    d_model: int = 128
+    n_layers: int = 6
     n_heads: int = 4
-    kv_lora_rank: int = 64
+    kv_lora_rank: int = 48
     """Width of the compressed KV latent that the cache stores per token and layer."""
-    qk_nope_dim: int = 32
+    qk_nope_dim: int = 16
     """Per-head query/key width without position (reconstructed from the latent)."""
     qk_rope_dim: int = 16
     """Width of the decoupled RoPE key, shared by all heads and cached next to the latent."""
@@ -27,9 +27,9 @@ class ModelConfig:
     n_routed_experts: int = 8
     n_shared_experts: int = 1
     top_k: int = 2
-    expert_hidden: int = 96
+    expert_hidden: int = 128
     """SwiGLU hidden width of every (routed and shared) expert."""
-    max_seq_len: int = 640
+    max_seq_len: int = 384
     rope_theta: float = 10000.0
     norm_eps: float = 1e-6
     routed_scaling: float = 1.0

@@ -143,7 +143,10 @@ class MoEModel:
 
     @classmethod
     def random(cls, config: ModelConfig, seed: int = 0, tokenizer: Tokenizer | None = None) -> "MoEModel":
-        """Untrained model with deterministic weights (for tests and engine development)."""
+        """Untrained model with deterministic weights (for tests and engine development).
+
+        Without a tokenizer it uses the shipped one, so config.vocab_size must match it (320).
+        """
         rng = np.random.default_rng(seed)
         tensors = {}
         for name, shape in layers.param_shapes(config).items():
@@ -153,7 +156,7 @@ class MoEModel:
                 tensors[name] = np.zeros(shape, dtype=np.float32)
             else:
                 tensors[name] = rng.normal(0.0, 0.02, size=shape).astype(np.float32)
-        return cls(config, tensors, tokenizer or Tokenizer())
+        return cls(config, tensors, tokenizer or Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json"))
 
     def save(self, path: str | Path, dtype: type = np.float16) -> None:
         """Write config.json, tokenizer.json and model.safetensors (weights stored as dtype)."""
