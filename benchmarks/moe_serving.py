@@ -86,14 +86,14 @@ def table_throughput(model: MoEModel, steps: int, repeats: int = 3) -> None:
 
 
 # -- 2. prefix cache over an RSA run -------------------------------------------------------------
-def rsa_run(model: MoEModel, sort_candidates: bool, n: int = 8, k: int = 4, t: int = 3,
-            seed: int = 1234) -> dict[str, tuple[int, int, int]]:
+def rsa_run(model: MoEModel, sort_candidates: bool, block_size: int, n: int = 8, k: int = 4,
+            t: int = 3, seed: int = 1234) -> dict[str, tuple[int, int, int]]:
     """Runs one RSA problem; per phase: (prompt tokens, cache hits, tokens computed)."""
     from moe.data import aggregate_prompt, random_problem, solve_prompt
 
     rng = np.random.default_rng(seed)
     question = random_problem(rng, 3).question
-    engine = LLMEngine(model, EngineConfig())
+    engine = LLMEngine(model, EngineConfig(block_size=block_size))
     stats = engine.stats
     phases: dict[str, tuple[int, int, int]] = {}
 
@@ -113,25 +113,67 @@ def rsa_run(model: MoEModel, sort_candidates: bool, n: int = 8, k: int = 4, t: i
         if sort_candidates:
             sets = [np.sort(s) for s in sets]
         prompts = [chat(model, aggregate_prompt(question, [population[i] for i in s])) for s in sets]
-        population = phase("aggregate (steps 2..T)", prompts)
+        population = phase("aggregate (steps 2-T)", prompts)
     return phases
 
 
 def table_prefix_cache(model: MoEModel) -> None:
-    print("\n2. Prefix cache over a simulated RSA run (N=8, K=4, T=3, blocks of 16 tokens)")
+    print("\n2. Prefix cache over a simulated RSA run (N=8, K=4, T=3; same seed in every row)")
     try:
         from moe.data import aggregate_prompt  # noqa: F401
     except ImportError as exc:
         print(f"skipped: the RSA prompts of moe.data are not available ({exc})")
         return
-    print(f"{'candidate order':<16} {'phase':<24} {'prompt tok':>10} {'hits':>7} {'hit share':>9} "
-          f"{'prefill computed':>16}")
-    for sort in (False, True):
-        phases = rsa_run(model, sort)
-        total = [sum(v[i] for v in phases.values()) for i in range(3)]
-        for name, (q, h, c) in [*phases.items(), ("whole run", tuple(total))]:
-            print(f"{'sorted' if sort else 'random (paper)':<16} {name:<24} {q:>10} {h:>7} "
-                  f"{h / q:>8.1%} {c:>9} ({1 - c / q:.0%} saved)")
+    print(f"{'block':>5} {'candidate order':<15} {'phase':<22} {'prompt tok':>10} {'hits':>6} "
+          f"{'hit share':>9} {'prefill computed':>17}")
+    for block_size in (16, 8, 4):
+        for sort in (False, True):
+            phases = rsa_run(model, sort, block_size)
+            total = [sum(v[i] for v in phases.values()) for i in range(3)]
+            for name, (q, h, c) in [*phases.items(), ("whole run", tuple(total))]:
+                print(f"{block_size:>5} {'sorted' if sort else 'random (paper)':<15} {name:<22} "
+                      f"{q:>10} {h:>6} {h / q:>8.1%} {c:>9} ({1 - c / q:.0%} saved)")
+
+
+def pipe_rsa_run(model: MoEModel, block_size: int, size: int) -> dict[str, list[int]]:
+    """recipes/rsa_math.yaml run by pipe against the server app in-process (no port).
+
+    Returns per node [calls, prompt tokens, cached tokens] from pipe's own run store.
+    """
+    import tempfile
+
+    import httpx
+
+    from moe.server import create_app
+    from pipelines.api import run
+    from pipelines.store import RunStore
+
+    recipe = Path(__file__).resolve().parents[1] / "recipes" / "rsa_math.yaml"
+    app = create_app(model, block_size=block_size)
+    with tempfile.TemporaryDirectory() as store:
+        result = run(recipe, {"N": 8, "K": 4, "T": 3, "size": size}, endpoint="embedded",
+                     transport=httpx.ASGITransport(app), store=store, cache=False)
+        runs = RunStore(store)
+        calls = runs.calls(result.run_id)
+        runs.close()
+    by_node: dict[str, list[int]] = {}
+    for call in calls:
+        row = by_node.setdefault(call["node"].split("[")[0].split("#")[0], [0, 0, 0])
+        row[0] += 1
+        row[1] += call["prompt_tokens"] or 0
+        row[2] += call["cached_tokens"] or 0
+    return by_node
+
+
+def table_pipe_rsa(model: MoEModel, size: int = 4) -> None:
+    print(f"\n2b. A real RSA run: pipe runs recipes/rsa_math.yaml (N=8, K=4, T=3, {size} problems) "
+          "on the embedded server; usage as pipe recorded it")
+    print(f"{'block':>5} {'node':<18} {'calls':>5} {'prompt tok':>10} {'cached':>7} {'hit share':>9}")
+    for block_size in (16, 8):
+        nodes = pipe_rsa_run(model, block_size, size)
+        nodes["whole run"] = [sum(v[i] for v in nodes.values()) for i in range(3)]
+        for node, (n, prompt, cached) in nodes.items():
+            print(f"{block_size:>5} {node:<18} {n:>5} {prompt:>10} {cached:>7} {cached / prompt:>8.1%}")
 
 
 # -- 3. KV bytes -----------------------------------------------------------------------------------
@@ -177,6 +219,7 @@ def main() -> None:
           f"{os.environ.get('OPENBLAS_NUM_THREADS')}; {os.cpu_count()} cores")
     table_throughput(model, args.steps)
     table_prefix_cache(model)
+    table_pipe_rsa(model)
     table_kv_bytes(model)
     table_expert_load(model)
 

@@ -32,15 +32,16 @@ def prompt(model: MoEModel, text: str) -> list[int]:
 
 
 def run(engine: LLMEngine, requests: list) -> dict[str, dict]:
-    """Step until idle; per request: texts by choice, finish reasons, final output."""
+    """Step until idle; per request: texts and token ids by choice, finish reasons, final output."""
     results: dict[str, dict] = {}
     for r in requests:
         engine.add(r)
     while engine.has_work():
         for out in engine.step():
-            res = results.setdefault(out.request_id, {"texts": {}, "finish": {}, "final": None})
+            res = results.setdefault(out.request_id, {"texts": {}, "ids": {}, "finish": {}, "final": None})
             for d in out.deltas:
                 res["texts"][d.index] = res["texts"].get(d.index, "") + d.text
+                res["ids"][d.index] = res["ids"].get(d.index, []) + d.token_ids
                 if d.finish_reason:
                     res["finish"][d.index] = d.finish_reason
             if out.finished:

@@ -23,7 +23,10 @@ def test_stop_string_cuts_the_text_before_it(model):
     res = generate(model, "tell me", max_tokens=40, temperature=0.0, ignore_eos=True, stop=(stop,))
     assert res["texts"][0] == full[:cut]
     assert res["finish"] == {0: "stop"}
-    assert res["final"].completion_tokens == cut + len(stop)  # one token per character
+    ids = res["ids"][0]  # generation ended with the token that completed the stop string
+    decode = model.tokenizer.decode
+    assert stop in decode(ids) and stop not in decode(ids[:-1])
+    assert res["final"].completion_tokens == len(ids)
 
 
 def test_n_choices_share_one_prefill(model):
