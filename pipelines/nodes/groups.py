@@ -2,6 +2,9 @@
 
 Members are drawn uniformly without replacement inside a group; groups are independent, so a
 member may appear in several groups or none. The RNG is seeded per (seed, item, node).
+Each group lists its members in population order: which members are drawn is unchanged, and
+groups that share their first members render prompts with a longer common prefix, so server
+prefix caches hit more often.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ class GroupsConfig(NodeConfig):
 def draw_groups(population: list[Any], count: int, size: int, rng) -> list[list[Any]]:
     if size > len(population):
         raise ValueError(f"cannot draw groups of {size} from a population of {len(population)}")
-    return [rng.sample(population, size) for _ in range(count)]
+    indices = range(len(population))
+    return [[population[i] for i in sorted(rng.sample(indices, size))] for _ in range(count)]
 
 
 class GroupsNode(Node):
