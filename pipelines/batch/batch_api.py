@@ -74,9 +74,19 @@ class BatchAPIRun:
     def _save(self, remote: dict[str, Any]) -> None:
         self.store.update_job(self.job_id, remote=remote)
 
-    async def run(self) -> str:
+    async def run(self, resubmit: bool = True) -> str:
         """Submit (unless already submitted), wait, record; returns the batch's final status."""
         remote = self._remote()
+        if remote.get("batch_id"):
+            try:
+                await self.client.batches.retrieve(remote["batch_id"])
+            except openai.NotFoundError:
+                if not resubmit:
+                    raise
+                # The server lost the batch (the embedded server restarts with this process):
+                # what is still pending is submitted again; nothing recorded is.
+                self._save({})
+                return await self.run(resubmit=False)
         if not remote.get("batch_id"):
             if not remote.get("file_id"):
                 lines = [json.dumps(r.wire_line()) for r in self.store.pending(self.job_id)]
