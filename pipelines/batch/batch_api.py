@@ -122,7 +122,9 @@ class BatchAPIRun:
             batch = await self.client.batches.retrieve(batch_id)
             remote = self._remote()
             remote.update(status=batch.status, counts=batch.request_counts.model_dump()
-                          if batch.request_counts else None)
+                          if batch.request_counts else None,
+                          errors=[e.model_dump() for e in batch.errors.data or []]
+                          if batch.errors else None)
             self._save(remote)
             if batch.status in TERMINAL:
                 return batch

@@ -76,7 +76,7 @@ def submit(source, endpoint, window, deadline, now, max_cost, strict, api_kind, 
     except PipeError as exc:
         _fail(exc)
     for r in submitted.rejected[:20]:
-        click.echo(f"warning: {source}:{r} (skipped into the error file)", err=True)
+        click.echo(f"warning: {r.located(source)}; skipped into the error file", err=True)
     if len(submitted.rejected) > 20:
         click.echo(f"warning: ... {len(submitted.rejected) - 20} more bad lines skipped", err=True)
     if detach:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from pipelines.batch.requests import BatchRequest, Rejected
+from pipelines.db import open_db
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -69,13 +70,7 @@ class JobStore:
     @property
     def db(self) -> sqlite3.Connection:
         if self._db is None:
-            self.root.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.executescript(SCHEMA)
+            self._db = open_db(self.path, SCHEMA)
         return self._db
 
     def exists(self) -> bool:

@@ -66,6 +66,11 @@ class Rejected:
         who = f" (custom_id {self.custom_id!r})" if self.custom_id else ""
         return f"line {self.line}{who}: {self.message}"
 
+    def located(self, where: str) -> str:
+        """`file:line: message (custom_id ...)`."""
+        who = f" (custom_id {self.custom_id!r})" if self.custom_id else ""
+        return f"{where}:{self.line}: {self.message}{who}"
+
 
 @dataclass
 class ParsedInput:
@@ -157,7 +162,7 @@ def _refuse_duplicates(where: str, seen: dict[str, list[int]]) -> None:
 
 
 def _refuse_rejected(where: str, rejected: list[Rejected]) -> None:
-    shown = [f"  {where}:{r}" for r in rejected[:MAX_SHOWN]]
+    shown = [f"  {r.located(where)}" for r in rejected[:MAX_SHOWN]]
     more = f"\n  ... and {len(rejected) - MAX_SHOWN} more" if len(rejected) > MAX_SHOWN else ""
     raise InputError(f"{where}: {len(rejected)} bad line(s); --strict refuses the file, nothing "
                      "was sent:\n" + "\n".join(shown) + more

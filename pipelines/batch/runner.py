@@ -89,6 +89,10 @@ class JobRunner:
                     "--max-cost to finish")
         if state == "expired":
             return "no off-peak window left before the deadline"
+        errors = (self.store.job(self.job_id)["remote"].get("errors") or [])[:3]
+        if state == "failed" and errors:
+            return "the endpoint failed the batch: " + "; ".join(
+                f"line {e.get('line')}: {e.get('message')}" for e in errors)
         return None
 
     async def _watch(self) -> None:

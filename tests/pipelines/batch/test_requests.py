@@ -56,8 +56,9 @@ def test_strict_refuses_the_whole_file_before_anything_is_sent(tmp_path, fake):
         api.submit(path, store=tmp_path / "s", endpoint="http://fake/v1", strict=True,
                    api="concurrent", options=RunOptions(transport=transport_for(fake)))
     text = str(err.value)
-    assert "2 bad line(s)" in text and f"{path}:line 2" in text and f"{path}:line 4" in text
-    assert "custom_id 'c'" in text and "drop --strict" in text
+    assert "2 bad line(s)" in text and f"{path}:2: not valid JSON" in text
+    assert f"{path}:4: url '/v1/audio' is not supported" in text
+    assert "(custom_id 'c')" in text and "drop --strict" in text
     assert fake.requests == []
     assert JobStore(tmp_path / "s").jobs() == []
 
