@@ -87,25 +87,42 @@ class BatchAPIRun:
                 # what is still pending is submitted again; nothing recorded is.
                 self._save({})
                 return await self.run(resubmit=False)
-        if not remote.get("batch_id"):
-            if not remote.get("file_id"):
-                lines = [json.dumps(r.wire_line()) for r in self.store.pending(self.job_id)]
-                if not lines:
-                    return "completed"
-                uploaded = await self.client.files.create(
-                    file=(f"{self.job_id}.jsonl", ("\n".join(lines) + "\n").encode()),
-                    purpose="batch")
-                remote["file_id"] = uploaded.id
-                self._save(remote)
-            batch = await self._find_batch(remote["file_id"]) or await self._create(remote["file_id"])
-            remote["batch_id"] = batch.id
-            self._save(remote)
+        elif not await self._submit(remote):
+            return "completed"
         batch = await self._wait(remote["batch_id"])
         await self._collect(batch)
         return batch.status
 
-    async def _find_batch(self, file_id: str):
+    async def _submit(self, remote: dict[str, Any]) -> bool:
+        """Create the batch (uploading first unless a dead process did) and commit its id;
+        False when nothing is pending."""
+        batch = None
+        if remote.get("file_id"):  # uploaded by a process that died: did it also create?
+            batch = await self._find_batch(remote["file_id"], remote["file_created_at"])
+        elif not await self._upload(remote):
+            return False
+        batch = batch or await self._create(remote["file_id"])
+        remote["batch_id"] = batch.id
+        self._save(remote)
+        return True
+
+    async def _upload(self, remote: dict[str, Any]) -> bool:
+        """Upload the pending requests and commit the file id; False if none is pending."""
+        lines = [json.dumps(r.wire_line()) for r in self.store.pending(self.job_id)]
+        if not lines:
+            return False
+        uploaded = await self.client.files.create(
+            file=(f"{self.job_id}.jsonl", ("\n".join(lines) + "\n").encode()), purpose="batch")
+        remote.update(file_id=uploaded.id, file_created_at=uploaded.created_at)
+        self._save(remote)
+        return True
+
+    async def _find_batch(self, file_id: str, since: int):
+        """Our batch on `file_id`, if one was created; batches are listed newest first, so the
+        search stops at those older than the file."""
         async for b in self.client.batches.list(limit=100):
+            if b.created_at < since:
+                return None
             if (b.metadata or {}).get("pipe_job") == self.job_id and b.input_file_id == file_id:
                 return b
         return None
