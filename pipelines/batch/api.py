@@ -99,6 +99,7 @@ def submit(source: str | Path, *, store: str | Path = ".pipe", endpoint: Any = N
     if chosen == "batch" and (window or deadline):
         raise InputError("the Batch API path runs when the endpoint decides; --window and "
                          "--deadline need --api concurrent")
+    pricing = str(Path(pricing).resolve()) if pricing else None  # resumed from any folder
     created = options.clock.now()
     meter = JobMeter(options.meter or load_meter(pricing), config.identity, pricing, created)
     throughput, source_note = (throughput_tok_s, "given") if throughput_tok_s else \
@@ -136,7 +137,7 @@ def effective_state(jobs: JobStore, job: dict[str, Any]) -> str:
 
 def _summary(jobs: JobStore, job: dict[str, Any]) -> dict[str, Any]:
     counts = jobs.counts(job["job_id"])
-    report = cost_report(jobs.rows(job["job_id"]), counts)
+    report = cost_report(jobs.tier_totals(job["job_id"]), counts)
     return {"job_id": job["job_id"], "state": effective_state(jobs, job),
             "created_at": job["created_at"], "source": job["source"],
             "endpoint": job["endpoint"], "api": job["api"], "counts": counts,
@@ -169,7 +170,7 @@ def results(job_id: str, out: str | Path, *, errors: str | Path | None = None,
         n_err = write_jsonl(errors, error_lines(job_id, rows, jobs.rejects(job_id), job["state"]))
         return {"output": str(out), "output_lines": n_out, "errors": str(errors),
                 "error_lines": n_err, "state": effective_state(jobs, job),
-                "report": cost_report(rows, jobs.counts(job_id))}
+                "report": cost_report(jobs.tier_totals(job_id), jobs.counts(job_id))}
     finally:
         jobs.close()
 

@@ -226,6 +226,17 @@ class JobStore:
         return [Rejected(r["line"], r["custom_id"], r["message"]) for r in self.db.execute(
             "SELECT * FROM rejects WHERE job_id=? ORDER BY line", (job_id,))]
 
+    def tier_totals(self, job_id: str) -> list[dict[str, Any]]:
+        """Per tier: completed requests, tokens, bill, bill at standard prices, unpriced count."""
+        return [dict(r) for r in self.db.execute(
+            "SELECT COALESCE(tier, 'unknown') AS tier, COUNT(*) AS requests, "
+            "COALESCE(SUM(prompt_tokens), 0) AS prompt_tokens, "
+            "COALESCE(SUM(completion_tokens), 0) AS completion_tokens, "
+            "COALESCE(SUM(cost_usd), 0.0) AS cost_usd, "
+            "COALESCE(SUM(standard_usd), 0.0) AS standard_usd, "
+            "SUM(cost_usd IS NULL) AS unknown_cost FROM requests "
+            "WHERE job_id=? AND state='done' GROUP BY 1 ORDER BY 1", (job_id,))]
+
     def spent(self, job_id: str) -> float:
         row = self.db.execute("SELECT SUM(cost_usd) FROM requests WHERE job_id=?", (job_id,))
         return row.fetchone()[0] or 0.0

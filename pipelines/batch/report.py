@@ -8,35 +8,18 @@ from typing import Any
 from pipelines.batch.planner import SchedulePlan
 
 
-def _blank() -> dict[str, Any]:
-    return {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0,
-            "standard_usd": 0.0, "unknown_cost": 0}
+TOTALLED = ("requests", "prompt_tokens", "completion_tokens", "cost_usd", "standard_usd",
+            "unknown_cost")
 
 
-def _add(acc: dict[str, Any], row: dict[str, Any]) -> None:
-    acc["requests"] += 1
-    acc["prompt_tokens"] += row["prompt_tokens"] or 0
-    acc["completion_tokens"] += row["completion_tokens"] or 0
-    if row["cost_usd"] is None:
-        acc["unknown_cost"] += 1
-    else:
-        acc["cost_usd"] += row["cost_usd"]
-    acc["standard_usd"] += row["standard_usd"] or 0.0
-
-
-def cost_report(rows: list[dict[str, Any]], counts: dict[str, int]) -> dict[str, Any]:
-    """Per-tier and total bill of the completed requests in `rows` (request-row dicts)."""
-    tiers: dict[str, dict[str, Any]] = {}
-    total = _blank()
-    for row in rows:
-        if row["state"] != "done":
-            continue
-        _add(tiers.setdefault(row["tier"] or "unknown", _blank()), row)
-        _add(total, row)
+def cost_report(tiers: list[dict[str, Any]], counts: dict[str, int]) -> dict[str, Any]:
+    """The report from per-tier sums of the completed requests (`JobStore.tier_totals`)."""
+    total: dict[str, Any] = {k: sum(t[k] for t in tiers) for k in TOTALLED}
     saving = total["standard_usd"] - total["cost_usd"]
     total["saving_usd"] = saving
     total["saving_pct"] = 100.0 * saving / total["standard_usd"] if total["standard_usd"] else None
-    return {"tiers": tiers, "total": total, "counts": counts}
+    return {"tiers": {t["tier"]: {k: t[k] for k in TOTALLED} for t in tiers}, "total": total,
+            "counts": counts}
 
 
 def _usd(x: float | None) -> str:
