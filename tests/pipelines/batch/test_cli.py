@@ -76,17 +76,23 @@ def test_off_peak_on_an_endpoint_without_windows_is_refused(tmp_path, endpoint):
     assert refused.exit_code == 2 and "no off-peak window" in refused.output
 
 
-def test_detach_runs_in_the_background_and_is_watched_with_status(tmp_path, endpoint, sheet):
+def test_detach_runs_in_the_background_and_is_watched_from_here(tmp_path, sheet):
     store = tmp_path / "s"
-    source = write_input(tmp_path / "in.jsonl", 30)
-    started = invoke("submit", source, "--endpoint", endpoint, "--api", "concurrent",
-                     "--pricing", sheet, "--detach", "--store", store, "--json")
-    assert started.exit_code == 0, started.output
-    job_id = json.loads(started.output)["job_id"]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        state = json.loads(invoke("status", job_id, "--store", store, "--json").output)
-        if state["state"] == "completed":
-            break
-        time.sleep(0.1)
-    assert state["state"] == "completed" and state["counts"]["done"] == 30
+    source = write_input(tmp_path / "in.jsonl", 60)
+    with serve(FakeLLM(delay=lambda body: 0.03).app) as slow:
+        started = invoke("submit", source, "--endpoint", slow, "--api", "concurrent",
+                         "--concurrency", "2", "--pricing", sheet, "--detach", "--store", store,
+                         "--json")
+        assert started.exit_code == 0, started.output
+        job_id = json.loads(started.output)["job_id"]
+        seen, deadline = [], time.monotonic() + 60
+        while time.monotonic() < deadline:
+            state = json.loads(invoke("status", job_id, "--store", store, "--json").output)
+            seen.append((state["state"], state["counts"]["done"]))
+            if state["state"] == "completed":
+                break
+            time.sleep(0.05)
+    assert state["counts"]["done"] == 60
+    assert any(s == "running" and 0 < done < 60 for s, done in seen), seen  # watched live
+    log = (store / "batch-logs" / f"{job_id}.log").read_text()
+    assert f"{job_id}: completed (60 done" in log
