@@ -29,9 +29,14 @@ class RunResult:
     stats: Stats | None = None
 
 
-def validate(path: str | Path, params: dict[str, Any] | None = None) -> Plan:
-    """Every check that can run before spending anything. Raises RecipeError."""
+def validate(path: str | Path, params: dict[str, Any] | None = None,
+             dataset: dict[str, Any] | None = None) -> Plan:
+    """Every check that can run before spending anything. Raises RecipeError.
+
+    `dataset` replaces the recipe's `dataset:` block (eval suites run one recipe on many)."""
     plan = build_plan(path, params)
+    if dataset is not None:
+        plan.dataset = dict(dataset)
     problem = check_dataset(plan.dataset)
     if problem:
         raise RecipeError([Issue(problem, plan.source.where(("dataset", "source")),
@@ -64,17 +69,17 @@ def run(path: str | Path, params: dict[str, Any] | None = None, *, endpoint: Any
         model: str | None = None, store: str | Path = ".pipe", resume: str | None = None,
         max_cost: float | None = None, cache: bool = True, offline: bool = False,
         display: str = "none", transport: Any = None, meter: Meter | None = None,
-        concurrency: int | None = None) -> RunResult:
+        concurrency: int | None = None, dataset: dict[str, Any] | None = None) -> RunResult:
     """Validate, then run a recipe over its dataset. See `arun` for the arguments."""
     return asyncio.run(arun(path, params, endpoint=endpoint, model=model, store=store,
                             resume=resume, max_cost=max_cost, cache=cache, offline=offline,
                             display=display, transport=transport, meter=meter,
-                            concurrency=concurrency))
+                            concurrency=concurrency, dataset=dataset))
 
 
 async def arun(path, params=None, *, endpoint=None, model=None, store=".pipe", resume=None,
                max_cost=None, cache=True, offline=False, display="none", transport=None,
-               meter=None, concurrency=None) -> RunResult:
+               meter=None, concurrency=None, dataset=None) -> RunResult:
     run_store = RunStore(store)
     params = dict(params or {})
     if resume is not None:
@@ -83,7 +88,7 @@ async def arun(path, params=None, *, endpoint=None, model=None, store=".pipe", r
             raise InputError(f"no run {resume!r} in {run_store.path} (fix: see `pipe runs`)")
         path, params = prior["recipe_path"], {**prior["overrides"], **params}
         max_cost = max_cost if max_cost is not None else prior["max_cost"]
-    plan = validate(path, params)
+    plan = validate(path, params, dataset)
     if model:
         plan.model = model
     items = load_items(plan.dataset, plan.recipe_dir)
@@ -153,14 +158,17 @@ def runs(store: str | Path = ".pipe") -> list[dict[str, Any]]:
 
 
 def show(run_id: str, store: str | Path = ".pipe") -> dict[str, Any]:
-    """A run's header, per-node call table and item outputs (what `pipe show` prints)."""
+    """A run's header, per-node call table, per-step population metrics (from `score` nodes)
+    and item outputs (what `pipe show` prints)."""
+    from evals.steps import step_metrics
     from pipelines.report import node_table
     s = RunStore(store)
     run_row = s.run(run_id)
     if run_row is None:
         raise InputError(f"no run {run_id!r} in {s.path} (fix: see `pipe runs`)")
     calls = s.calls(run_id)
-    return {"run": run_row, "nodes": node_table(calls), "items": s.items(run_id),
+    return {"run": run_row, "nodes": node_table(calls), "steps": step_metrics(s, run_id),
+            "items": s.items(run_id),
             "total_usd": sum(c["cost_usd"] or 0.0 for c in calls),
             "unknown_cost_calls": sum(1 for c in calls if c["status"] == "ok" and c["cost_usd"] is None)}
 

@@ -14,6 +14,7 @@ from pipelines.spec import parse_overrides
 
 EXTENSIONS = {  # subcommands defined by other packages, imported on first use
     "cost": "pipelines.cost.cli:cost",
+    "eval": "evals.cli:eval_command",
 }
 
 

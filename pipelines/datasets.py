@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import random
 from pathlib import Path
 from typing import Any, Callable
 
@@ -30,8 +31,12 @@ def inline_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [dict(i) for i in items]
 
 
-def jsonl_items(path: str | Path) -> list[dict[str, Any]]:
-    """Read {question, answer, ...} rows; a bad line is an InputError naming file:line."""
+def jsonl_items(path: str | Path, size: int | None = None, seed: int | None = None
+                ) -> list[dict[str, Any]]:
+    """Read {question, answer, ...} rows; a bad line is an InputError naming file:line.
+
+    With `size`, keep that many rows: the first ones, or a seeded random subset if `seed` is set.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: dataset file not found (fix: check `dataset.path`)")
@@ -49,6 +54,8 @@ def jsonl_items(path: str | Path) -> list[dict[str, Any]]:
                              "fix: every line needs question and answer")
         row.setdefault("id", str(lineno))
         items.append(row)
+    if size is not None and size < len(items):
+        items = random.Random(seed).sample(items, size) if seed is not None else items[:size]
     return items
 
 

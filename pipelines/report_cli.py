@@ -75,6 +75,8 @@ def print_show(report: dict[str, Any]) -> None:
                       f"{r['latency_s']:.2f}s", _usd(r["usd"], r["unknown_cost"]))
     console.print(table)
     console.print(f"total {_usd(report['total_usd'], report['unknown_cost_calls'])}")
+    if report.get("steps"):
+        console.print(_steps_table(report["steps"]))
     items = Table(title="items")
     items.add_column("item")
     items.add_column("status")
@@ -83,6 +85,18 @@ def print_show(report: dict[str, Any]) -> None:
         body = item["error"] if item["status"] != "ok" else json.dumps(item["outputs"], default=str)
         items.add_row(item["item_id"], item["status"], (body or "")[:400])
     console.print(items)
+
+
+def _steps_table(steps: list[dict[str, Any]]) -> Table:
+    table = Table(title="per step (score nodes; means over items)")
+    for col in ("step", "items", "mean acc", "majority acc", "pass@N", "mean out tok",
+                "median out tok"):
+        table.add_column(col, justify="right")
+    fmt = lambda v: "-" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+    for r in steps:
+        table.add_row(*(fmt(r[k]) for k in ("step", "items", "mean_acc", "majority_acc",
+                                             "pass_at_n", "mean_tokens", "median_tokens")))
+    return table
 
 
 def print_estimate(recipe: str, overrides: dict[str, Any], model: str | None,

@@ -6,6 +6,7 @@ from pipelines.nodes.base import Node, NodeRun
 from pipelines.nodes.groups import GroupsNode
 from pipelines.nodes.llm import LLMNode
 from pipelines.nodes.python import PythonNode
+from pipelines.nodes.score import ScoreNode
 from pipelines.nodes.value import ValueNode
 from pipelines.nodes.vote import VoteNode
 
@@ -15,6 +16,7 @@ NODE_KINDS: dict[str, type[Node]] = {
     "groups": GroupsNode,
     "vote": VoteNode,
     "value": ValueNode,
+    "score": ScoreNode,
 }
 
 __all__ = ["NODE_KINDS", "Node", "NodeRun"]

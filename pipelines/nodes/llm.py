@@ -102,9 +102,7 @@ class LLMNode(Node):
     def calls_per_item(self, plan) -> int:
         if self.config.map is None:
             return self.config.n
-        source = plan.nodes.get(self.scope.get(_single_name(self.config.map) or "", ""))
-        count = getattr(getattr(source, "config", None), "count", None)
-        return count or 1
+        return _list_length(plan, plan.nodes.get(self.scope.get(_single_name(self.config.map) or "", "")))
 
     async def render(self, ctx: NodeRun, extra: dict[str, Any]) -> list[dict[str, str]]:
         templates = templates_for(ctx.recipe_dir)
@@ -129,6 +127,17 @@ class LLMNode(Node):
         rendered = [await self.render(ctx, {"each": e, "index": i}) for i, e in enumerate(elements)]
         return list(await asyncio.gather(*(ctx.chat(m, sample=i, seed=self.config.seed, **params)
                                            for i, m in enumerate(rendered))))
+
+
+def _list_length(plan, source: Node | None) -> int:
+    """How long the list a node outputs is, as far as the plan can tell (1 if unknown)."""
+    if source is None:
+        return 1
+    if source.kind == "value":  # a repeat's init: follow it back
+        return _list_length(plan, plan.nodes.get(next(iter(source.deps()), "")))
+    if source.kind == "llm":
+        return source.calls_per_item(plan)
+    return getattr(source.config, "count", None) or 1
 
 
 def _single_name(expr: Any) -> str | None:

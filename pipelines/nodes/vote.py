@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from pydantic import Field
@@ -42,7 +43,8 @@ class VoteNode(Node):
             texts = [texts]
         extract = extractor(self.config.extract)
         extracted = [extract(t) if isinstance(t, str) else None for t in texts]
-        clusters = cluster(extracted, equivalence(self.config.equivalence))
+        # equivalences such as math-verify are slow: keep the event loop free for other items
+        clusters = await asyncio.to_thread(cluster, extracted, equivalence(self.config.equivalence))
         best = majority(clusters)
         return {"answer": best["answer"] if best else None, "votes": best["count"] if best else 0,
                 "clusters": clusters, "extracted": extracted}
