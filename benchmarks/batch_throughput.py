@@ -5,7 +5,7 @@ server process on a local port:
 1. one at a time, each awaited before the next is sent (a plain openai loop);
 2. `pipe batch` on the concurrent path (--concurrency C): the engine batches them;
 3. `pipe batch` through the server's own Batch API (/v1/files + /v1/batches).
-Prints requests/s and output tokens/s of each and the ratio to one at a time. A tag at the
+Prints requests/s and output tokens/s of each and their ratios to one at a time. A tag at the
 start of each prompt differs per run, so the server's prefix cache favours no run.
 
 Uses the shipped weights (moe/weights) unless they are absent or --random is given; then an
@@ -106,10 +106,11 @@ def pipe_batch(url: str, requests: list[dict], kind: str, concurrency: int,
     return elapsed, report["report"]["total"]["completion_tokens"]
 
 
-def row(name: str, n: int, elapsed: float, tokens: int, base: float | None) -> str:
-    ratio = f"{(n / elapsed) / base:6.2f}x" if base else "  1.00x"
-    return (f"{name:<32} {n:>8} {elapsed:>8.2f} {n / elapsed:>8.2f} {tokens / elapsed:>9.1f}"
-            f" {ratio:>8}")
+def row(name: str, n: int, elapsed: float, tokens: int, base: tuple[float, int] | None) -> str:
+    rps, tps = n / elapsed, tokens / elapsed
+    base_rps, base_tps = (n / base[0], base[1] / base[0]) if base else (rps, tps)
+    return (f"{name:<32} {n:>8} {elapsed:>8.2f} {rps:>8.2f} {tps:>9.1f} {rps / base_rps:>7.2f}x "
+            f"{tps / base_tps:>7.2f}x")
 
 
 def main() -> None:
@@ -136,14 +137,12 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    base = n / seq[0]
     print(f"\n{n} requests, max_tokens {args.max_tokens}, concurrency {args.concurrency}")
     print(f"{'mode':<32} {'requests':>8} {'seconds':>8} {'req/s':>8} {'out tok/s':>9} "
-          f"{'vs seq':>8}")
+          f"{'req/s vs':>8} {'tok/s vs':>8}")
     print(row("one at a time", n, *seq, None))
-    print(row(f"pipe batch, concurrent ({args.concurrency})", n, *conc, base))
-    print(row("pipe batch, server Batch API", n, *bapi, base))
-
+    print(row(f"pipe batch, concurrent ({args.concurrency})", n, *conc, seq))
+    print(row("pipe batch, server Batch API", n, *bapi, seq))
 
 if __name__ == "__main__":
     main()

@@ -66,6 +66,7 @@ class BatchAPIRun:
     client: openai.AsyncOpenAI
     meter: JobMeter
     poll_s: float = 5.0
+    """Longest wait between status polls (the first ones come sooner)."""
     cancelled: asyncio.Event | None = None
 
     def _remote(self) -> dict[str, Any]:
@@ -134,7 +135,7 @@ class BatchAPIRun:
             metadata={"pipe_job": self.job_id})
 
     async def _wait(self, batch_id: str):
-        asked_cancel = False
+        asked_cancel, delay = False, min(0.1, self.poll_s)
         while True:
             batch = await self.client.batches.retrieve(batch_id)
             remote = self._remote()
@@ -148,7 +149,8 @@ class BatchAPIRun:
             if self.cancelled is not None and self.cancelled.is_set() and not asked_cancel:
                 await self.client.batches.cancel(batch_id)
                 asked_cancel = True
-            await asyncio.sleep(self.poll_s)
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, self.poll_s)  # small batches finish in well under poll_s
 
     async def _lines(self, file_id: str | None) -> list[dict[str, Any]]:
         if not file_id:

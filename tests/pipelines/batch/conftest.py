@@ -46,8 +46,9 @@ def request_line(custom_id: str, model: str = MODEL, **body) -> str:
                        "body": body})
 
 
-def write_input(path: Path, count: int, model: str = MODEL) -> Path:
-    path.write_text("".join(request_line(f"req-{i:05d}", model) + "\n" for i in range(count)))
+def write_input(path: Path, count: int, model: str = MODEL, **body) -> Path:
+    path.write_text("".join(request_line(f"req-{i:05d}", model, **body) + "\n"
+                            for i in range(count)))
     return path
 
 

@@ -96,3 +96,20 @@ def test_detach_runs_in_the_background_and_is_watched_from_here(tmp_path, sheet)
     assert any(s == "running" and 0 < done < 60 for s, done in seen), seen  # watched live
     log = (store / "batch-logs" / f"{job_id}.log").read_text()
     assert f"{job_id}: completed (60 done" in log
+
+
+def test_the_embedded_endpoint_runs_both_paths_in_process(tmp_path):
+    """Zero setup: `--endpoint embedded` (the shipped model, no port) has a Batch API, so auto
+    picks it; --api concurrent sends the same requests one by one through the engine."""
+    store = tmp_path / "s"
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(request_line(f"r{i}", "moe-tiny", max_tokens=4) + "\n"
+                              for i in range(4)))
+    for kind, tier in (("auto", "batch"), ("concurrent", "standard")):
+        done = invoke("submit", source, "--endpoint", "embedded", "--api", kind, "--store", store,
+                      "--json")
+        assert done.exit_code == 0, done.output
+        job = json.loads(invoke("status", json.loads(done.output)["job_id"], "--store", store,
+                                "--json").output)
+        assert job["counts"]["done"] == 4 and list(job["tiers"]) == [tier]
+        assert job["spent_usd"] > 0  # the shipped embedded sheet prices moe-tiny

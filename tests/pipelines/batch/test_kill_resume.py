@@ -1,5 +1,6 @@
-"""kill -9 a real `pipe batch submit` process mid-job, resume it, and prove every custom_id is
-in the output exactly once and nothing recorded was sent (or billed) again."""
+"""kill -9 a real `pipe batch submit` process mid-job against the embedded server, resume it,
+and prove every custom_id is in the output exactly once and nothing recorded was sent (or
+billed) again."""
 
 from __future__ import annotations
 
@@ -14,13 +15,53 @@ from pathlib import Path
 
 import pytest
 
+from moe.server import create_app
 from pipelines.batch.jobstore import JobStore
+from tests.moe.engine.conftest import small_model
 from tests.pipelines.batch.conftest import custom_id_of, read_jsonl, write_input
-from tests.pipelines.fake_llm import FakeLLM
 from tests.pipelines.live_server import serve
 
 ROOT = Path(__file__).resolve().parents[3]
 TOTAL, CONCURRENCY = 1000, 16
+MODEL = "moe-tiny"
+SHEET = """\
+name: tiny
+version: "1"
+models:
+  moe-tiny:
+    periods:
+      - from: "2025-01-01T00:00:00Z"
+        rates: {input_miss: 1.0, input_hit: 0.1, output: 2.0}
+"""
+
+
+class Recorder:
+    """ASGI middleware: the chat requests the server was sent, by their prompt (which names
+    the custom_id), before the app sees them."""
+
+    def __init__(self, app):
+        self.app, self.requests = app, []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] != "/v1/chat/completions":
+            return await self.app(scope, receive, send)
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        self.requests.append(json.loads(body))
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return await self.app(scope, replay, send)
 
 
 def batch_cli(*args: str) -> list[str]:
@@ -39,12 +80,14 @@ def done_rows(store: Path) -> dict[str, dict]:
 
 
 @pytest.mark.slow
-def test_kill_9_mid_job_then_resume_outputs_each_custom_id_once(tmp_path, sheet):
-    fake = FakeLLM(delay=lambda body: 0.005)
+def test_kill_9_mid_job_then_resume_outputs_each_custom_id_once(tmp_path):
+    fake = Recorder(create_app(small_model()))
+    sheet = tmp_path / "sheet.yaml"
+    sheet.write_text(SHEET)
     store = tmp_path / "store"
-    source = write_input(tmp_path / "in.jsonl", TOTAL)
+    source = write_input(tmp_path / "in.jsonl", TOTAL, model=MODEL, max_tokens=4)
     common = ["--store", str(store)]
-    with serve(fake.app) as url:
+    with serve(fake) as url:
         proc = subprocess.Popen(
             batch_cli("submit", str(source), "--endpoint", url, "--api", "concurrent", "--now",
                       "--pricing", str(sheet), "--concurrency", str(CONCURRENCY), *common),
