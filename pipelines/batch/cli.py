@@ -16,7 +16,7 @@ from pipelines.batch import api
 from pipelines.batch.clock import parse_utc
 from pipelines.batch.planner import SchedulePlan
 from pipelines.batch.report import format_plan, format_report
-from pipelines.errors import InputError, PipeError
+from pipelines.errors import PipeError
 
 store_option = click.option("--store", default=".pipe", show_default=True,
                             help="Folder holding batch.sqlite.")
