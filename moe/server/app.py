@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from moe.engine.engine import EngineConfig
-from moe.server import metrics, openai_api
+from moe.server import batches, metrics, openai_api
 from moe.server.errors import APIError
 from moe.server.service import MAX_BODY_BYTES, MODEL_NAME, Service
 
@@ -31,7 +31,8 @@ async def health(request: Request) -> Response:
 
 def routes() -> list[Route]:
     """Every route of the server; a new API module adds its own `routes()` here."""
-    return [*openai_api.routes(), *metrics.routes(), Route("/health", health, methods=["GET"])]
+    return [*openai_api.routes(), *metrics.routes(), *batches.routes(),
+            Route("/health", health, methods=["GET"])]
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
