@@ -16,6 +16,7 @@ EXTENSIONS = {  # subcommands defined by other packages, imported on first use
     "cost": "pipelines.cost.cli:cost",
     "serve": "moe.server.cli:serve_command",
     "eval": "evals.cli:eval_command",
+    "batch": "pipelines.batch.cli:batch",
 }
 
 

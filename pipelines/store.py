@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pipelines.db import open_db
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, recipe_path TEXT, recipe_name TEXT, params TEXT, overrides TEXT,
@@ -51,13 +53,7 @@ class RunStore:
     @property
     def db(self) -> sqlite3.Connection:
         if self._db is None:
-            self.root.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(SCHEMA)
+            self._db = open_db(self.path, SCHEMA)
         return self._db
 
     def exists(self) -> bool:
