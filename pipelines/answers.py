@@ -7,8 +7,9 @@ Register more with `register_extractor` / `register_equivalence` (an import stri
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Callable
+
+from pipelines.registry import load
 
 Extractor = Callable[[str], "str | None"]
 Equivalence = Callable[[str, str], bool]
@@ -45,12 +46,7 @@ def register_equivalence(name: str, fn: Any) -> None:
 def _resolve(table: dict[str, Any], name: str, what: str) -> Callable:
     if name not in table:
         raise KeyError(f"unknown {what} {name!r}; known: {sorted(table)}")
-    target = table[name]
-    if isinstance(target, str):
-        module, _, attr = target.partition(":")
-        target = getattr(importlib.import_module(module), attr)
-        table[name] = target
-    return target
+    return load(table, name)
 
 
 def extractor(name: str) -> Extractor:

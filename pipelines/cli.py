@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 
@@ -10,6 +9,7 @@ import click
 
 from pipelines import api
 from pipelines.errors import InputError, PipeError, RecipeError
+from pipelines.registry import load
 from pipelines.spec import parse_overrides
 
 EXTENSIONS = {  # subcommands defined by other packages, imported on first use
@@ -26,8 +26,7 @@ class Pipe(click.Group):
 
     def get_command(self, ctx, name):
         if name in EXTENSIONS:
-            module, _, attr = EXTENSIONS[name].partition(":")
-            return getattr(importlib.import_module(module), attr)
+            return load(EXTENSIONS, name)
         return super().get_command(ctx, name)
 
 

@@ -6,7 +6,6 @@ ends in .jsonl (or `source: jsonl` with `path:`) reads a file relative to the re
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 import random
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pipelines.errors import InputError
+from pipelines.registry import load
 
 SOURCES: dict[str, Any] = {
     "arith": "moe.data:arith_items",
@@ -60,12 +60,7 @@ def jsonl_items(path: str | Path, size: int | None = None, seed: int | None = No
 
 
 def _resolve(name: str) -> Callable[..., list[dict[str, Any]]]:
-    target = SOURCES[name]
-    if isinstance(target, str):
-        module, _, attr = target.partition(":")
-        target = getattr(importlib.import_module(module), attr)
-        SOURCES[name] = target
-    return target
+    return load(SOURCES, name)
 
 
 def check_dataset(options: dict[str, Any]) -> str | None:

@@ -17,3 +17,29 @@ def open_db(path: Path, schema: str, *, busy_timeout_ms: int = 10000) -> sqlite3
     db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     db.executescript(schema)
     return db
+
+
+class SqliteFile:
+    """A SQLite file opened on first use (so read-only commands never create it)."""
+
+    FILENAME = "store.sqlite"
+    SCHEMA = ""
+
+    def __init__(self, root: str | Path = ".pipe"):
+        self.root = Path(root)
+        self.path = self.root / self.FILENAME
+        self._db: sqlite3.Connection | None = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = open_db(self.path, self.SCHEMA)
+        return self._db
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -10,10 +10,9 @@ import json
 import secrets
 import sqlite3
 import time
-from pathlib import Path
 from typing import Any
 
-from pipelines.db import open_db
+from pipelines.db import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -44,25 +43,9 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S-", time.gmtime()) + secrets.token_hex(2)
 
 
-class RunStore:
-    def __init__(self, root: str | Path = ".pipe"):
-        self.root = Path(root)
-        self.path = self.root / "runs.sqlite"
-        self._db: sqlite3.Connection | None = None
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            self._db = open_db(self.path, SCHEMA)
-        return self._db
-
-    def exists(self) -> bool:
-        return self.path.is_file()
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+class RunStore(SqliteFile):
+    FILENAME = "runs.sqlite"
+    SCHEMA = SCHEMA
 
     def _write(self, sql: str, args: tuple = ()) -> None:
         with self.db:  # one short transaction per write

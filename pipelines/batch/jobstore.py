@@ -14,11 +14,10 @@ import secrets
 import socket
 import sqlite3
 import time
-from pathlib import Path
 from typing import Any, Iterator
 
 from pipelines.batch.requests import BatchRequest, Rejected
-from pipelines.db import open_db
+from pipelines.db import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -61,25 +60,9 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-class JobStore:
-    def __init__(self, root: str | Path = ".pipe"):
-        self.root = Path(root)
-        self.path = self.root / "batch.sqlite"
-        self._db: sqlite3.Connection | None = None
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            self._db = open_db(self.path, SCHEMA)
-        return self._db
-
-    def exists(self) -> bool:
-        return self.path.is_file()
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+class JobStore(SqliteFile):
+    FILENAME = "batch.sqlite"
+    SCHEMA = SCHEMA
 
     # -- jobs ------------------------------------------------------------------------------
     def create_job(self, *, created_at: str, source: str, endpoint: str, endpoint_spec: dict,
