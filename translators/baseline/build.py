@@ -15,6 +15,7 @@ from translators.figma.compact import meaningful_name, pad_text
 from translators.figma.nodes import FNode
 from translators.spec.models import Spec
 
+MAX_TEXT = 5000
 _CONTAINERS = {"column": "column", "row": "row", "wrap": "wrap", "grid": "grid"}
 
 
@@ -22,7 +23,7 @@ def build_spec(root: FNode, screen: str | None = None) -> Spec:
     """The rule-based spec of one normalised frame."""
     builder = _Builder()
     name = slug(screen or root.name) or "screen"
-    data: dict[str, Any] = {"screen": name, "width": round(root.w), "height": round(root.h)}
+    data: dict[str, Any] = {"screen": name, "width": _clamp(root.w, 1), "height": _clamp(root.h, 1)}
     if root.fill is not None and root.fill.color:
         data["bg"] = root.fill.color
     node = builder.node(root, None)
@@ -36,9 +37,15 @@ class _Builder:
         self.ids = IdAllocator()
 
     def node(self, n: FNode, parent: FNode | None) -> dict[str, Any]:
-        kind = role(n)
+        kind = role(n) if parent is not None or not n.children else None  # a screen is never a widget
         maker = getattr(self, f"_{kind}", None) if kind else None
-        out = maker(n) if maker else self._container(n)
+        labelled = _labelled_control(n) if kind is None else None
+        if maker:
+            out = maker(n)
+        elif labelled:
+            out = self._labelled(n, *labelled)
+        else:
+            out = self._container(n)
         if parent is not None:
             _place(out, n)
         return out
@@ -47,7 +54,7 @@ class _Builder:
         return self.ids.make(meaningful_name(n) or hint, fallback)
 
     def _text(self, n: FNode) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "text", "id": self._id(n, "text"), "text": n.text or ""}
+        out: dict[str, Any] = {"type": "text", "id": self._id(n, "text"), "text": (n.text or "")[:MAX_TEXT]}
         if n.style:
             out.update(_font(n))
             if n.style.align != "left":
@@ -58,7 +65,7 @@ class _Builder:
 
     def _button(self, n: FNode) -> dict[str, Any]:
         label = texts(n)[0]
-        out = {"type": "button", "id": self._id(n, "button", label.text or ""), "text": label.text or ""}
+        out = {"type": "button", "id": self._id(n, "button", label.text or ""), "text": (label.text or "")[:MAX_TEXT]}
         out.update(_font(label))
         out.update(_box_style(n))
         if n.layout and any(n.layout.pad):
@@ -67,7 +74,7 @@ class _Builder:
 
     def _input(self, n: FNode) -> dict[str, Any]:
         hint = texts(n)[0]
-        out = {"type": "input", "id": self._id(n, "input"), "placeholder": hint.text or ""}
+        out = {"type": "input", "id": self._id(n, "input"), "placeholder": " ".join((hint.text or "").split("\n"))[:MAX_TEXT]}
         if (kind := input_kind(n)) != "text":
             out["kind"] = kind
         out.update(_font(hint))
@@ -84,7 +91,7 @@ class _Builder:
 
     def _icon(self, n: FNode) -> dict[str, Any]:
         name = icon_name(n)
-        out = {"type": "icon", "id": self._id(n, "icon", name), "name": name, "size": round(max(n.w, n.h))}
+        out = {"type": "icon", "id": self._id(n, "icon", name), "name": name, "size": max(1, round(max(n.w, n.h)))}
         if n.glyph:
             out["color"] = n.glyph
         return out
@@ -127,12 +134,23 @@ class _Builder:
         if lay is not None:
             out.update(_layout(lay, kind))
         out.update(_box_style(n))
-        out["children"] = self._children(n)
-        merged = _labelled_control(out)
-        return merged or out
+        spans = repeat.runs(n.children) if lay and lay.mode in ("column", "row") else []
+        if kind in ("column", "row") and spans == [(0, len(n.children))]:
+            bound = self._bound_copies(n, n.children)
+            if bound is not None:  # the whole container is one repeat
+                template, items = bound
+                return {**out, "type": "repeat", "direction": kind, "items": items, "template": template}
+        out["children"] = self._children(n, spans)
+        return out
 
-    def _children(self, n: FNode) -> list[dict[str, Any]]:
-        spans = repeat.runs(n.children) if n.layout and n.layout.mode in ("column", "row") else []
+    def _labelled(self, row: FNode, control: FNode, label: FNode) -> dict[str, Any]:
+        kind = role(control)
+        out = {"type": kind, "id": self._id(control, kind), "checked": is_checked(control), "label": (label.text or "")[:MAX_TEXT]}
+        out.update(_font(label))
+        out.update(_box_style(row))
+        return out
+
+    def _children(self, n: FNode, spans: list[tuple[int, int]]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         i = 0
         for start, end in spans + [(len(n.children), len(n.children))]:
@@ -142,53 +160,55 @@ class _Builder:
             i = end
         return out
 
-    def _repeat(self, parent: FNode, copies: list[FNode]) -> list[dict[str, Any]]:
-        before = set(self.ids.used)
-        rep_id = self.ids.make("list", "list")
+    def _bound_copies(self, parent: FNode, copies: list[FNode]) -> tuple[dict[str, Any], list] | None:
+        """Template + items when the copies differ only in texts; ids are spent once."""
         start = set(self.ids.used)
         dicts = []
         for copy in copies:
             self.ids.used = set(start)
             dicts.append(self.node(copy, parent))
         bound = repeat.bind_template(dicts)
+        if bound is None:
+            self.ids.used = start
+            return None
+        for key in ("x", "y"):
+            bound[0].pop(key, None)
+        return bound
+
+    def _repeat(self, parent: FNode, copies: list[FNode]) -> list[dict[str, Any]]:
+        before = set(self.ids.used)
+        rep_id = self.ids.make("list", "list")
+        bound = self._bound_copies(parent, copies)
         if bound is None:  # they differ in more than text: keep the copies as they are
             self.ids.used = before
             return [self.node(c, parent) for c in copies]
         template, items = bound
-        for key in ("x", "y"):
-            template.pop(key, None)
         lay = parent.layout
         assert lay is not None
         out: dict[str, Any] = {"type": "repeat", "id": rep_id, "direction": "row" if lay.mode == "row" else "column",
                                "items": items, "template": template}
         if lay.gap > 0:
-            out["gap"] = lay.gap
+            out["gap"] = min(1000, lay.gap)
         for axis in ("w", "h"):
             if template.get(axis) == "fill":
                 out[axis] = "fill"
         return [out]
 
 
-def _labelled_control(box: dict[str, Any]) -> dict[str, Any] | None:
-    """A row of [checkbox|switch, text] is one labelled control."""
-    kids = box["children"]
-    if box["type"] != "row" or len(kids) != 2:
+def _labelled_control(n: FNode) -> tuple[FNode, FNode] | None:
+    """A row of [checkbox|switch, text] is one labelled control: (control, label)."""
+    if n.layout is None or n.layout.mode != "row" or len(n.children) != 2:
         return None
-    kinds = [k["type"] for k in kids]
+    kinds = [role(c) for c in n.children]
     for control, label in ((0, 1), (1, 0)):
         if kinds[control] in ("checkbox", "switch") and kinds[label] == "text":
-            merged = dict(kids[control], label=kids[label]["text"])
-            merged.update({k: v for k, v in kids[label].items() if k in ("size", "weight", "color")})
-            for key in ("bg", "radius", "border", "shadow", "opacity"):
-                if key in box:
-                    merged[key] = box[key]
-            return merged
+            return n.children[control], n.children[label]
     return None
 
 
 def _place(out: dict[str, Any], n: FNode) -> None:
     if n.absolute:
-        out["x"], out["y"] = round(n.x), round(n.y)
+        out["x"], out["y"] = (max(-10000, min(10000, round(v))) for v in (n.x, n.y))
     skip = {"icon": "wh", "divider": "h" if n.h <= n.w else "w"}.get(out["type"], "")
     for axis, mode, size in (("w", n.sizing[0], n.w), ("h", n.sizing[1], n.h)):
         if axis in skip or axis in out:
@@ -196,7 +216,7 @@ def _place(out: dict[str, Any], n: FNode) -> None:
         if mode == "fill":
             out[axis] = "fill"
         elif mode == "fixed":
-            out[axis] = round(size)
+            out[axis] = _clamp(size, 0)
 
 
 def _layout(lay, kind: str) -> dict[str, Any]:
@@ -206,7 +226,7 @@ def _layout(lay, kind: str) -> dict[str, Any]:
     if any(lay.pad):
         out["pad"] = _pad(lay.pad)
     if lay.gap > 0:
-        out["gap"] = lay.gap
+        out["gap"] = min(1000, lay.gap)
     if lay.main != "start":
         out["align"] = lay.main
     if lay.cross != "start" and not (lay.cross == "baseline" and kind != "row"):
@@ -215,7 +235,7 @@ def _layout(lay, kind: str) -> dict[str, Any]:
 
 
 def _pad(pad: tuple[int, int, int, int]) -> int | list[int]:
-    parts = [int(p) for p in pad_text(tuple(max(0, p) for p in pad)).split(",")]
+    parts = [int(p) for p in pad_text(tuple(max(0, min(10000, p)) for p in pad)).split(",")]
     return parts[0] if len(parts) == 1 else parts
 
 
@@ -247,3 +267,7 @@ def _box_style(n: FNode) -> dict[str, Any]:
     if n.opacity < 0.995:
         out["opacity"] = round(n.opacity, 2)
     return out
+
+
+def _clamp(value: float, low: int) -> int:
+    return max(low, min(10000, round(value)))

@@ -16,6 +16,7 @@ _ROLE_WORDS = (
 )
 _INPUT_KINDS = ("password", "email", "search", "number", "tel")
 ICON_MAX = 48
+TOGGLE_MAX = 64
 
 
 def words(node: FNode) -> set[str]:
@@ -55,8 +56,8 @@ def role(node: FNode) -> str | None:
     if node.kind in ("rect", "ellipse"):
         return "decor"
     control = _control(node)
-    if control in ("checkbox", "switch"):
-        return control
+    if control in ("checkbox", "switch") and max(node.w, node.h) <= TOGGLE_MAX:
+        return control  # a bigger "Checkbox row" is a row holding one
     if control == "button" and len(texts(node)) == 1:
         return "button"
     if control == "input" and len(texts(node)) == 1:

@@ -32,16 +32,26 @@ def clean_name(name: str) -> str:
     return _NAME_CHARS.sub("_", name.strip()).strip("_")[:48]
 
 
+def is_default_name(name: str) -> bool:
+    """Names Figma gives by itself: `Frame 12`, `Rectangle 3 copy`, ..."""
+    return not clean_name(name) or bool(_DEFAULT_NAME.match(name.strip()))
+
+
 def meaningful_name(node: FNode) -> str | None:
     """The layer name if a designer chose it (not `Frame 12`, not the text itself)."""
-    name = clean_name(node.name)
-    if not name or _DEFAULT_NAME.match(node.name.strip()):
+    return chosen_name(node.name, node.text, node.component)
+
+
+def chosen_name(name: str, text: str | None = None, component: str | None = None) -> str | None:
+    """`meaningful_name` from the raw parts (the synthetic generator names layers with it)."""
+    if is_default_name(name):
         return None
-    if node.text is not None and clean_name(node.text[:48]) == name:
+    cleaned = clean_name(name)
+    if text is not None and clean_name(text) == cleaned:
         return None
-    if node.component is not None and name == clean_name(node.component):
+    if component is not None and cleaned == clean_name(component):
         return None
-    return name
+    return cleaned
 
 
 def compact_lines(node: FNode, depth: int = 0, parent: FNode | None = None) -> list[str]:
@@ -106,9 +116,11 @@ def pad_text(pad: tuple[int, int, int, int]) -> str:
 
 
 def _sizing(node: FNode, parent: FNode | None) -> list[str]:
+    """Only what differs from the kind's default: texts hug, everything else is fixed."""
     if parent is None and node.kind != "text":
         return []  # the screen frame: its size is the screen's
-    return [f"{axis}={mode}" for axis, mode in zip("wh", node.sizing) if mode != "fixed"]
+    default = "hug" if node.kind == "text" else "fixed"
+    return [f"{axis}={mode}" for axis, mode in zip("wh", node.sizing) if mode != default]
 
 
 def _style(node: FNode) -> list[str]:

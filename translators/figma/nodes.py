@@ -126,7 +126,7 @@ class _Walker:
         name = str(raw.get("name", ""))
         path = f"{parent_path}/{name}" if parent_path else name
         figma_type = raw.get("type")
-        if raw.get("visible") is False or figma_type in _SILENT_DROP:
+        if raw.get("visible") is False or _token(figma_type) in _SILENT_DROP:
             self.dropped += 1
             return None
         if isinstance(raw.get("opacity"), (int, float)) and raw["opacity"] <= 0:
@@ -147,6 +147,8 @@ class _Walker:
             fnode.component = self.components.get(str(raw.get("componentId", ""))) or name
         if kind in ("frame", "group", "instance"):
             self._frame(fnode, raw, parent)
+        self._own_sizing(fnode, raw)
+        if kind in ("frame", "group", "instance"):
             self._children(fnode, raw, depth)
         elif kind == "vector":
             fnode.glyph = _vector_color(raw)
@@ -179,7 +181,7 @@ class _Walker:
         fnode.radius = paint.radius(raw)
         fnode.shadow = paint.shadow(raw)
         opacity = raw.get("opacity", 1.0)
-        fnode.opacity = float(opacity) if isinstance(opacity, (int, float)) else 1.0
+        fnode.opacity = min(1.0, float(opacity)) if isinstance(opacity, (int, float)) else 1.0
 
     def _text(self, fnode: FNode, raw: dict[str, Any]) -> None:
         chars = raw.get("characters")
@@ -192,18 +194,17 @@ class _Walker:
         style = raw.get("style") if isinstance(raw.get("style"), dict) else {}
         fill = paint.top_fill(raw.get("fills"))
         fnode.style = TextStyle(
-            size=_int(style.get("fontSize"), 16),
+            size=min(400, max(1, _int(style.get("fontSize"), 16))),
             weight=min(900, max(100, round(_int(style.get("fontWeight"), 400) / 100) * 100)),
             color=fill.color if fill else None,
-            align=str(style.get("textAlignHorizontal", "LEFT")).lower().replace("justified", "left"),
+            align={"CENTER": "center", "RIGHT": "right"}.get(_token(style.get("textAlignHorizontal")), "left"),
             line_height=_explicit_line_height(style),
             family=style.get("fontFamily") if isinstance(style.get("fontFamily"), str) else None,
         )
         if raw.get("characterStyleOverrides"):
             self.warn(fnode.id, fnode.path, "mixed text styles: the base style is used")
         resize = style.get("textAutoResize", raw.get("textAutoResize"))
-        fnode.sizing = {"WIDTH_AND_HEIGHT": ("hug", "hug"), "HEIGHT": ("fixed", "hug")}.get(resize, fnode.sizing)
-        self._own_sizing(fnode, raw)
+        fnode.sizing = {"WIDTH_AND_HEIGHT": ("hug", "hug"), "HEIGHT": ("fixed", "hug")}.get(_token(resize), fnode.sizing)
 
     def _frame(self, fnode: FNode, raw: dict[str, Any], parent: FNode | None) -> None:
         mode = raw.get("layoutMode")
@@ -215,8 +216,8 @@ class _Walker:
                 mode=kind,
                 gap=round(_num(raw.get("itemSpacing"), 0)),
                 pad=tuple(round(_num(raw.get(f"padding{s}"), 0)) for s in ("Top", "Right", "Bottom", "Left")),  # type: ignore[arg-type]
-                main=_ALIGN.get(raw.get("primaryAxisAlignItems", "MIN"), "start"),
-                cross=_ALIGN.get(raw.get("counterAxisAlignItems", "MIN"), "start"),
+                main=_ALIGN.get(_token(raw.get("primaryAxisAlignItems")), "start"),
+                cross=_ALIGN.get(_token(raw.get("counterAxisAlignItems")), "start"),
                 columns=_int(raw.get("gridColumnCount"), 0) or None if kind == "grid" else None,
             )
             primary_hug = raw.get("primaryAxisSizingMode") == "AUTO"
@@ -229,12 +230,11 @@ class _Walker:
         scroll = raw.get("overflowDirection")
         if isinstance(scroll, str) and scroll.endswith("SCROLLING") and fnode.layout is not None:
             fnode.layout.scroll = "horizontal" if scroll.startswith("HORIZONTAL_SCROLL") else "vertical"
-        self._own_sizing(fnode, raw)
 
     def _own_sizing(self, fnode: FNode, raw: dict[str, Any]) -> None:
         sizing = list(fnode.sizing)
         for axis, key in enumerate(("layoutSizingHorizontal", "layoutSizingVertical")):
-            if raw.get(key) in _SIZING:
+            if _token(raw.get(key)) in _SIZING:
                 sizing[axis] = _SIZING[raw[key]]
         fnode.sizing = (sizing[0], sizing[1])
         fnode.absolute = raw.get("layoutPositioning") == "ABSOLUTE"
@@ -286,9 +286,9 @@ def _is_vector_art(kids: list[Any]) -> bool:
     for kid in kids:
         if not isinstance(kid, dict):
             return False
-        if kid.get("visible") is False or _KINDS.get(kid.get("type")) == "vector":
+        if kid.get("visible") is False or _KINDS.get(_token(kid.get("type"))) == "vector":
             continue
-        holder = _KINDS.get(kid.get("type")) in ("frame", "group") and paint.top_fill(kid.get("fills")) is None
+        holder = _KINDS.get(_token(kid.get("type"))) in ("frame", "group") and paint.top_fill(kid.get("fills")) is None
         if not (holder and isinstance(kid.get("children"), list) and kid["children"] and _is_vector_art(kid["children"])):
             return False
     return True
@@ -312,15 +312,20 @@ def _explicit_line_height(style: dict[str, Any]) -> int | None:
     """Only a line height the designer set (PIXELS or %); INTRINSIC_% means `auto`."""
     if style.get("lineHeightUnit", "INTRINSIC_%") == "INTRINSIC_%":
         return None
-    return _int(style.get("lineHeightPx"), 0) or None
+    return min(800, max(0, _int(style.get("lineHeightPx"), 0))) or None
+
+
+def _token(value: Any) -> str:
+    """An enum-like field as a string ('' when it is not one): lookups never see lists."""
+    return value if isinstance(value, str) else ""
 
 
 def _num(value: Any, default: float) -> float:
-    return float(value) if isinstance(value, (int, float)) else default
+    return float(value) if isinstance(value, (int, float)) and abs(value) < 1e9 else default
 
 
 def _int(value: Any, default: int) -> int:
-    return round(value) if isinstance(value, (int, float)) else default
+    return round(value) if isinstance(value, (int, float)) and abs(value) < 1e9 else default
 
 
 def _count(kids: Any) -> int:

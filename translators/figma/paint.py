@@ -16,6 +16,10 @@ class Fill:
     """#RRGGBB[AA]; for gradients the first stop."""
 
 
+def _px(value: float, limit: int = 10000) -> int:
+    return max(-limit, min(limit, round(value)))
+
+
 def _unit(value: Any, default: float = 0.0) -> float:
     return min(1.0, max(0.0, float(value))) if isinstance(value, (int, float)) else default
 
@@ -56,21 +60,21 @@ def stroke(node: dict[str, Any]) -> tuple[int, str] | None:
     """(weight, colour) of the top visible solid stroke."""
     fill = top_fill(node.get("strokes"))
     weight = node.get("strokeWeight", 1)
-    if fill is None or fill.color is None or not isinstance(weight, (int, float)) or weight <= 0:
+    if fill is None or fill.color is None or not isinstance(weight, (int, float)) or not 0 < weight < 1e6:
         return None
-    return max(1, round(weight)), fill.color
+    return max(1, min(64, round(weight))), fill.color
 
 
 def radius(node: dict[str, Any]) -> int | tuple[int, int, int, int] | None:
     """cornerRadius, or rectangleCornerRadii [TL, TR, BR, BL] when they differ."""
     corners = node.get("rectangleCornerRadii")
     if isinstance(corners, list) and len(corners) == 4 and all(isinstance(c, (int, float)) for c in corners):
-        values = tuple(round(c) for c in corners)
+        values = tuple(max(0, _px(c)) for c in corners)
         if len(set(values)) > 1:
             return values  # type: ignore[return-value]
         return values[0] or None
     value = node.get("cornerRadius")
-    return round(value) if isinstance(value, (int, float)) and value > 0 else None
+    return _px(value) if isinstance(value, (int, float)) and 0 < value < 1e9 else None
 
 
 def shadow(node: dict[str, Any]) -> tuple[int, int, int, str] | None:
@@ -83,6 +87,6 @@ def shadow(node: dict[str, Any]) -> tuple[int, int, int, str] | None:
             color = hex_color(effect.get("color")) or "#00000040"
             x, y = offset.get("x", 0), offset.get("y", 0)
             blur = effect.get("radius", 0)
-            nums = [v if isinstance(v, (int, float)) else 0 for v in (x, y, blur)]
-            return round(nums[0]), round(nums[1]), max(0, round(nums[2])), color
+            nums = [v if isinstance(v, (int, float)) and abs(v) < 1e9 else 0 for v in (x, y, blur)]
+            return _px(nums[0], 500), _px(nums[1], 500), max(0, _px(nums[2], 500)), color
     return None

@@ -37,9 +37,25 @@ Color = Annotated[
 Hex = Annotated[str, AfterValidator(_check_hex), WithJsonSchema({"type": "string", "pattern": HEX_RE})]
 Id = Annotated[str, Field(pattern=ID_RE, description="unique, lowercase: [a-z][a-z0-9_]*")]
 Px = Annotated[int, Field(ge=0, le=10000)]
+def _short_sides(value: Any) -> Any:
+    """Canonical form: [8, 8] -> 8, [4, 8, 4, 8] -> [4, 8]; equal specs compare equal."""
+    if isinstance(value, tuple):
+        if len(set(value)) == 1:
+            return value[0]
+        if len(value) == 4 and value[0] == value[2] and value[1] == value[3]:
+            return (value[0], value[1])
+    return value
+
+
 Size = Union[Literal["fill", "hug"], Px]
-Pad = Union[Px, tuple[Px, Px], tuple[Px, Px, Px, Px]]
-Radius = Union[Px, tuple[Px, Px, Px, Px]]
+Pad = Annotated[Union[Px, tuple[Px, Px], tuple[Px, Px, Px, Px]], AfterValidator(_short_sides)]
+
+
+def _short_corners(value: Any) -> Any:
+    return value[0] if isinstance(value, tuple) and len(set(value)) == 1 else value
+
+
+Radius = Annotated[Union[Px, tuple[Px, Px, Px, Px]], AfterValidator(_short_corners)]
 Weight = Literal[100, 200, 300, 400, 500, 600, 700, 800, 900]
 Text = Annotated[str, Field(max_length=5000)]
 

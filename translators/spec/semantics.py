@@ -103,6 +103,10 @@ def _check_node(spec: Spec, visit: Visit, seen: dict[str, Path], targets: tuple[
         if isinstance(value, str) and (bad := bad_char(value)):
             out.append(Problem(path + (field,), f"contains the control or non-character {bad}",
                                "remove it; use \\n for line breaks"))
+    if node.type == "input":
+        for field in ("placeholder", "value"):
+            if "\n" in (getattr(node, field) or ""):
+                out.append(Problem(path + (field,), "an input holds one line of text", "remove the line breaks"))
     if isinstance(node, Repeat):
         for i, item in enumerate(node.items):
             for key, value in item.items():

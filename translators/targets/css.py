@@ -32,6 +32,24 @@ def main_axis(node: Any) -> str | None:
     return None
 
 
+def divider_horizontal(node: Any, parent: Any | None) -> bool:
+    """A divider with only a width runs horizontally, with only a height vertically;
+    otherwise it crosses its parent's flow."""
+    if node.w is not None and node.h is None:
+        return True
+    if node.h is not None and node.w is None:
+        return False
+    return parent is None or main_axis(parent) != "h"
+
+
+def control_css(node: Any) -> Css:
+    """The box of a checkbox or switch: a fixed-size control, coloured by its state."""
+    if node.type == "switch":
+        return {"appearance": "none", "margin": 0, "width": "36px", "height": "20px", "border-radius": "10px",
+                "flex-shrink": 0, "background-color": "#2563EB" if node.checked else "#D1D5DB"}
+    return {"margin": 0, "width": "18px", "height": "18px", "flex-shrink": 0, "accent-color": "#2563EB"}
+
+
 def px(value: int | float) -> str:
     return f"{value}px"
 
@@ -99,8 +117,9 @@ def _leaf(spec: Spec, node: Any, parent: Any | None) -> Css:
         if node.max_lines:
             css.update({"display": "-webkit-box", "-webkit-box-orient": "vertical",
                         "-webkit-line-clamp": node.max_lines, "overflow": "hidden"})
-    elif kind in ("button", "input"):
-        css.update({"font-family": "inherit", "border": "none", "white-space": "pre"})
+    elif kind in ("button", "input"):  # form controls do not inherit fonts by default
+        css.update({"font-family": "inherit", "font-size": px(node.size or 16), "line-height": "inherit",
+                    "border": "none", "white-space": "pre"})
         if node.pad is not None:
             css["padding"] = box_pad(node.pad)
         if kind == "button":
@@ -119,9 +138,11 @@ def _leaf(spec: Spec, node: Any, parent: Any | None) -> Css:
     elif kind == "divider":
         css.update({"border": "none", "margin": 0,
                     "background-color": color(spec, node.color) or "#E5E7EB", "flex-shrink": 0})
-        vertical = parent is not None and main_axis(parent) == "h"
-        css["width" if vertical else "height"] = px(node.thickness)
-        css["align-self"] = "stretch"
+        horizontal = divider_horizontal(node, parent)
+        css["height" if horizontal else "width"] = px(node.thickness)
+        if (node.w if horizontal else node.h) is None:  # span the parent along the line
+            along = main_axis(parent) if parent is not None else None
+            css.update({"flex": "1 1 0px"} if along == ("h" if horizontal else "v") else {"align-self": "stretch"})
     elif kind == "spacer" and node.w is None and node.h is None and parent is not None:
         css["flex"] = "1 1 0px"
     return css

@@ -12,6 +12,7 @@ from typing import Any
 
 from translators.spec.models import CONTAINER_TYPES, Repeat, Spec
 from translators.targets.css import color as resolve
+from translators.targets.css import divider_horizontal
 from translators.targets.divkit_ir import Call, New, classes_used, to_json, to_ts
 from translators.targets.escape import ident
 from translators.targets.html import bound_text
@@ -172,8 +173,8 @@ class _Ctx:
         if kind == "spacer":  # an invisible separator keeps the space
             props["delimiter_style"] = {"color": "#00000000"}
             return New("DivSeparator", props)
-        vertical = parent is not None and _horizontal(parent)
-        style = {"color": self.color(node.color) or "#FFE5E7EB", "orientation": "vertical" if vertical else "horizontal"}
+        horizontal = divider_horizontal(node, parent)
+        style = {"color": self.color(node.color) or "#FFE5E7EB", "orientation": "horizontal" if horizontal else "vertical"}
         props["delimiter_style"] = style
         return New("DivSeparator", props)
 
@@ -216,8 +217,7 @@ class _Ctx:
             if node.type == "icon" and value is None:
                 value = node.size
             if node.type == "divider" and value is None:
-                across = (key == "width") == _horizontal(parent)
-                value = node.thickness if across else "fill"
+                value = node.thickness if (key == "height") == divider_horizontal(node, parent) else "fill"
             if node.type == "spacer" and value is None and node.w is None and node.h is None:
                 value = "fill" if (key == "width") == _horizontal(parent) else 1
             div.props[key] = _size(value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from translators.spec.models import CONTAINER_TYPES, Repeat, Spec, TextNode
-from translators.targets.css import node_css
+from translators.targets.css import control_css, node_css
 from translators.targets.escape import html_attr, html_text, ident
 
 _INPUT_TYPES = {"text": "text", "email": "email", "password": "password", "search": "search",
@@ -38,6 +38,8 @@ def _node(spec: Spec, node: Any, parent: Any, rules: dict[str, str], suffix: str
     cls = ident(node.id)
     if cls not in rules:
         rules[cls] = css_text(node_css(spec, node, parent))
+        if node.type in ("checkbox", "switch"):
+            rules[f"{cls}>input"] = css_text(control_css(node))
     attrs = f'class="n-{cls}" data-id="{html_attr(node.id + suffix)}"'
     kind = node.type
     if isinstance(node, Repeat):

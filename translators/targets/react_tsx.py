@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from translators.spec.models import CONTAINER_TYPES, Repeat, Spec
-from translators.targets.css import node_css
+from translators.targets.css import control_css, node_css
 from translators.targets.escape import ident, js_string, pascal
 
 _INPUT_TYPES = {"text": "text", "email": "email", "password": "password", "search": "search",
@@ -96,7 +96,7 @@ class _Ctx:
         if kind in ("checkbox", "switch"):
             role = ' role="switch"' if kind == "switch" else ""
             checked = " defaultChecked" if node.checked else ""
-            return (f'<label {attrs}><input type="checkbox"{role}{checked} />'
+            return (f'<label {attrs}><input type="checkbox"{role}{checked} style={{{{ {_style_body(control_css(node))} }}}} />'
                     f'<span data-t="">{{{js_string(node.label)}}}</span></label>')
         if kind == "image":
             if node.src:
