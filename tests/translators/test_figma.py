@@ -13,7 +13,7 @@ from translators.errors import FigmaInputError
 from translators.spec import check_spec, dump_spec
 from translators.figma import compact, ingest
 from translators.figma.tokens import approx_tokens
-from translators.fixtures import SCREENS, build, fixture_path, fixture_paths
+from translators.fixtures import SCREENS, SMALL_SEEDS, build, build_small, fixture_path, fixture_paths, small_paths
 
 
 def _frame(children, **extra):
@@ -31,6 +31,12 @@ def _text(node_id, chars, x, y, **extra):
             "fills": [{"type": "SOLID", "color": {"r": 1, "g": 0, "b": 0, "a": 1}, "opacity": 0.5}]}
     node.update(extra)
     return node
+
+
+def test_small_synthetic_fixtures_are_current():
+    for seed, path in zip(SMALL_SEEDS, small_paths()):
+        assert json.loads(path.read_text(encoding="utf-8")) == build_small(seed), "run: python -m translators.fixtures"
+        assert approx_tokens(compact(path)) < 200
 
 
 def test_fixtures_are_current_and_cover_the_screens():

@@ -66,22 +66,15 @@ class _Builder:
     def _button(self, n: FNode) -> dict[str, Any]:
         label = texts(n)[0]
         out = {"type": "button", "id": self._id(n, "button", label.text or ""), "text": (label.text or "")[:MAX_TEXT]}
-        out.update(_font(label))
-        out.update(_box_style(n))
-        if n.layout and any(n.layout.pad):
-            out["pad"] = _pad(n.layout.pad)
-        return out
+        return _field_look(out, n, label)
 
     def _input(self, n: FNode) -> dict[str, Any]:
         hint = texts(n)[0]
-        out = {"type": "input", "id": self._id(n, "input"), "placeholder": " ".join((hint.text or "").split("\n"))[:MAX_TEXT]}
+        one_line = " ".join((hint.text or "").split("\n"))[:MAX_TEXT]
+        out = {"type": "input", "id": self._id(n, "input"), "placeholder": one_line}
         if (kind := input_kind(n)) != "text":
             out["kind"] = kind
-        out.update(_font(hint))
-        out.update(_box_style(n))
-        if n.layout and any(n.layout.pad):
-            out["pad"] = _pad(n.layout.pad)
-        return out
+        return _field_look(out, n, hint)
 
     def _checkbox(self, n: FNode) -> dict[str, Any]:
         return {"type": "checkbox", "id": self._id(n, "checkbox"), "checked": is_checked(n)}
@@ -193,6 +186,15 @@ class _Builder:
             if template.get(axis) == "fill":
                 out[axis] = "fill"
         return [out]
+
+
+def _field_look(out: dict[str, Any], n: FNode, label: FNode) -> dict[str, Any]:
+    """A button's or input's font (from its text), box style and padding."""
+    out.update(_font(label))
+    out.update(_box_style(n))
+    if n.layout and any(n.layout.pad):
+        out["pad"] = _pad(n.layout.pad)
+    return out
 
 
 def _labelled_control(n: FNode) -> tuple[FNode, FNode] | None:

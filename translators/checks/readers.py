@@ -14,7 +14,7 @@ from typing import Any
 from translators.spec.models import CONTAINER_TYPES, Repeat, Spec
 from translators.targets.divkit import PLACEHOLDER_IMAGE
 from translators.targets.escape import divkit_unescape
-from translators.targets.html import bound_text
+from translators.targets.elements import bound_text
 
 Strings = dict[str, dict[str, str]]
 ALLOWED_TAGS = frozenset({"div", "p", "button", "span", "input", "label", "img", "hr"})

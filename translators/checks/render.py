@@ -26,9 +26,13 @@ _READ_ELEMENTS = """() => {
             text: run ? run.textContent : null, text_box: run ? box(run) : null,
             color: run ? getComputedStyle(run).color : cs.color,
             control: control ? {box: box(control), bg: getComputedStyle(control).backgroundColor} : null};
-    if (tag === 'input' && (el.value || el.placeholder)) {  // the field's text sits in its content box
+    if (tag === 'input' && (el.value || el.placeholder)) {  // the field's text: measured, centred in its box
       out.text = el.value || el.placeholder;
-      out.text_box = inner(el, cs);
+      const pen = document.createElement('canvas').getContext('2d');
+      pen.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+      const [x, y, w, h] = inner(el, cs);
+      const line = Math.round(parseFloat(cs.fontSize) * 1.2);
+      out.text_box = [x, y + (h - line) / 2, Math.min(w, pen.measureText(out.text).width), line];
     }
     return out;
   });

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from pipelines.errors import Issue
 from translators.errors import SpecError
 from translators.spec import semantics
-from translators.spec.locate import Path, data_path, format_path, line_index, line_of
+from translators.spec.locate import Path, compose, construct, data_path, format_path, line_index, line_of
 from translators.spec.models import Spec
 
 ALL_TARGETS = ("html", "react_tsx", "divkit")
@@ -48,7 +48,7 @@ class Checked:
 def check_spec(source: str | dict, *, targets: tuple[str, ...] = ALL_TARGETS, name: str = "spec.yaml") -> Checked:
     """Validate a spec against the schema and the semantic rules for `targets`."""
     text = source if isinstance(source, str) else None
-    lines = line_index(text) if text is not None else {}
+    lines: dict[Path, int] = {}
 
     def issue(path: Path, message: str, fix: str = "") -> Issue:
         line = line_of(lines, path)
@@ -56,13 +56,15 @@ def check_spec(source: str | dict, *, targets: tuple[str, ...] = ALL_TARGETS, na
         return Issue(message, where=where, fix=fix)
 
     if text is not None:
-        data, early = _parse(text, name)
+        root, early = _parse(text, name)
         if early:  # an unquoted colour in a flow mapping breaks the syntax: say so
             unquoted = [_unquoted_issue(name, lines, m) for m in _UNQUOTED_COLOR.finditer(text)]
             return Checked(None, unquoted or early)
-        commented = _commented_colors(text, name, lines)
+        lines.update(line_index(root))
+        commented = _commented_colors(text, root, name, lines)
         if commented:
             return Checked(None, commented)
+        data = construct(root)
     else:
         data = source
     if not isinstance(data, dict):
@@ -87,7 +89,7 @@ def load_spec(source: str | dict, *, targets: tuple[str, ...] = ALL_TARGETS, nam
 
 def _parse(text: str, name: str) -> tuple[Any, list[Issue]]:
     try:
-        return yaml.safe_load(text), []
+        return compose(text), []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
@@ -95,10 +97,10 @@ def _parse(text: str, name: str) -> tuple[Any, list[Issue]]:
         return None, [Issue(f"invalid YAML: {problem}", where=where, fix="fix the YAML syntax (quote strings with : or #)")]
 
 
-def _commented_colors(text: str, name: str, lines: dict[Path, int]) -> list[Issue]:
+def _commented_colors(text: str, root: Any, name: str, lines: dict[Path, int]) -> list[Issue]:
     """Keys whose value is empty because `#hex` after them started a comment."""
     out = []
-    stack = [yaml.compose(text, Loader=yaml.SafeLoader)]
+    stack = [root]
     while stack:
         node = stack.pop()
         if isinstance(node, yaml.MappingNode):

@@ -15,7 +15,7 @@ from translators.targets.css import color as resolve
 from translators.targets.css import divider_horizontal
 from translators.targets.divkit_ir import Call, New, classes_used, to_json, to_ts
 from translators.targets.escape import ident
-from translators.targets.html import bound_text
+from translators.targets.elements import bound_text
 
 # A 1x1 transparent PNG: DivKit images need a URL and designs carry no image files.
 PLACEHOLDER_IMAGE = (

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from translators.spec.models import CONTAINER_TYPES, Repeat, Spec, TextNode
+from translators.spec.models import CONTAINER_TYPES, Repeat, Spec
 from translators.targets.css import control_css, node_css
+from translators.targets.elements import El, leaf
 from translators.targets.escape import html_attr, html_text, ident
 
-_INPUT_TYPES = {"text": "text", "email": "email", "password": "password", "search": "search",
-                "number": "text", "tel": "tel"}
+_VOID = frozenset({"input", "img", "hr"})
 
 
 def render_html(spec: Spec) -> str:
@@ -49,40 +49,13 @@ def _node(spec: Spec, node: Any, parent: Any, rules: dict[str, str], suffix: str
     if kind in CONTAINER_TYPES:
         inner = "".join(_node(spec, c, node, rules, suffix, item) for c in node.children)
         return f"<div {attrs}>{inner}</div>"
-    return _leaf(node, attrs, item)
+    return _render(leaf(node, item), " " + attrs)
 
 
-def bound_text(node: TextNode | Any, item: dict[str, str] | None) -> str:
-    """A text/button label: its own text, or its field of the repeat entry."""
-    if node.bind is not None and item is not None:
-        return item[node.bind]
-    return node.text or ""
-
-
-def _leaf(node: Any, attrs: str, item: dict[str, str] | None) -> str:
-    kind = node.type
-    if kind == "text":
-        return f"<p {attrs} data-t>{html_text(bound_text(node, item))}</p>"
-    if kind == "button":
-        return f'<button type="button" {attrs}><span data-t>{html_text(bound_text(node, item))}</span></button>'
-    if kind == "input":
-        value = f' value="{html_attr(node.value)}"' if node.value else ""
-        label = html_attr(node.placeholder or node.id)
-        return (f'<input type="{_INPUT_TYPES[node.kind]}" {attrs} placeholder="{html_attr(node.placeholder)}"'
-                f' aria-label="{label}"{value}>')
-    if kind in ("checkbox", "switch"):
-        role = ' role="switch"' if kind == "switch" else ""
-        checked = " checked" if node.checked else ""
-        return (f'<label {attrs}><input type="checkbox"{role}{checked}>'
-                f"<span data-t>{html_text(node.label)}</span></label>")
-    if kind == "image":
-        if node.src:
-            return f'<img {attrs} src="{html_attr(node.src)}" alt="{html_attr(node.alt)}">'
-        if node.alt:
-            return f'<div {attrs} role="img" aria-label="{html_attr(node.alt)}"></div>'
-        return f'<div {attrs} aria-hidden="true"></div>'
-    if kind == "icon":
-        return f'<span {attrs} role="img" aria-label="{html_attr(node.name)}"></span>'
-    if kind == "divider":
-        return f"<hr {attrs}>"
-    return f'<div {attrs} aria-hidden="true"></div>'  # spacer
+def _render(el: El, lead: str = "") -> str:
+    attrs = lead + "".join(f" {k}" if v is True else f' {k}="{html_attr(str(v))}"' for k, v in el.attrs.items())
+    if el.tag in _VOID:
+        return f"<{el.tag}{attrs}>"
+    inner = html_text(el.text) if el.text is not None else ""
+    inner += "".join(_render(child) for child in el.children)
+    return f"<{el.tag}{attrs}>{inner}</{el.tag}>"

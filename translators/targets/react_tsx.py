@@ -12,10 +12,8 @@ from typing import Any
 
 from translators.spec.models import CONTAINER_TYPES, Repeat, Spec
 from translators.targets.css import control_css, node_css
+from translators.targets.elements import El, leaf
 from translators.targets.escape import ident, js_string, pascal
-
-_INPUT_TYPES = {"text": "text", "email": "email", "password": "password", "search": "search",
-                "number": "text", "tel": "tel"}
 
 
 def component_name(spec: Spec) -> str:
@@ -78,34 +76,31 @@ class _Ctx:
         pad = "  " * depth
         inner = self.node(node.template, node, "item", depth + 2)
         first = inner.lstrip()
-        keyed = first.replace(" ", " key={i} ", 1) if not first.startswith("<>") else first
+        keyed = first.replace(" ", " key={i} ", 1)  # React wants a key on each mapped element
         return (f"{pad}<div {attrs}>\n{pad}  {{{name}.map((item, i) => (\n{'  ' * (depth + 2)}{keyed}\n"
                 f"{pad}  ))}}\n{pad}</div>")
 
     def _leaf(self, node: Any, attrs: str, loop: str | None) -> str:
-        kind = node.type
-        if kind in ("text", "button"):
-            label = f'{loop}[{js_string(node.bind)}]' if node.bind and loop else js_string(node.text or "")
-            if kind == "text":
-                return f"<p {attrs} data-t=\"\">{{{label}}}</p>"
-            return f'<button type="button" {attrs}><span data-t="">{{{label}}}</span></button>'
-        if kind == "input":
-            value = f" defaultValue={{{js_string(node.value)}}}" if node.value else ""
-            return (f'<input type="{_INPUT_TYPES[node.kind]}" {attrs} placeholder={{{js_string(node.placeholder)}}}'
-                    f" aria-label={{{js_string(node.placeholder or node.id)}}}{value} />")
-        if kind in ("checkbox", "switch"):
-            role = ' role="switch"' if kind == "switch" else ""
-            checked = " defaultChecked" if node.checked else ""
-            return (f'<label {attrs}><input type="checkbox"{role}{checked} style={{{{ {_style_body(control_css(node))} }}}} />'
-                    f'<span data-t="">{{{js_string(node.label)}}}</span></label>')
-        if kind == "image":
-            if node.src:
-                return f"<img {attrs} src={{{js_string(node.src)}}} alt={{{js_string(node.alt)}}} />"
-            if node.alt:
-                return f'<div {attrs} role="img" aria-label={{{js_string(node.alt)}}} />'
-            return f'<div {attrs} aria-hidden="true" />'
-        if kind == "icon":
-            return f'<span {attrs} role="img" aria-label={{{js_string(node.name)}}} />'
-        if kind == "divider":
-            return f"<hr {attrs} />"
-        return f'<div {attrs} aria-hidden="true" />'
+        return _jsx(leaf(node, None, in_loop=loop is not None), attrs, _style_body(control_css(node)))
+
+
+_REACT_NAMES = {"checked": "defaultChecked", "value": "defaultValue"}
+
+
+def _jsx(el: El, lead: str, control_style: str) -> str:
+    """JSX for an element; every string is a JS string literal inside {...}."""
+    parts = [lead] if lead else []
+    for key, value in el.attrs.items():
+        name = _REACT_NAMES.get(key, key)
+        if value is True:
+            parts.append(name if name == "defaultChecked" else f'{name}=""')
+        else:
+            parts.append(f"{name}={{{js_string(str(value))}}}")
+    if el.control:
+        parts.append(f"style={{{{ {control_style} }}}}")
+    attrs = (" " + " ".join(parts)) if parts else ""
+    inner = f"{{{js_string(el.text)}}}" if el.text is not None else ""
+    if el.bind is not None:
+        inner = f"{{item[{js_string(el.bind)}]}}"
+    inner += "".join(_jsx(child, "", control_style) for child in el.children)
+    return f"<{el.tag}{attrs}>{inner}</{el.tag}>" if inner else f"<{el.tag}{attrs} />"
