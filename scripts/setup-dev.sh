@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -e '.[dev]'
+.venv/bin/pip install -q -e '.[dev,train]'
 
 # Node packages for the translators' compile checks (pinned by package-lock.json).
 if [ -f translators/checks/package.json ]; then

@@ -1,0 +1,238 @@
+"""Serving benchmark of the embedded MoE model: batching, prefix cache, MLA memory, expert load.
+
+    python benchmarks/moe_serving.py [--random] [--steps 40]
+
+Prints four tables:
+1. aggregate decode tokens/s at batch 1, 8, 32, 64 and the ratio to batch 1 (target: batch 32
+   at least 8x batch 1);
+2. prefix-cache hit share over a simulated RSA run (N=8, K=4, T=3) on the engine: the solve
+   step, the aggregation prompts (target: at least 40% of their tokens served from the cache)
+   and prefill work saved; candidates in random order (as the paper's code draws them) and
+   sorted by population index;
+3. KV-cache bytes per token of MLA against multi-head attention of the same shape;
+4. distinct experts touched per decode step against E*(1-(1-k/E)^T) for T tokens per step.
+
+Uses the shipped weights (moe/weights) unless they are absent or --random is given, in which
+case an untrained model of the same shape stands in (speed and memory are the same; text is not).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import moe  # noqa: E402,F401  (first: it pins BLAS to one thread before numpy loads)
+
+import numpy as np  # noqa: E402
+from moe.config import ModelConfig  # noqa: E402
+from moe.engine import EngineConfig, LLMEngine, SamplingParams  # noqa: E402
+from moe.model import DEFAULT_WEIGHTS_DIR, LatentCache, MoEModel, SeqChunk  # noqa: E402
+
+
+def load_model(random: bool) -> tuple[MoEModel, str]:
+    if not random and (DEFAULT_WEIGHTS_DIR / "model.safetensors").is_file():
+        return MoEModel.load(), "shipped weights"
+    return MoEModel.random(ModelConfig(), seed=0), "random weights, shipped shape"
+
+
+def chat(model: MoEModel, text: str) -> list[int]:
+    return model.tokenizer.apply_chat_template([{"role": "user", "content": text}])
+
+
+def run_all(engine: LLMEngine, requests: list) -> dict[str, str]:
+    """Step until idle; returns each request's text (choice 0)."""
+    texts: dict[str, str] = {r.request_id: "" for r in requests}
+    for r in requests:
+        engine.add(r)
+    while engine.has_work():
+        for out in engine.step():
+            texts[out.request_id] += "".join(d.text for d in out.deltas if d.index == 0)
+    return texts
+
+
+# -- 1. decode throughput --------------------------------------------------------------------
+def decode_throughput(model: MoEModel, batch: int, steps: int) -> tuple[float, float]:
+    """Decode tokens per wall second and per CPU second of this process (single-threaded)."""
+    engine = LLMEngine(model, EngineConfig(max_num_seqs=max(batch, 1)))
+    for i in range(batch):
+        params = SamplingParams(max_tokens=steps + 20, temperature=1.0, seed=i, ignore_eos=True)
+        engine.add(engine.make_request(chat(model, f"Question {i}: what is {i} + {2 * i}?"), params))
+    while engine.num_waiting or any(r.num_computed < r.num_prompt_tokens for r in engine.scheduler.running):
+        engine.step()  # prefill, not timed
+    engine.step()
+    start_tokens, wall, cpu = engine.stats.generation_tokens, time.perf_counter(), time.process_time()
+    for _ in range(steps):
+        engine.step()
+    tokens = engine.stats.generation_tokens - start_tokens
+    return tokens / (time.perf_counter() - wall), tokens / (time.process_time() - cpu)
+
+
+def table_throughput(model: MoEModel, steps: int, repeats: int = 3) -> None:
+    """Best of `repeats` interleaved runs per batch size.
+
+    Tokens per CPU second is the steadier figure when other work shares the cores: the engine
+    runs on one thread, so it equals tokens per wall second on an idle machine.
+    """
+    batches = (1, 8, 32, 64)
+    wall = {b: 0.0 for b in batches}
+    cpu = {b: 0.0 for b in batches}
+    for _ in range(repeats):
+        for b in batches:
+            w, c = decode_throughput(model, b, steps)
+            wall[b], cpu[b] = max(wall[b], w), max(cpu[b], c)
+    threads = os.environ.get("OPENBLAS_NUM_THREADS")
+    load = os.getloadavg()[0]
+    print(f"\n1. Aggregate decode throughput (one engine, BLAS threads {threads}, best of {repeats}, "
+          f"load average {load:.1f})")
+    print(f"{'batch':>6} {'tok/s wall':>10} {'vs batch 1':>11} {'tok/CPU-s':>10} {'vs batch 1':>11}")
+    for b in batches:
+        print(f"{b:>6} {wall[b]:>10.0f} {wall[b] / wall[1]:>10.1f}x {cpu[b]:>10.0f} "
+              f"{cpu[b] / cpu[1]:>10.1f}x")
+
+
+# -- 2. prefix cache over an RSA run -------------------------------------------------------------
+def rsa_run(model: MoEModel, sort_candidates: bool, block_size: int, n: int = 8, k: int = 4,
+            t: int = 3, seed: int = 1234) -> dict[str, tuple[int, int, int]]:
+    """Runs one RSA problem; per phase: (prompt tokens, cache hits, tokens computed)."""
+    from moe.data import aggregate_prompt, random_problem, solve_prompt
+
+    rng = np.random.default_rng(seed)
+    question = random_problem(rng, 3).question
+    engine = LLMEngine(model, EngineConfig(block_size=block_size))
+    stats = engine.stats
+    phases: dict[str, tuple[int, int, int]] = {}
+
+    def phase(name: str, prompts: list[list[int]]) -> list[str]:
+        q0, h0, c0 = stats.prefix_cache_queries, stats.prefix_cache_hits, stats.prefill_tokens_computed
+        reqs = [engine.make_request(p, SamplingParams(max_tokens=48, seed=int(rng.integers(2**31))))
+                for p in prompts]
+        texts = run_all(engine, reqs)
+        q, h, c = phases.get(name, (0, 0, 0))
+        phases[name] = (q + stats.prefix_cache_queries - q0, h + stats.prefix_cache_hits - h0,
+                        c + stats.prefill_tokens_computed - c0)
+        return [texts[r.request_id] for r in reqs]
+
+    population = phase("solve (step 1)", [chat(model, solve_prompt(question))] * n)
+    for _ in range(t - 1):
+        sets = [rng.choice(n, size=k, replace=False) for _ in range(n)]
+        if sort_candidates:
+            sets = [np.sort(s) for s in sets]
+        prompts = [chat(model, aggregate_prompt(question, [population[i] for i in s])) for s in sets]
+        population = phase("aggregate (steps 2-T)", prompts)
+    return phases
+
+
+def table_prefix_cache(model: MoEModel) -> None:
+    print("\n2. Prefix cache over a simulated RSA run (N=8, K=4, T=3; same seed in every row)")
+    try:
+        from moe.data import aggregate_prompt  # noqa: F401
+    except ImportError as exc:
+        print(f"skipped: the RSA prompts of moe.data are not available ({exc})")
+        return
+    print(f"{'block':>5} {'candidate order':<15} {'phase':<22} {'prompt tok':>10} {'hits':>6} "
+          f"{'hit share':>9} {'prefill computed':>17}")
+    for block_size in (16, 8, 4):
+        for sort in (False, True):
+            phases = rsa_run(model, sort, block_size)
+            total = [sum(v[i] for v in phases.values()) for i in range(3)]
+            for name, (q, h, c) in [*phases.items(), ("whole run", tuple(total))]:
+                print(f"{block_size:>5} {'sorted' if sort else 'random (paper)':<15} {name:<22} "
+                      f"{q:>10} {h:>6} {h / q:>8.1%} {c:>9} ({1 - c / q:.0%} saved)")
+
+
+def pipe_rsa_run(model: MoEModel, block_size: int, size: int) -> dict[str, list[int]]:
+    """recipes/rsa_math.yaml run by pipe against the server app in-process (no port).
+
+    Returns per node [calls, prompt tokens, cached tokens] from pipe's own run store.
+    """
+    import tempfile
+
+    import httpx
+
+    from moe.server import create_app
+    from pipelines.api import run
+    from pipelines.store import RunStore
+
+    recipe = Path(__file__).resolve().parents[1] / "recipes" / "rsa_math.yaml"
+    app = create_app(model, block_size=block_size)
+    with tempfile.TemporaryDirectory() as store:
+        result = run(recipe, {"N": 8, "K": 4, "T": 3, "size": size}, endpoint="embedded",
+                     transport=httpx.ASGITransport(app), store=store, cache=False)
+        runs = RunStore(store)
+        calls = runs.calls(result.run_id)
+        runs.close()
+    by_node: dict[str, list[int]] = {}
+    for call in calls:
+        row = by_node.setdefault(call["node"].split("[")[0].split("#")[0], [0, 0, 0])
+        row[0] += 1
+        row[1] += call["prompt_tokens"] or 0
+        row[2] += call["cached_tokens"] or 0
+    return by_node
+
+
+def table_pipe_rsa(model: MoEModel, size: int = 4) -> None:
+    print(f"\n2b. A real RSA run: pipe runs recipes/rsa_math.yaml (N=8, K=4, T=3, {size} problems) "
+          "on the embedded server; usage as pipe recorded it")
+    print(f"{'block':>5} {'node':<18} {'calls':>5} {'prompt tok':>10} {'cached':>7} {'hit share':>9}")
+    for block_size in (16, 8):
+        nodes = pipe_rsa_run(model, block_size, size)
+        nodes["whole run"] = [sum(v[i] for v in nodes.values()) for i in range(3)]
+        for node, (n, prompt, cached) in nodes.items():
+            print(f"{block_size:>5} {node:<18} {n:>5} {prompt:>10} {cached:>7} {cached / prompt:>8.1%}")
+
+
+# -- 3. KV bytes -----------------------------------------------------------------------------------
+def table_kv_bytes(model: MoEModel) -> None:
+    cache = LatentCache(model.config)
+    model.forward([SeqChunk(np.array(chat(model, "measure me"), np.int32), cache)])
+    measured = cache.nbytes() / len(cache)
+    mla, mha = model.kv_bytes_per_token(), model.mha_kv_bytes_per_token()
+    print("\n3. KV-cache bytes per token (float32)")
+    print(f"MLA (latent {model.config.kv_lora_rank} + rope key {model.config.qk_rope_dim}, "
+          f"{model.config.n_layers} layers): {mla} (measured in a cache: {measured:.0f})")
+    print(f"multi-head attention, same heads: {mha}")
+    print(f"MHA / MLA: {mha / mla:.1f}x")
+
+
+# -- 4. expert load ------------------------------------------------------------------------------
+def table_expert_load(model: MoEModel) -> None:
+    cfg = model.config
+    e, k = cfg.n_routed_experts, cfg.top_k
+    print(f"\n4. Distinct routed experts touched per decode step (E={e}, k={k}; mean over layers)")
+    print(f"{'tokens/step':>11} {'measured':>9} {'E(1-(1-k/E)^T)':>15}")
+    for batch in (1, 2, 4, 8, 16, 32, 64):
+        engine = LLMEngine(model, EngineConfig(max_num_seqs=batch))
+        for i in range(batch):
+            engine.add(engine.make_request(chat(model, f"q{i}: {i}*{i}?"),
+                                           SamplingParams(max_tokens=30, seed=i, ignore_eos=True)))
+        for _ in range(3):
+            engine.step()  # prefill
+        touched = []
+        for _ in range(20):
+            engine.step()
+            touched.append(float((engine.last_expert_counts > 0).sum(axis=1).mean()))
+        print(f"{batch:>11} {np.mean(touched):>9.2f} {e * (1 - (1 - k / e) ** batch):>15.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--random", action="store_true", help="use an untrained model")
+    parser.add_argument("--steps", type=int, default=40, help="timed decode steps per batch size")
+    args = parser.parse_args()
+    model, source = load_model(args.random)
+    print(f"moe serving benchmark: {source}; OPENBLAS_NUM_THREADS="
+          f"{os.environ.get('OPENBLAS_NUM_THREADS')}; {os.cpu_count()} cores")
+    table_throughput(model, args.steps)
+    table_prefix_cache(model)
+    table_pipe_rsa(model)
+    table_kv_bytes(model)
+    table_expert_load(model)
+
+
+if __name__ == "__main__":
+    main()

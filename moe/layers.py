@@ -1,0 +1,163 @@
+"""Numpy building blocks of the MoE transformer: norms, RoPE, MLA attention, routed experts.
+
+Weight matrices follow torch's Linear layout ([out, in]); `Params` keeps them transposed
+([in, out], contiguous) so that every projection is a plain `x @ W`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from moe.config import ModelConfig
+
+
+def param_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """Name -> shape of every tensor in model.safetensors (torch layout)."""
+    d, h, e = cfg.d_model, cfg.n_heads, cfg.n_routed_experts
+    shapes: dict[str, tuple[int, ...]] = {"embed.weight": (cfg.vocab_size, d)}
+    for i in range(cfg.n_layers):
+        p = f"layers.{i}."
+        shapes.update({
+            p + "attn_norm.weight": (d,),
+            p + "attn.wq.weight": (h * (cfg.qk_nope_dim + cfg.qk_rope_dim), d),
+            p + "attn.wkv_a.weight": (cfg.kv_lora_rank + cfg.qk_rope_dim, d),
+            p + "attn.kv_norm.weight": (cfg.kv_lora_rank,),
+            p + "attn.wkv_b.weight": (h * (cfg.qk_nope_dim + cfg.v_head_dim), cfg.kv_lora_rank),
+            p + "attn.wo.weight": (d, h * cfg.v_head_dim),
+            p + "ffn_norm.weight": (d,),
+            p + "moe.router.weight": (e, d),
+            p + "moe.router_bias": (e,),
+            p + "moe.experts.w1": (e, cfg.expert_hidden, d),
+            p + "moe.experts.w3": (e, cfg.expert_hidden, d),
+            p + "moe.experts.w2": (e, d, cfg.expert_hidden),
+            p + "moe.shared.w1.weight": (cfg.n_shared_experts * cfg.expert_hidden, d),
+            p + "moe.shared.w3.weight": (cfg.n_shared_experts * cfg.expert_hidden, d),
+            p + "moe.shared.w2.weight": (d, cfg.n_shared_experts * cfg.expert_hidden),
+        })
+    shapes["norm.weight"] = (d,)
+    shapes["lm_head.weight"] = (cfg.vocab_size, d)
+    return shapes
+
+
+def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
+    scale = 1.0 / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps)
+    return (x * scale) * weight
+
+
+def rope_tables(cfg: ModelConfig) -> tuple[np.ndarray, np.ndarray]:
+    """cos/sin [max_seq_len, qk_rope_dim/2] for the half-split rotation."""
+    half = cfg.qk_rope_dim // 2
+    inv_freq = 1.0 / (cfg.rope_theta ** (np.arange(half, dtype=np.float64) * 2 / cfg.qk_rope_dim))
+    angles = np.outer(np.arange(cfg.max_seq_len, dtype=np.float64), inv_freq)
+    return np.cos(angles).astype(np.float32), np.sin(angles).astype(np.float32)
+
+
+def apply_rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
+    """Rotate the last axis of x [..., T, (heads,) rope_dim]; cos/sin are [T, 1 or none, half]."""
+    half = x.shape[-1] // 2
+    x1, x2 = x[..., :half], x[..., half:]
+    return np.concatenate([x1 * cos - x2 * sin, x1 * sin + x2 * cos], axis=-1)
+
+
+def silu(x: np.ndarray) -> np.ndarray:
+    return x / (1.0 + np.exp(-x))
+
+
+def softmax_rows(scores: np.ndarray) -> np.ndarray:
+    scores = scores - scores.max(axis=-1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=-1, keepdims=True)
+    return scores
+
+
+def route(x: np.ndarray, router_t: np.ndarray, bias: np.ndarray, cfg: ModelConfig):
+    """Top-k experts per token: chosen by sigmoid score + bias, weighted by normalised scores.
+
+    Returns (selected [T, k] expert ids, gates [T, k]).
+    """
+    scores = 1.0 / (1.0 + np.exp(-(x @ router_t)))
+    k = cfg.top_k
+    selected = np.argpartition(-(scores + bias), k - 1, axis=-1)[:, :k]
+    gates = np.take_along_axis(scores, selected, axis=-1)
+    gates = gates / gates.sum(axis=-1, keepdims=True) * cfg.routed_scaling
+    return selected, gates.astype(np.float32)
+
+
+def swiglu(x: np.ndarray, w1_t: np.ndarray, w3_t: np.ndarray, w2_t: np.ndarray) -> np.ndarray:
+    return (silu(x @ w1_t) * (x @ w3_t)) @ w2_t
+
+
+def moe_ffn(x: np.ndarray, p: dict, cfg: ModelConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Shared expert on every token plus top-k routed experts, each run only on its tokens.
+
+    Returns (output [T, d], tokens per routed expert [E]).
+    """
+    out = swiglu(x, p["shared_w1"], p["shared_w3"], p["shared_w2"])
+    selected, gates = route(x, p["router"], p["router_bias"], cfg)
+    counts = np.zeros(cfg.n_routed_experts, dtype=np.int64)
+    for e in range(cfg.n_routed_experts):
+        token_idx, slot = np.nonzero(selected == e)
+        counts[e] = token_idx.size
+        if token_idx.size:
+            y = swiglu(x[token_idx], p["w1"][e], p["w3"][e], p["w2"][e])
+            out[token_idx] += gates[token_idx, slot, None] * y
+    return out, counts
+
+
+def absorb_weights(wkv_b: np.ndarray, cfg: ModelConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Split wkv_b [H*(nope+v), r] into W_uk [H, nope, r] and W_uv [H, v, r]."""
+    per_head = wkv_b.reshape(cfg.n_heads, cfg.qk_nope_dim + cfg.v_head_dim, cfg.kv_lora_rank)
+    return (np.ascontiguousarray(per_head[:, : cfg.qk_nope_dim]),
+            np.ascontiguousarray(per_head[:, cfg.qk_nope_dim:]))
+
+
+def attend_absorbed(q_cat: np.ndarray, rows: np.ndarray, r: int, q_start: int) -> np.ndarray:
+    """Latent-space attention for one sequence.
+
+    q_cat [t, H, r+rope] is the (pre-scaled) query with W_uk absorbed into its latent part and
+    the rotated rope part; rows [S, r+rope] are the cached [latent | rope key] rows. Query i
+    sits at position q_start+i and sees rows 0..q_start+i. Returns the attended latent [t, H, r].
+    """
+    t, n_heads, width = q_cat.shape
+    scores = q_cat.reshape(t * n_heads, width) @ rows.T
+    scores = scores.reshape(t, n_heads, rows.shape[0])
+    if t > 1:
+        visible = np.arange(rows.shape[0])[None, :] <= (q_start + np.arange(t))[:, None]
+        scores = np.where(visible[:, None, :], scores, -np.inf)
+    probs = softmax_rows(scores)
+    return (probs.reshape(t * n_heads, -1) @ rows[:, :r]).reshape(t, n_heads, r)
+
+
+def attend_one(q_t: np.ndarray, rows: np.ndarray, r: int, ones: np.ndarray) -> np.ndarray:
+    """`attend_absorbed` for one query that sees every row; q_t is [r+rope, H], returns [r, H].
+
+    Laid out as rows @ q_t (tall-skinny) and reduced with BLAS (ones @ scores) and one global
+    max, because column-wise numpy reductions over a [S, H] array cost more than the matmuls.
+    `ones` is a float32 vector of at least len(rows) ones.
+    """
+    scores = rows @ q_t
+    scores -= scores.max()
+    np.exp(scores, out=scores)
+    denom = ones[: rows.shape[0]] @ scores
+    if not denom.all():  # a head far below the global max underflowed: use per-head maxima
+        scores = rows @ q_t
+        scores = np.exp(scores - scores.max(axis=0))
+        denom = scores.sum(axis=0)
+    return (rows[:, :r].T @ scores) / denom
+
+
+def attend_naive(q: np.ndarray, rows: np.ndarray, wkv_b: np.ndarray, cfg: ModelConfig,
+                 q_start: int, scale: float) -> np.ndarray:
+    """Reference MLA: rebuild per-head keys/values from the latent, then ordinary attention.
+
+    q [t, H, nope+rope] (rope part rotated). Returns per-head values [t, H, v].
+    """
+    r, nope = cfg.kv_lora_rank, cfg.qk_nope_dim
+    kv = (rows[:, :r] @ wkv_b.T).reshape(rows.shape[0], cfg.n_heads, nope + cfg.v_head_dim)
+    k_pe = np.broadcast_to(rows[:, None, r:], (rows.shape[0], cfg.n_heads, cfg.qk_rope_dim))
+    keys = np.concatenate([kv[..., :nope], k_pe], axis=-1)
+    scores = np.einsum("thd,shd->hts", q, keys) * scale
+    t = q.shape[0]
+    visible = np.arange(rows.shape[0])[None, :] <= (q_start + np.arange(t))[:, None]
+    probs = softmax_rows(np.where(visible[None], scores, -np.inf))
+    return np.einsum("hts,shv->thv", probs, kv[..., nope:])

@@ -1,0 +1,263 @@
+"""Numpy inference for the embedded MoE model (no torch at run time).
+
+One `forward` call is one engine step: any mix of prefill chunks and one-token decodes.
+Everything except attention runs batched over all tokens of all chunks; attention runs in
+the compressed latent space (MLA with W_uk absorbed into the query), per sequence.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+from moe import layers
+from moe.config import ModelConfig
+from moe.tokenizer import Tokenizer
+from pipelines.errors import InputError
+
+DEFAULT_WEIGHTS_DIR = Path(__file__).parent / "weights"
+FLOAT_BYTES = 4
+
+
+class LatentCache:
+    """Per-sequence MLA cache: per layer, one row [kv_latent | rope key] per token."""
+
+    def __init__(self, config: ModelConfig, capacity: int = 64):
+        self.config = config
+        self._data = np.zeros((config.n_layers, capacity, config.cache_width), dtype=np.float32)
+        self._length = 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def rows(self, start: int, end: int) -> np.ndarray:
+        """Copy of rows [start, end) of every layer: [n_layers, end-start, cache_width]."""
+        if not 0 <= start <= end <= self._length:
+            raise ValueError(f"rows({start}, {end}) outside the cache of length {self._length}")
+        return self._data[:, start:end].copy()
+
+    @classmethod
+    def from_rows(cls, config: ModelConfig, rows: np.ndarray) -> "LatentCache":
+        expected = (config.n_layers, config.cache_width)
+        if rows.ndim != 3 or (rows.shape[0], rows.shape[2]) != expected:
+            raise ValueError(f"rows of shape {rows.shape} do not fit [n_layers, n, cache_width]={expected}")
+        cache = cls(config, capacity=max(64, rows.shape[1]))
+        cache._data[:, : rows.shape[1]] = rows
+        cache._length = rows.shape[1]
+        return cache
+
+    def truncate(self, n: int) -> None:
+        """Forget every token from position n on (n <= len)."""
+        if not 0 <= n <= self._length:
+            raise ValueError(f"truncate({n}) on a cache of length {self._length}")
+        self._length = n
+
+    def nbytes(self) -> int:
+        """Bytes held by the cached tokens (not the spare capacity)."""
+        return self._length * self.config.n_layers * self.config.cache_width * FLOAT_BYTES
+
+    def _reserve(self, extra: int) -> None:
+        needed = self._length + extra
+        if needed > self._data.shape[1]:
+            grown = np.zeros((self._data.shape[0], max(needed, 2 * self._data.shape[1]),
+                              self._data.shape[2]), dtype=np.float32)
+            grown[:, : self._length] = self._data[:, : self._length]
+            self._data = grown
+
+
+@dataclass
+class SeqChunk:
+    """New tokens of one sequence; their positions continue from len(cache)."""
+
+    tokens: np.ndarray
+    cache: LatentCache
+
+
+@dataclass
+class StepOutput:
+    logits: np.ndarray
+    """[len(chunks), vocab] float32: next-token logits after the last token of each chunk."""
+    expert_counts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """[n_moe_layers, n_routed_experts]: tokens routed to each expert in this step."""
+
+
+def _layer_params(tensors: dict[str, np.ndarray], i: int, cfg: ModelConfig) -> dict:
+    def get(name: str) -> np.ndarray:
+        return tensors[f"layers.{i}.{name}"]
+
+    def t(name: str) -> np.ndarray:
+        return np.ascontiguousarray(get(name).T)
+
+    w_uk, w_uv = layers.absorb_weights(get("attn.wkv_b.weight"), cfg)
+    return {
+        "attn_norm": get("attn_norm.weight"), "ffn_norm": get("ffn_norm.weight"),
+        "wq": t("attn.wq.weight"), "wkv_a": t("attn.wkv_a.weight"),
+        "kv_norm": get("attn.kv_norm.weight"), "wkv_b": get("attn.wkv_b.weight"),
+        "w_uk": w_uk, "w_uv_t": np.ascontiguousarray(w_uv.transpose(0, 2, 1)),
+        "wo": t("attn.wo.weight"),
+        "router": t("moe.router.weight"), "router_bias": get("moe.router_bias"),
+        "w1": np.ascontiguousarray(get("moe.experts.w1").transpose(0, 2, 1)),
+        "w3": np.ascontiguousarray(get("moe.experts.w3").transpose(0, 2, 1)),
+        "w2": np.ascontiguousarray(get("moe.experts.w2").transpose(0, 2, 1)),
+        "shared_w1": t("moe.shared.w1.weight"), "shared_w3": t("moe.shared.w3.weight"),
+        "shared_w2": t("moe.shared.w2.weight"),
+    }
+
+
+class MoEModel:
+    """Decoder-only MoE transformer with multi-head latent attention, numpy float32."""
+
+    def __init__(self, config: ModelConfig, tensors: dict[str, np.ndarray], tokenizer: Tokenizer):
+        expected = layers.param_shapes(config)
+        wrong = {k: v.shape for k, v in tensors.items() if expected.get(k) != v.shape}
+        missing = sorted(set(expected) - set(tensors))
+        if wrong or missing:
+            raise InputError(f"weights do not match the config: missing {missing}, wrong shapes {wrong}")
+        if tokenizer.vocab_size != config.vocab_size:
+            raise InputError(f"tokenizer has {tokenizer.vocab_size} tokens, config.vocab_size={config.vocab_size}")
+        self.config = config
+        self.tokenizer = tokenizer
+        self.tensors = {k: np.asarray(v, dtype=np.float32) for k, v in tensors.items()}
+        self._embed = self.tensors["embed.weight"]
+        self._norm = self.tensors["norm.weight"]
+        self._lm_head_t = np.ascontiguousarray(self.tensors["lm_head.weight"].T)
+        self._layers = [_layer_params(self.tensors, i, config) for i in range(config.n_layers)]
+        self._cos, self._sin = layers.rope_tables(config)
+        self._scale = 1.0 / np.sqrt(config.qk_nope_dim + config.qk_rope_dim)
+        self._ones = np.ones(config.max_seq_len, dtype=np.float32)
+
+    # ---- construction -------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_WEIGHTS_DIR) -> "MoEModel":
+        path = Path(path)
+        files = [path / n for n in ("config.json", "tokenizer.json", "model.safetensors")]
+        absent = [str(f) for f in files if not f.is_file()]
+        if absent:
+            raise InputError(f"model directory {path} lacks {absent}; point at a directory written by moe.train")
+        config = ModelConfig.from_dict(json.loads(files[0].read_text(encoding="utf-8")))
+        return cls(config, load_file(str(files[2])), Tokenizer.load(files[1]))
+
+    @classmethod
+    def random(cls, config: ModelConfig, seed: int = 0, tokenizer: Tokenizer | None = None) -> "MoEModel":
+        """Untrained model with deterministic weights (for tests and engine development).
+
+        Without a tokenizer it uses the shipped one, so config.vocab_size must match it (320).
+        """
+        rng = np.random.default_rng(seed)
+        tensors = {}
+        for name, shape in layers.param_shapes(config).items():
+            if name.endswith("norm.weight"):
+                tensors[name] = np.ones(shape, dtype=np.float32)
+            elif name.endswith("router_bias"):
+                tensors[name] = np.zeros(shape, dtype=np.float32)
+            else:
+                tensors[name] = rng.normal(0.0, 0.02, size=shape).astype(np.float32)
+        return cls(config, tensors, tokenizer or Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json"))
+
+    def save(self, path: str | Path, dtype: type = np.float16) -> None:
+        """Write config.json, tokenizer.json and model.safetensors (weights stored as dtype)."""
+        write_weights(path, self.config, self.tokenizer, self.tensors, dtype)
+
+    # ---- inference ------------------------------------------------------------------------
+    def forward(self, chunks: list[SeqChunk]) -> StepOutput:
+        hidden, ends, counts = self._run(chunks)
+        return StepOutput(logits=self._logits(hidden[ends - 1]), expert_counts=counts)
+
+    def sequence_logits(self, tokens: np.ndarray) -> np.ndarray:
+        """Logits [len(tokens), vocab] of every position of one fresh sequence."""
+        hidden, _, _ = self._run([SeqChunk(np.asarray(tokens, dtype=np.int32), LatentCache(self.config))])
+        return self._logits(hidden)
+
+    def kv_bytes_per_token(self) -> int:
+        return self.config.n_layers * self.config.cache_width * FLOAT_BYTES
+
+    def mha_kv_bytes_per_token(self) -> int:
+        """What ordinary multi-head attention would cache: per head a full key and value."""
+        c = self.config
+        per_head = c.qk_nope_dim + c.qk_rope_dim + c.v_head_dim
+        return c.n_layers * c.n_heads * per_head * FLOAT_BYTES
+
+    def _logits(self, hidden: np.ndarray) -> np.ndarray:
+        normed = layers.rms_norm(hidden, self._norm, self.config.norm_eps)
+        return (normed @ self._lm_head_t).astype(np.float32)
+
+    def _validate(self, chunks: list[SeqChunk]) -> None:
+        if not chunks:
+            raise InputError("forward() needs at least one SeqChunk")
+        for i, chunk in enumerate(chunks):
+            n = len(chunk.tokens)
+            if n == 0:
+                raise InputError(f"chunk {i} has no tokens")
+            if len(chunk.cache) + n > self.config.max_seq_len:
+                raise InputError(
+                    f"chunk {i}: {len(chunk.cache)} cached + {n} new tokens exceed "
+                    f"max_seq_len={self.config.max_seq_len}; shorten the prompt or max_tokens")
+            tokens = np.asarray(chunk.tokens)
+            if tokens.min() < 0 or tokens.max() >= self.config.vocab_size:
+                raise InputError(f"chunk {i}: token ids must lie in 0..{self.config.vocab_size - 1}")
+
+    def _run(self, chunks: list[SeqChunk]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self._validate(chunks)
+        cfg = self.config
+        lengths = np.array([len(c.tokens) for c in chunks])
+        ends = np.cumsum(lengths)
+        starts = [len(c.cache) for c in chunks]
+        for chunk, n in zip(chunks, lengths):
+            chunk.cache._reserve(int(n))
+        positions = np.concatenate([np.arange(s, s + n) for s, n in zip(starts, lengths)])
+        tokens = np.concatenate([np.asarray(c.tokens, dtype=np.int64) for c in chunks])
+        rope = (self._cos[positions], self._sin[positions])
+        x = self._embed[tokens]
+        counts = np.zeros((cfg.n_layers, cfg.n_routed_experts), dtype=np.int64)
+        for li, p in enumerate(self._layers):
+            h = layers.rms_norm(x, p["attn_norm"], cfg.norm_eps)
+            x = x + self._attention(h, p, li, chunks, starts, ends, rope)
+            h = layers.rms_norm(x, p["ffn_norm"], cfg.norm_eps)
+            y, counts[li] = layers.moe_ffn(h, p, cfg)
+            x = x + y
+        for chunk, n in zip(chunks, lengths):
+            chunk.cache._length += int(n)
+        return x, ends, counts
+
+    def _attention(self, h, p, li, chunks, starts, ends, rope) -> np.ndarray:
+        cfg = self.config
+        n, r, nope = h.shape[0], cfg.kv_lora_rank, cfg.qk_nope_dim
+        cos, sin = rope
+        q = (h @ p["wq"]).reshape(n, cfg.n_heads, nope + cfg.qk_rope_dim)
+        q_pe = layers.apply_rope(q[..., nope:], cos[:, None], sin[:, None])
+        q_lat = np.matmul(q[..., :nope].transpose(1, 0, 2), p["w_uk"]).transpose(1, 0, 2)
+        q_cat = np.concatenate([q_lat, q_pe], axis=-1)
+        kv = h @ p["wkv_a"]
+        new_rows = np.concatenate(
+            [layers.rms_norm(kv[:, :r], p["kv_norm"], cfg.norm_eps), layers.apply_rope(kv[:, r:], cos, sin)],
+            axis=-1)
+        out_lat = np.empty((n, cfg.n_heads, r), dtype=np.float32)
+        q_cat *= self._scale
+        q_t = q_cat.transpose(0, 2, 1).copy()
+        lat_t = out_lat.transpose(0, 2, 1)  # a view: attend_one writes [r, H] blocks
+        begin = 0
+        for chunk, start, end in zip(chunks, starts, ends):
+            data = chunk.cache._data[li]
+            stop = start + end - begin
+            data[start:stop] = new_rows[begin:end]
+            if end - begin == 1:  # decode: the hot path, kept to a few numpy calls
+                lat_t[begin] = layers.attend_one(q_t[begin], data[:stop], r, self._ones)
+            else:
+                out_lat[begin:end] = layers.attend_absorbed(q_cat[begin:end], data[:stop], r, start)
+            begin = end
+        heads = np.matmul(out_lat.transpose(1, 0, 2), p["w_uv_t"])  # [H, n, v]
+        return heads.transpose(1, 0, 2).reshape(n, -1) @ p["wo"]
+
+
+def write_weights(path: str | Path, config: ModelConfig, tokenizer: Tokenizer,
+                  tensors: dict[str, np.ndarray], dtype: type = np.float16) -> None:
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "config.json").write_text(json.dumps(config.to_dict(), indent=1) + "\n", encoding="utf-8")
+    tokenizer.save(path / "tokenizer.json")
+    save_file({k: np.ascontiguousarray(v, dtype=dtype) for k, v in tensors.items()},
+              str(path / "model.safetensors"))

@@ -1,0 +1,137 @@
+"""Request bodies of the OpenAI endpoints, validated with pydantic into `APIError(400)`s."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from moe.engine.sampler import SamplingParams
+from moe.server.errors import APIError
+
+MAX_N = 64
+MAX_STOPS = 16
+# Parts of a pydantic error location that name a union member, not a field.
+_UNION_TAG = re.compile(r"^(str|int|float|bool|none|[a-z-]+\[.*\]|[A-Z]\w*)$")
+
+
+class TextPart(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["text"]
+    text: str
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # name, tool_call_id, ... carry no meaning here
+    role: Literal["system", "developer", "user", "assistant"]
+    content: Union[str, list[TextPart], None] = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(part.text for part in self.content)
+        return self.content or ""
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    include_usage: bool = False
+
+
+class ResponseFormat(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: Literal["text"]
+    """Only free text: a tiny model cannot be held to a JSON schema."""
+
+
+class _Sampling(BaseModel):
+    """Fields shared by chat and text completions. Unknown fields are rejected, as OpenAI does."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    temperature: float = Field(1.0, ge=0.0, le=2.0)
+    top_p: float = Field(1.0, gt=0.0, le=1.0)
+    n: int = Field(1, ge=1, le=MAX_N)
+    seed: int | None = None
+    stop: Union[str, list[str], None] = None
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    user: str | None = None
+    ignore_eos: bool = False
+    """vLLM's extension: generate past the end-of-sequence token (fixed-length benchmarks)."""
+    frequency_penalty: float = Field(0.0, ge=0.0, le=0.0)
+    """Not supported; accepted only at its neutral value 0."""
+    presence_penalty: float = Field(0.0, ge=0.0, le=0.0)
+    """Not supported; accepted only at its neutral value 0."""
+
+    @field_validator("stop")
+    @classmethod
+    def _stops(cls, value: Any) -> Any:
+        stops = [value] if isinstance(value, str) else (value or [])
+        if len(stops) > MAX_STOPS or any(not s for s in stops):
+            raise ValueError(f"give at most {MAX_STOPS} non-empty stop strings")
+        return value
+
+    def stop_strings(self) -> tuple[str, ...]:
+        return (self.stop,) if isinstance(self.stop, str) else tuple(self.stop or ())
+
+    @property
+    def include_usage(self) -> bool:
+        return bool(self.stream_options and self.stream_options.include_usage)
+
+    def sampling(self, max_tokens: int | None) -> SamplingParams:
+        return SamplingParams(
+            max_tokens=max_tokens, temperature=self.temperature, top_p=self.top_p, n=self.n,
+            seed=self.seed, stop=self.stop_strings(), ignore_eos=self.ignore_eos,
+        )
+
+
+class ChatCompletionRequest(_Sampling):
+    messages: list[Message] = Field(min_length=1)
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
+    """The newer name of max_tokens; wins when both are given."""
+    response_format: ResponseFormat | None = None
+    logprobs: Literal[False] | None = None
+    store: bool | None = None
+    metadata: dict[str, str] | None = None
+
+    def limit(self) -> int | None:
+        return self.max_completion_tokens or self.max_tokens
+
+
+class CompletionRequest(_Sampling):
+    prompt: Union[str, list[str], list[int]]
+    max_tokens: int | None = Field(16, ge=1)
+    """OpenAI's default for text completions is 16 tokens."""
+    echo: Literal[False] = False
+    logprobs: None = None
+    suffix: None = None
+
+    def limit(self) -> int | None:
+        return self.max_tokens
+
+
+def parse(model: type[BaseModel], body: Any) -> Any:
+    """Validate a JSON body; the first problem becomes an OpenAI-shaped 400 naming the field."""
+    if not isinstance(body, dict):
+        raise APIError(400, "the request body must be a JSON object", code="invalid_body")
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise _as_api_error(exc) from None
+
+
+def _as_api_error(exc: ValidationError) -> APIError:
+    err = exc.errors(include_url=False)[0]
+    loc = [str(p) for p in err["loc"] if not _UNION_TAG.match(str(p))]
+    param = ".".join(loc) or None
+    kind = err["type"]
+    if kind == "missing":
+        message = f"'{param}' is a required property"
+    elif kind == "extra_forbidden":
+        message = f"Unrecognized request argument supplied: {param}"
+    else:
+        message = f"Invalid value for '{param}': {err['msg']} (got {err.get('input')!r})"
+    return APIError(400, message, param=param, code=kind)

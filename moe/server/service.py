@@ -1,0 +1,75 @@
+"""What the routes share: the model, its engine (started lazily), limits and prompt building."""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import Any
+
+from moe.engine.async_engine import AsyncEngine
+from moe.engine.engine import EngineConfig, LLMEngine
+from moe.server.errors import APIError
+from moe.server.schemas import Message
+
+MODEL_NAME = "moe-tiny"
+MAX_BODY_BYTES = 4 * 2**20
+
+
+@functools.lru_cache(maxsize=1)
+def default_model() -> Any:
+    """The shipped weights, loaded once per process."""
+    from moe.model import MoEModel
+
+    return MoEModel.load()
+
+
+class Service:
+    def __init__(
+        self,
+        model: Any = None,
+        model_name: str = MODEL_NAME,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        engine_config: EngineConfig | None = None,
+    ):
+        self._model = model
+        self.model_name = model_name
+        self.max_body_bytes = max_body_bytes
+        self.engine_config = engine_config or EngineConfig()
+        self._engine: AsyncEngine | None = None
+        self.created = int(time.time())
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine, built on first use (the default model loads then)."""
+        if self._engine is None:
+            model = self._model if self._model is not None else default_model()
+            self._engine = AsyncEngine(LLMEngine(model, self.engine_config))
+        return self._engine
+
+    def check_model(self, name: str) -> None:
+        if name != self.model_name:
+            raise APIError(404, f"The model `{name}` does not exist; this server serves "
+                           f"`{self.model_name}`", param="model", code="model_not_found")
+
+    def model_card(self) -> dict:
+        return {"id": self.model_name, "object": "model", "created": self.created,
+                "owned_by": "pipe", "max_model_len": self.engine.engine.max_model_len}
+
+    def chat_prompt(self, messages: list[Message]) -> list[int]:
+        tokenizer = self.engine.engine.tokenizer
+        turns = [{"role": "system" if m.role == "developer" else m.role, "content": m.text()}
+                 for m in messages]
+        return tokenizer.apply_chat_template(turns)
+
+    def text_prompts(self, prompt: str | list[str] | list[int]) -> list[list[int]]:
+        tokenizer = self.engine.engine.tokenizer
+        if isinstance(prompt, str):
+            prompt = [prompt]
+        if prompt and all(isinstance(p, int) for p in prompt):
+            vocab = tokenizer.vocab_size
+            if any(not 0 <= p < vocab for p in prompt):
+                raise APIError(400, f"prompt token ids must lie in 0..{vocab - 1}", param="prompt")
+            return [list(prompt)]
+        if not prompt:
+            raise APIError(400, "the prompt list is empty", param="prompt")
+        return [[tokenizer.bos_id, *tokenizer.encode(p)] for p in prompt]

@@ -1,0 +1,223 @@
+"""Train the embedded MoE model: `python -m moe.train --out runs/moe [--device cuda]`.
+
+Needs the `train` extra (torch). Reproducible from --seed: the initial weights come from
+torch's seeded generator and batch `step` is a pure function of (seed, step). Writes a
+resumable checkpoint (ckpt.pt) and exported numpy weights (weights/) every --ckpt-every steps
+and when --time-limit is reached; rerunning the same command resumes from ckpt.pt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+import multiprocessing as mp
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from moe.config import ModelConfig
+from moe.data import arith_items, boxed_answer, solve_prompt
+from moe.generate import complete
+from moe.mixture import sample_batch, text_corpus
+from moe.model import MoEModel, write_weights
+from moe.tokenizer import Tokenizer
+from moe.torch_model import MoETransformer
+
+
+TOKENIZER_CORPUS = 3000
+"""Examples per source the BPE is trained on."""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m moe.train", description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, required=True, help="run directory (checkpoint, weights, log)")
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--steps", type=int, default=6000, help="total optimizer steps (sets the LR schedule)")
+    ap.add_argument("--batch", type=int, default=160, help="examples per step")
+    ap.add_argument("--micro", type=int, default=2, help="length-sorted micro-batches per step")
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--weight-decay", type=float, default=0.05)
+    ap.add_argument("--bias-gamma", type=float, default=1e-3, help="router bias step (aux-loss-free balancing)")
+    ap.add_argument("--balance-alpha", type=float, default=1e-4, help="weight of the small balance loss")
+    ap.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    ap.add_argument("--workers", type=int, default=1, help="processes generating batches")
+    ap.add_argument("--time-limit", type=float, default=0, help="seconds; checkpoint and stop when reached")
+    ap.add_argument("--budget-seconds", type=float, default=0,
+                    help="fit --steps to this many seconds, timed over the first steps (printed, "
+                         "so that the run can be reproduced with --steps)")
+    ap.add_argument("--snapshot-dir", type=Path, help="also keep model_<step>.safetensors here at each eval")
+    ap.add_argument("--ckpt-every", type=int, default=250)
+    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--eval-size", type=int, default=48)
+    ap.add_argument("--init-from", type=Path, help="weights dir to start from (fresh optimizer)")
+    ap.add_argument("--config", type=Path, help="config.json overriding the default architecture")
+    return ap.parse_args(argv)
+
+
+def lr_at(step: int, args: argparse.Namespace) -> float:
+    if step < args.warmup:
+        return args.lr * (step + 1) / args.warmup
+    progress = min(1.0, (step - args.warmup) / max(1, args.steps - args.warmup))
+    return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+@functools.lru_cache(maxsize=1)
+def _tokenizer(path: str) -> Tokenizer:
+    return Tokenizer.load(path)
+
+
+def make_batch(step: int, seed: int, size: int, max_len: int, tokenizer_path: str):
+    return sample_batch(seed, step, size, _tokenizer(tokenizer_path), max_len)
+
+
+def run_tokenizer(out: Path, seed: int, vocab_size: int) -> Path:
+    """The run's tokenizer: trained on the run's own data mixture once, then reused on resume."""
+    path = out / "tokenizer.json"
+    if not path.exists():
+        tokenizer = Tokenizer.train(text_corpus(seed, TOKENIZER_CORPUS), vocab_size)
+        if tokenizer.vocab_size != vocab_size:
+            raise SystemExit(f"the BPE stopped at {tokenizer.vocab_size} tokens; set vocab_size to that")
+        tokenizer.save(path)
+    return path
+
+
+def micro_batches(tokens: np.ndarray, mask: np.ndarray, parts: int):
+    """Split by length (shortest first) and trim each part's padding: less wasted compute."""
+    lengths = (mask > 0).sum(1) + np.argmax(mask > 0, axis=1) + 1
+    order = np.argsort(lengths, kind="stable")
+    for idx in np.array_split(order, parts):
+        if idx.size:
+            width = int(lengths[idx].max())
+            yield tokens[idx, :width], mask[idx, :width]
+
+
+def train_step(model, opt, tokens, mask, args, device, step) -> dict:
+    for group in opt.param_groups:
+        group["lr"] = lr_at(step, args)
+    opt.zero_grad(set_to_none=True)
+    total = float(mask.sum())
+    loss_sum, loads = 0.0, None
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    for tok, msk in micro_batches(tokens, mask, args.micro):
+        tok_t = torch.from_numpy(tok).to(device, non_blocking=True)
+        msk_t = torch.from_numpy(msk).to(device, non_blocking=True)
+        with autocast:
+            logits, load, balance = model(tok_t, token_mask=(tok_t != 0))
+            # target of position t is token t+1; the wrapped last column is never in the mask
+            targets = torch.roll(tok_t, -1, dims=1).reshape(-1)
+            ce = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets, reduction="none")
+            loss = (ce * msk_t.reshape(-1)).sum() / total
+            share = msk_t.sum() / total
+        (loss + args.balance_alpha * balance * share).backward()
+        loss_sum += loss.item()
+        loads = load if loads is None else loads + load
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    model.update_router_bias(loads, args.bias_gamma)
+    imbalance = (loads.max(1).values / loads.mean(1)).max().item()
+    return {"loss": loss_sum, "imbalance": imbalance}
+
+
+def evaluate(model: MoETransformer, tokenizer: Tokenizer, size: int) -> dict:
+    """Greedy and T=1 exact-answer accuracy on held-out 4-step problems (numpy inference)."""
+    numpy_model = MoEModel(model.config, model.state_arrays(), tokenizer)
+    items = arith_items(size, seed=777)
+    prompts = [solve_prompt(it["question"]) for it in items]
+    scores = {}
+    for name, temp in (("greedy", 0.0), ("t1", 1.0)):
+        replies = complete(numpy_model, prompts, 96, temp, np.random.default_rng(0))
+        scores[name] = float(np.mean([boxed_answer(r) == it["answer"] for r, it in zip(replies, items)]))
+    scores["sample"] = replies[0]
+    return scores
+
+
+def save(out: Path, model, opt, step: int, args, tokenizer: Tokenizer) -> None:
+    tmp = out / "ckpt.pt.tmp"
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                "config": model.config.to_dict(), "seed": args.seed}, tmp)
+    os.replace(tmp, out / "ckpt.pt")
+    write_weights(out / "weights", model.config, tokenizer, model.state_arrays())
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
+                          ("cpu" if args.device == "auto" else args.device))
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    config = (ModelConfig.from_dict(json.loads(args.config.read_text())) if args.config else ModelConfig())
+    args.out.mkdir(parents=True, exist_ok=True)
+    tokenizer_path = run_tokenizer(args.out, args.seed, config.vocab_size)
+    tokenizer = Tokenizer.load(tokenizer_path)
+    model = MoETransformer(config, dense_experts=device.type == "cuda").to(device)
+    if args.init_from:
+        model.load_arrays(MoEModel.load(args.init_from).tensors)
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.95))
+    start = 0
+    if (args.out / "ckpt.pt").exists():
+        state = torch.load(args.out / "ckpt.pt", map_location=device)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        start = state["step"]
+        print(f"resumed from {args.out / 'ckpt.pt'} at step {start}", flush=True)
+    log = open(args.out / "train.log", "a")
+    began = time.time()
+    batches = functools.partial(make_batch, seed=args.seed, size=args.batch, max_len=config.max_seq_len,
+                                tokenizer_path=str(tokenizer_path))
+    pool = mp.get_context("spawn").Pool(args.workers) if args.workers > 1 else None
+    stream = (pool.imap(batches, range(start, 10**9), chunksize=4) if pool
+              else map(batches, range(start, 10**9)))
+    timed_from = None
+    for step, (tokens, mask, _) in enumerate(stream, start=start):
+        if step >= args.steps:
+            break
+        stats = train_step(model, opt, tokens, mask, args, device, step)
+        done = step + 1
+        if done == start + 5:
+            timed_from = time.time()
+        if args.budget_seconds and done == start + 35:
+            per_step = (time.time() - timed_from) / 30
+            args.steps = max(done + 1, done + int((args.budget_seconds - (time.time() - began)) / per_step))
+            args.eval_every = args.ckpt_every = max(50, args.steps // 4)
+            print(f"{per_step * 1000:.0f} ms/step: schedule fixed at --steps {args.steps}", flush=True)
+        if done % 25 == 0 or done == args.steps:
+            line = (f"step {done} loss {stats['loss']:.4f} imbalance {stats['imbalance']:.2f} "
+                    f"lr {lr_at(step, args):.2e} elapsed {time.time() - began:.0f}s")
+            print(line, flush=True)
+            log.write(line + "\n")
+            log.flush()
+        out_of_time = args.time_limit and time.time() - began > args.time_limit
+        if done % args.ckpt_every == 0 or done == args.steps or out_of_time:
+            save(args.out, model, opt, done, args, tokenizer)
+        if done % args.eval_every == 0 or done == args.steps or out_of_time:
+            if args.snapshot_dir:
+                args.snapshot_dir.mkdir(parents=True, exist_ok=True)
+                shutil.copy(args.out / "weights" / "model.safetensors",
+                            args.snapshot_dir / f"model_{done}.safetensors")
+            line = f"eval step {done} {json.dumps(evaluate(model, tokenizer, args.eval_size))}"
+            print(line, flush=True)
+            log.write(line + "\n")
+            log.flush()
+        if out_of_time:
+            print(f"time limit reached at step {done}; rerun the same command to resume", flush=True)
+            break
+    if pool:
+        pool.terminate()
+    log.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""`pipe batch`: bulk jobs (OpenAI Batch JSONL files, or a recipe over its dataset) run at the
+cheapest prices an endpoint offers.
+
+    requests.py      input lines: validation with line numbers, strict mode, duplicate ids
+    recipe_input.py  a recipe's first-level llm calls over its dataset, as requests
+    timeline.py      price spans (tiers between two times) over the cost model's sheets
+    planner.py       run now / in off-peak windows / in the cheapest slots before a deadline
+    scheduling.py    the job's expected tokens and price slots -> its plan
+    jobstore.py      SQLite: jobs and per-request state (exactly one result per custom_id)
+    executor.py      concurrent path through `EndpointClient`
+    batch_api.py     the endpoint's Batch API (/v1/files, /v1/batches)
+    runner.py        one process running a job: claim, windows, cancel, heartbeat
+    output.py        OpenAI Batch output and error files
+    report.py        cost report: actual bill by tier vs running now at standard prices
+    api.py / cli.py  submit, status, results, cancel, resume
+"""
+
+from pipelines.batch.api import cancel, resume, results, status, submit
+from pipelines.batch.clock import ScaledClock, SystemClock
+from pipelines.batch.runner import RunOptions
+
+__all__ = ["RunOptions", "ScaledClock", "SystemClock", "cancel", "resume", "results", "status",
+           "submit"]

@@ -1,0 +1,105 @@
+"""Building a job's schedule plan at submission: the job's expected tokens, the price slots of
+its endpoint from now on, and the planner's choice."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from pipelines.batch.metering import JobMeter, expected_usage
+from pipelines.batch.planner import SchedulePlan, Slot, plan_schedule
+from pipelines.batch.requests import BatchRequest
+from pipelines.types import Usage
+
+HORIZON = timedelta(days=8)
+"""How far ahead windows are looked for (a week covers every daily and weekly window)."""
+DEFAULT_THROUGHPUT_TOK_S = 1000.0
+"""Output tokens per second assumed for an endpoint the cost model has no figure for."""
+EMBEDDED_PROFILE = "embedded-cpu.yaml"
+
+
+@dataclass(frozen=True)
+class JobShape:
+    """What a job is expected to use, per model."""
+
+    usage_by_model: dict[str, Usage]
+    primary_model: str
+
+    @property
+    def completion_tokens(self) -> int:
+        return sum(u.completion_tokens for u in self.usage_by_model.values())
+
+
+def job_shape(requests: list[BatchRequest]) -> JobShape:
+    totals: dict[str, list[int]] = {}
+    for r in requests:
+        u = expected_usage(r.body)
+        t = totals.setdefault(r.model, [0, 0])
+        t[0] += u.prompt_tokens
+        t[1] += u.completion_tokens
+    counts = Counter(r.model for r in requests)
+    return JobShape({m: Usage(prompt_tokens=p, completion_tokens=c) for m, (p, c) in totals.items()},
+                    counts.most_common(1)[0][0])
+
+
+def job_usd(meter: JobMeter, shape: JobShape, at: datetime, *, batch: bool) -> float | None:
+    """The whole job's bill if every request started at `at`; None if any price is unknown."""
+    total = 0.0
+    for model, usage in shape.usage_by_model.items():
+        usd = meter.price(model, usage, at, batch=batch).usd
+        if usd is None:
+            return None
+        total += usd
+    return total
+
+
+def price_slots(meter: JobMeter, shape: JobShape, t0: datetime, t1: datetime, *,
+                batch: bool = False) -> list[Slot]:
+    """Slots of one price over [t0, t1), following the primary model's price sheet."""
+    return [Slot(s.start, s.end, "batch" if batch else s.tier,
+                 job_usd(meter, shape, s.start, batch=batch))
+            for s in meter.timeline(shape.primary_model).spans(t0, t1)]
+
+
+def off_peak_slots(meter: JobMeter, model: str, at: datetime) -> list[Slot]:
+    """Discounted slots of `model` from `at` to the horizon (tier only, no prices)."""
+    spans = meter.timeline(model).spans(at, at + HORIZON)
+    return [Slot(s.start, s.end, s.tier) for s in spans if Slot(s.start, s.end, s.tier).discounted]
+
+
+def throughput_estimate(pricing: str | Path | None, endpoint: str) -> tuple[float, str]:
+    """Output tokens/s of the endpoint from the cost model's deployment profile (the one given
+    as pricing, or the embedded server's), else an assumption to override with --throughput.
+    Decode dominates a job's time, so its duration is its output tokens over this."""
+    from pipelines.cost import MeasuredProfile, explain, load_profile
+    from pipelines.cost.yamlio import COST_DATA_DIR, read_yaml
+
+    path = None
+    if pricing is not None and Path(pricing).is_file() and "hardware" in read_yaml(Path(pricing))[0]:
+        path = Path(pricing)
+    elif pricing is None and endpoint == "embedded":
+        path = COST_DATA_DIR / "profiles" / EMBEDDED_PROFILE
+    if path is None or not path.is_file():
+        return DEFAULT_THROUGHPUT_TOK_S, "assumed; set --throughput"
+    profile = load_profile(path)
+    gpus = 1 if isinstance(profile, MeasuredProfile) else profile.deployment.gpus
+    return explain(profile).tokens_per_s_per_gpu * gpus, f"cost model: profile {profile.name}"
+
+
+def build_schedule(meter: JobMeter, shape: JobShape, *, now: datetime, off_peak: bool,
+                   deadline: datetime | None, batch_api: bool, throughput_tok_s: float,
+                   throughput_source: str) -> SchedulePlan:
+    """Plan the job; raises InputError when the requested windows cannot hold it."""
+    duration = shape.completion_tokens / throughput_tok_s
+    t1 = max(deadline or now + HORIZON, now + timedelta(seconds=duration) + timedelta(days=1))
+    common = dict(model=shape.primary_model, now=now, duration_s=duration,
+                  throughput_tok_s=throughput_tok_s, throughput_source=throughput_source)
+    standard = price_slots(meter, shape, now, t1)
+    if batch_api:
+        plan = plan_schedule("now", price_slots(meter, shape, now, t1, batch=True), **common)
+        plan.now_usd = plan_schedule("now", standard, **common).now_usd
+        return plan
+    kind = "off-peak" if off_peak else "deadline" if deadline else "now"
+    return plan_schedule(kind, standard, deadline=deadline, off_peak_only=off_peak, **common)

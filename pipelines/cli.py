@@ -1,0 +1,143 @@
+"""`pipe` command line: a thin shell over `pipelines.api`."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+
+import click
+
+from pipelines import api
+from pipelines.errors import InputError, PipeError, RecipeError
+from pipelines.spec import parse_overrides
+
+EXTENSIONS = {  # subcommands defined by other packages, imported on first use
+    "cost": "pipelines.cost.cli:cost",
+    "serve": "moe.server.cli:serve_command",
+    "eval": "evals.cli:eval_command",
+}
+
+
+class Pipe(click.Group):
+    def list_commands(self, ctx):
+        return sorted([*super().list_commands(ctx), *EXTENSIONS])
+
+    def get_command(self, ctx, name):
+        if name in EXTENSIONS:
+            module, _, attr = EXTENSIONS[name].partition(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+def fail(exc: PipeError) -> None:
+    if isinstance(exc, RecipeError):
+        click.echo(f"error: {len(exc.issues)} problem(s) found; nothing was run:", err=True)
+        for issue in exc.issues:
+            click.echo(f"  {issue}", err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+@click.group(cls=Pipe)
+@click.version_option(package_name="pipe-llm")
+def main() -> None:
+    """Run declarative YAML pipelines of LLM calls, metered in dollars."""
+
+
+params_option = click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+                             help="Override a recipe param (typed against the recipe).")
+
+
+@main.command()
+@click.argument("recipe", type=click.Path(dir_okay=False))
+@params_option
+def validate(recipe: str, params: tuple[str, ...]) -> None:
+    """Check a recipe completely without calling any model."""
+    try:
+        plan = api.validate(recipe, parse_overrides(list(params)))
+    except PipeError as exc:
+        fail(exc)
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"ok: {plan.name}: {len(plan.nodes)} nodes after unrolling; params "
+               + ", ".join(f"{k}={v!r}" for k, v in plan.params.items()))
+
+
+@main.command()
+@click.argument("recipe", type=click.Path(dir_okay=False))
+@params_option
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid")
+def graph(recipe: str, params: tuple[str, ...], fmt: str) -> None:
+    """Print the unrolled DAG as Mermaid or Graphviz DOT text."""
+    try:
+        click.echo(api.graph(recipe, parse_overrides(list(params)), fmt), nl=False)
+    except PipeError as exc:
+        fail(exc)
+
+
+@main.command()
+@click.argument("recipe", required=False, type=click.Path(dir_okay=False))
+@params_option
+@click.option("--endpoint", help="`embedded` or a base URL (overrides the recipe).")
+@click.option("--model", help="Model name (overrides the recipe).")
+@click.option("--max-cost", type=float, help="Stop scheduling calls at this many USD (exit 3).")
+@click.option("--resume", "resume", metavar="RUN_ID", help="Continue a run; completed calls are reused.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
+@click.option("--offline", is_flag=True, help="Answer only from the response cache.")
+@click.option("--estimate", is_flag=True, help="Print the worst-case cost and exit; spends nothing.")
+@click.option("--concurrency", type=int, help="Max calls in flight to the endpoint.")
+@click.option("--store", default=".pipe", show_default=True, help="Run store folder.")
+@click.option("--plain", is_flag=True, help="Line-by-line progress (CI, pipes).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+def run(recipe, params, endpoint, model, max_cost, resume, no_cache, offline, estimate,
+        concurrency, store, plain, as_json) -> None:
+    """Run RECIPE over its dataset (or --resume RUN_ID)."""
+    if recipe is None and resume is None:
+        fail(InputError("give a RECIPE path or --resume RUN_ID"))
+    try:
+        overrides = parse_overrides(list(params))
+        if estimate:
+            from pipelines.report_cli import print_estimate
+            print_estimate(recipe, overrides, model, endpoint)
+            return
+        display = "none" if as_json else "plain" if plain or not sys.stderr.isatty() else "rich"
+        result = api.run(recipe, overrides, endpoint=endpoint, model=model, store=store,
+                         resume=resume, max_cost=max_cost, cache=not no_cache, offline=offline,
+                         display=display, concurrency=concurrency)
+    except PipeError as exc:
+        fail(exc)
+    from pipelines.report_cli import print_run_result
+    print_run_result(result, as_json=as_json, store=store)
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.option("--store", default=".pipe", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def runs(store: str, as_json: bool) -> None:
+    """List runs in the run store."""
+    from pipelines.report_cli import print_runs
+    print_runs(api.runs(store), as_json)
+
+
+@main.command()
+@click.argument("run_id")
+@click.option("--store", default=".pipe", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def show(run_id: str, store: str, as_json: bool) -> None:
+    """Per-node calls, tokens, cache hits, errors, latency and $; item outputs."""
+    try:
+        report = api.show(run_id, store)
+    except PipeError as exc:
+        fail(exc)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, default=str))
+        return
+    from pipelines.report_cli import print_show
+    print_show(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""Cost model and metering: price sheets, MoE deployment economics, the meter, run bills.
+
+Public API:
+    load_meter(pricing=None) -> CostMeter        # implements pipelines.types.Meter (+ knows)
+    call_cost_columns(price, cache_hit=...)      # run-store columns of one call
+    load_sheet, load_profile, explain, economics_at, batch_for_tps_user, distinct_experts
+    itemise(rows) -> Bill, read_calls(store, run) # `pipe cost bill`
+    cost                                         # click group: pipelines.cost.cli.cost
+"""
+
+from pipelines.cost.bill import Bill, Totals, format_bill, itemise, read_calls
+from pipelines.cost.economics import (Economics, batch_for_tps_user, distinct_experts,
+                                      economics_at, explain)
+from pipelines.cost.meter import CostMeter, call_cost_columns, load_meter
+from pipelines.cost.profiles import GpuProfile, MeasuredProfile, Profile, load_profile
+from pipelines.cost.sheets import PriceSheet, Rates, cost_components, load_sheet, shipped_sheets
+
+__all__ = [
+    "Bill", "CostMeter", "Economics", "GpuProfile", "MeasuredProfile", "PriceSheet", "Profile",
+    "Rates", "Totals", "batch_for_tps_user", "call_cost_columns", "cost_components",
+    "distinct_experts", "economics_at", "explain", "format_bill", "itemise", "load_meter",
+    "load_profile", "load_sheet", "read_calls", "shipped_sheets",
+]

@@ -1,0 +1,154 @@
+"""Calibrate a deployment profile from a vLLM or SGLang server's Prometheus metrics.
+
+The scrape is taken to cover the profile's `deployment.gpus` GPUs. From it come:
+- batch per GPU: running requests / GPUs;
+- output throughput: generation-token counter delta between two scrapes, else SGLang's
+  `gen_throughput` gauge, else running requests / mean time per output token;
+- prefix-cache hit rate: hits / queries counters (vLLM), else the hit-rate gauge;
+- prompt tokens per output token: prompt / generation token counters.
+The written profile keeps every other figure and records the measurement in `calibration`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipelines.cost.profiles import GpuProfile, profile_from_dict
+from pipelines.cost.prometheus import Scrape, fetch, is_url
+from pipelines.cost.yamlio import read_yaml
+from pipelines.errors import InputError
+
+RUNNING = ("vllm:num_requests_running", "sglang:num_running_reqs")
+GENERATED = ("vllm:generation_tokens", "sglang:generation_tokens")
+PROMPT = ("vllm:prompt_tokens", "sglang:prompt_tokens")
+CACHE_QUERIES = ("vllm:prefix_cache_queries",)
+CACHE_HITS = ("vllm:prefix_cache_hits",)
+HIT_RATE_GAUGE = ("sglang:cache_hit_rate", "vllm:gpu_prefix_cache_hit_rate")
+TPOT = ("vllm:time_per_output_token_seconds", "vllm:inter_token_latency_seconds",
+        "sglang:time_per_output_token_seconds", "sglang:inter_token_latency_seconds")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    running: float
+    output_tokens_per_s: float
+    method: str
+    prefix_hit_rate: float | None
+    prompt_tokens_per_output: float | None
+
+
+def _delta(first: Scrape, last: Scrape, names: tuple[str, ...]) -> float | None:
+    a, b = first.total(*names), last.total(*names)
+    return None if a is None or b is None else b - a
+
+
+def _throughput(scrapes: list[Scrape], window: float | None, running: float) -> tuple[float, str]:
+    first, last = scrapes[0], scrapes[-1]
+    gen = _delta(first, last, GENERATED) if len(scrapes) > 1 else None
+    if gen is not None and window and window > 0 and gen > 0:
+        return gen / window, f"generation-token counter delta over {window:g}s"
+    gauge = last.total("sglang:gen_throughput")
+    if gauge:
+        return gauge, "sglang:gen_throughput gauge"
+    for name in TPOT:
+        total, count = last.total(f"{name}_sum"), last.total(f"{name}_count")
+        if total and count:
+            return running * count / total, f"running requests / mean {name}"
+    raise InputError(f"{last.source}: cannot measure output throughput: give two scrapes "
+                     f"(a URL is scraped twice, --window apart) or a scrape with "
+                     f"sglang:gen_throughput or a time-per-output-token histogram")
+
+
+def _ratio(num: float | None, den: float | None) -> float | None:
+    return num / den if num is not None and den else None
+
+
+def _counter_ratio(scrapes: list[Scrape], num: tuple[str, ...],
+                   den: tuple[str, ...]) -> float | None:
+    """num/den over the interval between two scrapes, else since the server started."""
+    first, last = scrapes[0], scrapes[-1]
+    if len(scrapes) > 1:
+        ratio = _ratio(_delta(first, last, num), _delta(first, last, den))
+        if ratio is not None:
+            return ratio
+    return _ratio(last.total(*num), last.total(*den))
+
+
+def _hit_rate(scrapes: list[Scrape]) -> float | None:
+    rate = _counter_ratio(scrapes, CACHE_HITS, CACHE_QUERIES)
+    if rate is None:
+        rate = scrapes[-1].total(*HIT_RATE_GAUGE)
+        rate = rate / 100.0 if rate is not None and rate > 1 else rate  # some report percent
+    return rate
+
+
+def measure(scrapes: list[Scrape], window: float | None = None) -> Measurement:
+    """Figures from one or two scrapes of the same server, `window` seconds apart (taken from
+    the scrapes' own timestamps when they have them)."""
+    stamps = (scrapes[0].taken_at, scrapes[-1].taken_at)
+    if len(scrapes) > 1 and None not in stamps:  # live scrapes: the clock, not the nominal gap
+        window = stamps[1] - stamps[0]
+    runs = [s.total(*RUNNING) for s in scrapes]
+    if None in runs:
+        raise InputError(f"{scrapes[0].source}: no running-requests gauge "
+                         f"({' or '.join(RUNNING)}): is this a vLLM or SGLang scrape?")
+    running = sum(runs) / len(runs)
+    if running <= 0:
+        raise InputError(f"{scrapes[-1].source}: no requests were running when scraped; "
+                         f"scrape while the server is under its usual load")
+    tps, method = _throughput(scrapes, window, running)
+    return Measurement(running, tps, method, _hit_rate(scrapes),
+                       _counter_ratio(scrapes, PROMPT, GENERATED))
+
+
+def scrape_all(sources: list[str], window: float | None) -> list[Scrape]:
+    """A single URL is scraped twice, `window` (default 10) seconds apart."""
+    if len(sources) == 1 and is_url(sources[0]):
+        first = fetch(sources[0])
+        time.sleep(window if window is not None else 10.0)
+        return [first, fetch(sources[0])]
+    if len(sources) > 2:
+        raise InputError("give one or two --metrics sources (two scrapes of one server)")
+    return [fetch(s) for s in sources]
+
+
+def calibrated_profile(data: dict[str, Any], m: Measurement, source: str) -> dict[str, Any]:
+    """The profile mapping with the measured batch, hit rate, mix and throughput."""
+    gpus = data["deployment"]["gpus"]
+    deployment = {k: v for k, v in data["deployment"].items() if k != "tps_per_user"}
+    workload = dict(data["workload"])
+    if m.prefix_hit_rate is not None:
+        workload["prefix_hit_rate"] = round(m.prefix_hit_rate, 4)
+    if m.prompt_tokens_per_output is not None:
+        workload["prompt_tokens_per_output"] = round(m.prompt_tokens_per_output, 3)
+    return {**data,
+            "deployment": {**deployment, "batch_per_gpu": round(m.running / gpus, 3)},
+            "workload": workload,
+            "calibration": {
+                "source": source,
+                "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "method": m.method, "running_requests": round(m.running, 3),
+                "output_tokens_per_s_per_gpu": round(m.output_tokens_per_s / gpus, 3)}}
+
+
+def calibrate(profile_path: str | Path, sources: list[str], out: str | Path,
+              window: float | None = None) -> tuple[GpuProfile, Measurement]:
+    """Measure, write the calibrated profile to `out`, and return it (validated)."""
+    path = Path(profile_path)
+    data, node = read_yaml(path)
+    original = profile_from_dict(data, path, node)
+    if not isinstance(original, GpuProfile):
+        raise InputError(f"{path}: calibration needs a GPU deployment profile")
+    m = measure(scrape_all(sources, window), window)
+    new = calibrated_profile(data, m, " + ".join(sources))
+    profile = profile_from_dict(new, Path(out))
+    header = (f"# Calibrated by `pipe cost calibrate` from {' + '.join(sources)}\n"
+              f"# (base profile: {path}).\n")
+    Path(out).write_text(header + yaml.safe_dump(new, sort_keys=False), encoding="utf-8")
+    return profile, m

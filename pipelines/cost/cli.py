@@ -1,0 +1,148 @@
+"""`pipe cost ...`: explain, sweep, bill and calibrate (a click group the main CLI adds)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from pipelines.cost.bill import format_bill, itemise, read_calls
+from pipelines.cost.calibrate import calibrate as run_calibration
+from pipelines.cost.derive import profile_source
+from pipelines.cost.economics import Economics, explain as explain_profile
+from pipelines.cost.profiles import GpuProfile, Profile, load_profile
+from pipelines.cost.sweep import DEFAULT_BATCHES, format_sweep, plot_sweep, sweep as run_sweep
+from pipelines.errors import PipeError
+
+
+def _exits_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Print a PipeError as one message and exit with its code (2 for bad input)."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except PipeError as exc:
+            click.echo(f"error: {exc}", err=True)
+            raise SystemExit(exc.exit_code) from None
+    return wrapper
+
+
+@click.group("cost")
+def cost() -> None:
+    """Cost model: price sheets, deployment profiles, run bills."""
+
+
+def _pct(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def _explain_table(p: Profile, e: Economics) -> str:
+    rows = [("profile", f"{p.name} v{p.version}  ({profile_source(p)})")]
+    if isinstance(p, GpuProfile):
+        hw = p.hardware
+        rows.append(("hardware", f"{hw.gpu or 'GPU'} x{p.deployment.gpus}, "
+                     f"${hw.usd_per_gpu_hour:g}/GPU-h, utilisation {hw.utilisation:.0%}"))
+    rows += [("batch per GPU", f"{e.batch_per_gpu:g}"),
+             ("tokens/s per GPU", f"{e.tokens_per_s_per_gpu:,.1f}"),
+             ("tokens/s per user", f"{e.tokens_per_s_per_user:,.2f}"),
+             ("$/1M output", f"${e.usd_per_m_output:.4f}"),
+             ("$/1M input, cache miss", f"${e.usd_per_m_input_miss:.4f}"),
+             ("$/1M input, cache hit", f"${e.usd_per_m_input_hit:.6f}")]
+    if e.t_mem_s is not None:
+        step = e.t_step_s
+        rows += [("context (KV tokens)", f"{e.context_len:,.0f}"),
+                 ("step time", f"{step * 1e3:.2f} ms"),
+                 ("  memory", f"{e.t_mem_s * 1e3:.2f} ms ({_pct(e.t_mem_s, step)})"),
+                 ("  compute", f"{e.t_compute_s * 1e3:.2f} ms ({_pct(e.t_compute_s, step)})"),
+                 ("  communication", f"{e.t_comm_s * 1e3:.2f} ms ({_pct(e.t_comm_s, step)})"),
+                 ("experts read/layer/GPU", f"{e.experts_read_per_gpu:.2f}"),
+                 ("memory per GPU", f"{e.memory_gb_per_gpu:.1f} GB"
+                  + ("" if e.fits_memory else "  (DOES NOT FIT: lower the batch or context)"))]
+    if e.calibration_factor is not None:
+        rows.append(("calibration", f"measured / modelled throughput = {e.calibration_factor:.3f}"))
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+@cost.command()
+@click.argument("profile", type=click.Path(dir_okay=False))
+@click.option("--batch", type=float, help="Sequences per GPU (overrides the profile).")
+@click.option("--tps-user", type=float, help="Target tokens/s per user: pick the batch.")
+@click.option("--context", type=float, help="Average KV length, tokens (overrides the profile).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@_exits_cleanly
+def explain(profile: str, batch: float | None, tps_user: float | None, context: float | None,
+            fmt: str) -> None:
+    """Throughput, $/1M tokens and the step-time split of a deployment profile."""
+    p = load_profile(profile)
+    e = explain_profile(p, batch=batch, tps_user=tps_user, context=context)
+    if fmt == "json":
+        click.echo(json.dumps({"profile": p.name, "price_source": profile_source(p),
+                               **e.as_dict()}, indent=2))
+    else:
+        click.echo(_explain_table(p, e))
+
+
+def _batches(text: str | None) -> tuple[float, ...]:
+    if not text:
+        return DEFAULT_BATCHES
+    try:
+        values = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"expected numbers separated by commas, got {text!r}") from None
+    if any(v <= 0 for v in values):
+        raise click.BadParameter("batch sizes must be > 0")
+    return values
+
+
+@cost.command()
+@click.argument("profile", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the plot here (PNG).")
+@click.option("--batches", help="Comma-separated batch sizes (default 1,2,4,...,1024).")
+@click.option("--context", type=float, help="Average KV length, tokens.")
+@_exits_cleanly
+def sweep(profile: str, out: str | None, batches: str | None, context: float | None) -> None:
+    """$/1M output and tokens/s per user against batch size: a table and a plot."""
+    p = load_profile(profile)
+    points = run_sweep(p, _batches(batches), context)
+    click.echo(format_sweep(points))
+    if out:
+        click.echo(f"plot written to {plot_sweep(p, points, out)}")
+
+
+@cost.command()
+@click.argument("run")
+@click.option("--store", default=".pipe", show_default=True, type=click.Path(file_okay=False),
+              help="Run store folder (holds runs.sqlite).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@_exits_cleanly
+def bill(run: str, store: str, fmt: str) -> None:
+    """Itemise a run's cost by node, model and tier."""
+    run_id, rows = read_calls(store, run)
+    b = itemise(rows, run_id)
+    click.echo(json.dumps(b.as_dict(), indent=2) if fmt == "json" else format_bill(b))
+
+
+@cost.command()
+@click.option("--metrics", "sources", multiple=True, required=True,
+              help="Prometheus /metrics URL (scraped twice, --window apart) or a saved scrape; "
+                   "give two files for counter deltas.")
+@click.option("--profile", required=True, type=click.Path(dir_okay=False),
+              help="The deployment profile the server runs.")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Where to write the calibrated profile (default: NAME-calibrated.yaml).")
+@click.option("--window", type=float, help="Seconds between the two scrapes (URL default 10).")
+@_exits_cleanly
+def calibrate(sources: tuple[str, ...], profile: str, out: str | None,
+              window: float | None) -> None:
+    """Write a profile whose batch, hit rate and throughput come from a server's metrics."""
+    out = out or f"{Path(profile).stem}-calibrated.yaml"
+    p, m = run_calibration(profile, list(sources), out, window)
+    hit = "not reported" if m.prefix_hit_rate is None else f"{m.prefix_hit_rate:.1%}"
+    click.echo(f"measured: {m.running:g} running requests, {m.output_tokens_per_s:,.1f} output "
+               f"tok/s ({m.method}), prefix-cache hit rate {hit}")
+    click.echo(f"wrote {out}\n")
+    click.echo(_explain_table(p, explain_profile(p)))

@@ -1,0 +1,287 @@
+"""Deployment profiles: what a self-hosted server costs to run.
+
+Two kinds, told apart by their sections:
+- a GPU profile (`hardware` + `deployment` + `model` + `workload`) is priced by the
+  first-principles MoE model in `economics.py`; `hardware.gpu` names an entry of the GPU
+  catalogue (recipes/cost/gpus.yaml) whose figures the profile may override;
+- a measured profile (`hardware` + `measured`) is priced from a $/CPU-hour and measured
+  throughput (the embedded CPU server).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+
+from pipelines.cost.yamlio import (COST_DATA_DIR, issue_at, raise_issues, read_yaml,
+                                   validate_data)
+
+PROFILES_DIR = COST_DATA_DIR / "profiles"
+GPU_CATALOGUE = COST_DATA_DIR / "gpus.yaml"
+
+_STRICT = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class Gpu(BaseModel):
+    """One accelerator's figures, per GPU."""
+
+    model_config = _STRICT
+
+    hbm_bandwidth_tb_s: float = Field(gt=0)
+    """HBM bandwidth, TB/s."""
+    memory_gb: float = Field(gt=0)
+    """HBM capacity, GB."""
+    bf16_tflops: float = Field(gt=0)
+    """Dense BF16 tensor throughput, TFLOP/s."""
+    fp8_tflops: float = Field(gt=0)
+    """Dense FP8 tensor throughput, TFLOP/s (BF16 figure on GPUs without FP8)."""
+    scale_up_gb_s: float = Field(gt=0)
+    """Achievable scale-up (NVLink) bandwidth per GPU per direction, GB/s."""
+    scale_out_gb_s: float = Field(gt=0)
+    """Effective scale-out (InfiniBand/RoCE) bandwidth per GPU, GB/s."""
+    gpus_per_node: int = Field(gt=0)
+    """GPUs sharing one scale-up domain."""
+
+
+class Hardware(Gpu):
+    """The GPU figures plus what the deployment pays for them."""
+
+    gpu: str | None = None
+    """Catalogue name (H100, H800, ...); the fields above may override its figures."""
+    usd_per_gpu_hour: float = Field(gt=0)
+    """What one GPU-hour costs you."""
+    utilisation: float = Field(default=1.0, gt=0, le=1)
+    """Fraction of paid GPU-hours spent serving (idle hours raise the price per token)."""
+
+
+class Deployment(BaseModel):
+    model_config = _STRICT
+
+    gpus: int = Field(gt=0)
+    """GPUs in the expert-parallel group (the experts are spread over them)."""
+    batch_per_gpu: float | None = Field(default=None, gt=0)
+    """Sequences decoded together per GPU; give this or `tps_per_user`."""
+    tps_per_user: float | None = Field(default=None, gt=0)
+    """Target output tokens/s per user; the batch is the largest that still meets it."""
+    prefill_mfu: float = Field(default=0.4, gt=0, le=1)
+    """Fraction of peak FLOP/s that prefill achieves (it is compute-bound)."""
+    cache_tier_gb_s: float | None = Field(default=None, gt=0)
+    """Bandwidth a prefix-cache hit's KV is loaded at, GB/s (default: scale-out, i.e. a
+    networked KV store as DeepSeek's; use the HBM figure when the cache lives in HBM)."""
+    dispatch_bytes: float = Field(default=1, gt=0)
+    """Bytes per hidden value sent to the experts (1 = FP8 dispatch)."""
+    combine_bytes: float = Field(default=2, gt=0)
+    """Bytes per hidden value sent back from the experts (2 = BF16 combine)."""
+
+    @model_validator(mode="after")
+    def _one_batch_rule(self) -> Deployment:
+        if (self.batch_per_gpu is None) == (self.tps_per_user is None):
+            raise ValueError("give exactly one of `batch_per_gpu` or `tps_per_user`")
+        return self
+
+
+class ModelArch(BaseModel):
+    model_config = _STRICT
+
+    name: str
+    """Model name, also matched against request model names."""
+    aliases: list[str] = []
+    """Other names requests may use for this model."""
+    layers: int = Field(gt=0)
+    """Transformer layers."""
+    moe_layers: int = Field(ge=0)
+    """Layers whose FFN is a mixture of experts."""
+    hidden: int = Field(gt=0)
+    """Hidden size (values per token exchanged with the experts)."""
+    total_params: float = Field(gt=0)
+    """All parameters."""
+    active_params: float = Field(gt=0)
+    """Parameters used per token."""
+    routed_experts: int = Field(gt=0)
+    """Routed experts per MoE layer (E)."""
+    top_k: int = Field(gt=0)
+    """Routed experts each token picks (k)."""
+    shared_experts: int = Field(ge=0)
+    """Always-on experts per MoE layer."""
+    expert_params: float = Field(gt=0)
+    """Parameters of one expert (e.g. 3 * hidden * moe_intermediate)."""
+    bytes_per_param: float = Field(gt=0)
+    """Weight storage: 1 = FP8 (computes at the FP8 rate), 2 = BF16."""
+    kv_bytes_per_token: float = Field(gt=0)
+    """KV-cache bytes per token over all layers (MLA 70,272 for DeepSeek-V3)."""
+    attn_heads: int = Field(gt=0)
+    """Query heads in the decode attention."""
+    attn_dim_per_head: int = Field(gt=0)
+    """Values each query head reads per cached token, q.k plus p.v (MLA absorbed: 576+512)."""
+
+
+class Workload(BaseModel):
+    model_config = _STRICT
+
+    context_len: float = Field(gt=0)
+    """Average KV length while decoding, tokens."""
+    prefix_hit_rate: float = Field(ge=0, le=1)
+    """Fraction of prompt tokens served from the prefix cache."""
+    prompt_tokens_per_output: float = Field(ge=0)
+    """Prompt tokens per output token in the traffic mix (DeepSeek: 608B/168B = 3.6)."""
+
+
+class Calibration(BaseModel):
+    """Figures measured from a server's Prometheus metrics (`pipe cost calibrate`)."""
+
+    model_config = _STRICT
+
+    source: str
+    """The URL or file(s) scraped."""
+    measured_at: str
+    """When (UTC, ISO 8601)."""
+    method: str
+    """How throughput was derived (counter deltas, gauge, or TPOT histogram)."""
+    running_requests: float = Field(ge=0)
+    """Sequences running on the server (mean over the scrapes)."""
+    output_tokens_per_s_per_gpu: float = Field(gt=0)
+    """Measured output throughput per GPU; replaces the modelled figure."""
+
+
+class GpuProfile(BaseModel):
+    """A self-hosted MoE deployment priced from first principles."""
+
+    model_config = _STRICT
+
+    name: str
+    """Profile name used in price sources."""
+    version: str
+    """Bump when figures change."""
+    description: str = ""
+    """What is deployed where, and where the figures come from."""
+    hardware: Hardware
+    deployment: Deployment
+    model: ModelArch
+    workload: Workload
+    calibration: Calibration | None = None
+    """Present when calibrated from a live server."""
+
+
+class CpuHardware(BaseModel):
+    model_config = _STRICT
+
+    device: str
+    """What it runs on, in words."""
+    cpus: float = Field(gt=0)
+    """CPU cores (vCPUs) the server uses."""
+    usd_per_cpu_hour: float = Field(gt=0)
+    """What one vCPU-hour costs."""
+    utilisation: float = Field(default=1.0, gt=0, le=1)
+    """Fraction of paid hours spent serving."""
+
+
+class Measured(BaseModel):
+    model_config = _STRICT
+
+    placeholder: bool
+    """True while the figures below are not yet measured (then say so in `source`)."""
+    source: str
+    """The command and date that produced the figures."""
+    batch: float = Field(gt=0)
+    """Concurrent requests during the measurement."""
+    output_tokens_per_s: float = Field(gt=0)
+    """Decode throughput of the whole server."""
+    prefill_tokens_per_s: float = Field(gt=0)
+    """Uncached prompt tokens per second."""
+    cache_hit_tokens_per_s: float = Field(gt=0)
+    """Prompt tokens per second when served from the prefix cache."""
+
+
+class ServedModel(BaseModel):
+    model_config = _STRICT
+
+    name: str
+    """Model name, matched against request model names."""
+    aliases: list[str] = []
+    """Other names requests may use for it."""
+
+
+class MeasuredProfile(BaseModel):
+    """A server priced from its hourly cost and measured throughput."""
+
+    model_config = _STRICT
+
+    name: str
+    """Profile name used in price sources."""
+    version: str
+    """Bump when figures change."""
+    description: str = ""
+    """What runs where."""
+    model: ServedModel
+    """The model served."""
+    hardware: CpuHardware
+    measured: Measured
+
+
+Profile = GpuProfile | MeasuredProfile
+
+
+class GpuCatalogue(RootModel[dict[str, Gpu]]):
+    """GPU name -> its figures."""
+
+
+def gpu_catalogue(path: Path | None = None) -> dict[str, dict[str, Any]]:
+    """GPU name -> its raw figures (checked against `Gpu`; merged into profiles unparsed so
+    that a profile's overrides are validated together with them)."""
+    path = path or GPU_CATALOGUE
+    data, node = read_yaml(path)
+    validate_data(GpuCatalogue, data, path, node, "GPU catalogue")
+    return data
+
+
+def _check_arch(m: ModelArch) -> list[tuple[tuple[str, ...], str, str]]:
+    """Cross-field checks pydantic cannot express per field: (field, message, fix)."""
+    bad = []
+    if m.top_k > m.routed_experts:
+        bad.append((("model", "top_k"),
+                    f"top_k ({m.top_k}) exceeds routed_experts E ({m.routed_experts})",
+                    "a token picks k of E experts: k <= E"))
+    if m.moe_layers > m.layers:
+        bad.append((("model", "moe_layers"), f"moe_layers ({m.moe_layers}) > layers ({m.layers})",
+                    "count only layers that exist"))
+    if m.active_params > m.total_params:
+        bad.append((("model", "active_params"), "active_params exceeds total_params",
+                    "active parameters are a subset of all parameters"))
+    if m.routed_experts * m.expert_params * m.moe_layers > m.total_params * 1.001:
+        bad.append((("model", "expert_params"),
+                    "routed_experts * expert_params * moe_layers exceeds total_params",
+                    "expert_params is one expert of one layer"))
+    return bad
+
+
+def _merge_gpu(data: dict[str, Any], path: Path, node: Any) -> dict[str, Any]:
+    hw = data.get("hardware")
+    if not isinstance(hw, dict) or "gpu" not in hw:
+        return data
+    catalogue = gpu_catalogue()
+    if hw["gpu"] not in catalogue:
+        raise_issues([issue_at(path, node, ("hardware", "gpu"), f"unknown GPU {hw['gpu']!r}",
+                               f"use one of {', '.join(sorted(catalogue))} or give every "
+                               f"figure of {GPU_CATALOGUE.name} yourself")], "profile")
+    return {**data, "hardware": {**catalogue[hw["gpu"]], **hw}}
+
+
+def profile_from_dict(data: dict[str, Any], path: Path, node: Any = None) -> Profile:
+    if "measured" in data:
+        return validate_data(MeasuredProfile, data, path, node, "profile")
+    profile = validate_data(GpuProfile, _merge_gpu(data, path, node), path, node, "profile")
+    issues = [issue_at(path, node, loc, msg, fix) for loc, msg, fix in _check_arch(profile.model)]
+    raise_issues(issues, "profile")
+    return profile
+
+
+def load_profile(path: str | Path) -> Profile:
+    path = Path(path)
+    data, node = read_yaml(path)
+    return profile_from_dict(data, path, node)
+
+
+def model_names(profile: Profile) -> list[str]:
+    return [profile.model.name, *profile.model.aliases]

@@ -1,0 +1,106 @@
+"""Dataset sources: name -> function returning a list of item dicts ({id, question, answer, ...}).
+
+Sources are import strings so that heavy generators load only when used. A source whose name
+ends in .jsonl (or `source: jsonl` with `path:`) reads a file relative to the recipe.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import random
+from pathlib import Path
+from typing import Any, Callable
+
+from pipelines.errors import InputError
+
+SOURCES: dict[str, Any] = {
+    "arith": "moe.data:arith_items",
+    "reasoning_gym": "evals.datasets:reasoning_gym_items",
+    "inline": "pipelines.datasets:inline_items",
+    "jsonl": "pipelines.datasets:jsonl_items",
+}
+
+
+def register_source(name: str, fn: Any) -> None:
+    SOURCES[name] = fn
+
+
+def inline_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [dict(i) for i in items]
+
+
+def jsonl_items(path: str | Path, size: int | None = None, seed: int | None = None
+                ) -> list[dict[str, Any]]:
+    """Read {question, answer, ...} rows; a bad line is an InputError naming file:line.
+
+    With `size`, keep that many rows: the first ones, or a seeded random subset if `seed` is set.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: dataset file not found (fix: check `dataset.path`)")
+    items = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{lineno}: invalid JSON ({exc.msg}); fix that line") from None
+        missing = [k for k in ("question", "answer") if not isinstance(row, dict) or k not in row]
+        if missing:
+            raise InputError(f"{path}:{lineno}: row has no {' or '.join(missing)}; "
+                             "fix: every line needs question and answer")
+        row.setdefault("id", str(lineno))
+        items.append(row)
+    if size is not None and size < len(items):
+        items = random.Random(seed).sample(items, size) if seed is not None else items[:size]
+    return items
+
+
+def _resolve(name: str) -> Callable[..., list[dict[str, Any]]]:
+    target = SOURCES[name]
+    if isinstance(target, str):
+        module, _, attr = target.partition(":")
+        target = getattr(importlib.import_module(module), attr)
+        SOURCES[name] = target
+    return target
+
+
+def check_dataset(options: dict[str, Any]) -> str | None:
+    """Return an error message if the source is unknown or takes other options; else None."""
+    source = options.get("source", "")
+    if source.endswith(".jsonl"):
+        return None
+    if source not in SOURCES:
+        return f"unknown dataset source {source!r}; known: {sorted(SOURCES)} or a .jsonl path"
+    try:
+        fn = _resolve(source)
+    except ImportError as exc:
+        return f"dataset source {source!r} cannot be loaded: {exc}"
+    params = inspect.signature(fn).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return None
+    unknown = set(options) - {"source"} - set(params)
+    if unknown:
+        return f"dataset source {source!r} takes no {sorted(unknown)}; it takes {sorted(params)}"
+    return None
+
+
+def load_items(options: dict[str, Any], base_dir: Path) -> list[dict[str, Any]]:
+    """Materialise a dataset. Items get string ids (their index when the source gives none)."""
+    options = dict(options)
+    source = options.pop("source")
+    if source.endswith(".jsonl"):
+        options, source = {"path": source, **options}, "jsonl"
+    if "path" in options:
+        options["path"] = base_dir / options["path"]
+    items = _resolve(source)(**options)
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        item["id"] = str(item.get("id", index))
+        if item["id"] in seen:
+            raise InputError(f"dataset {source}: duplicate item id {item['id']!r}; ids must be unique")
+        seen.add(item["id"])
+    return items

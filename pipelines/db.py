@@ -1,0 +1,19 @@
+"""Opening the project's SQLite files: WAL so that other processes read while one writes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+
+def open_db(path: Path, schema: str, *, busy_timeout_ms: int = 10000) -> sqlite3.Connection:
+    """Autocommit connection (callers open their own transactions) with rows as sqlite3.Row,
+    the folder created and `schema` (idempotent CREATE ... IF NOT EXISTS) applied."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    db.executescript(schema)
+    return db

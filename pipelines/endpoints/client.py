@@ -1,0 +1,198 @@
+"""`EndpointClient`: one chat call in, one `ChatResult` out, with our own retries and limits."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable
+
+import httpx
+import openai
+
+from pipelines.endpoints.config import EndpointConfig
+from pipelines.endpoints.embedded import EMBEDDED_BASE_URL, embedded_transport
+from pipelines.endpoints.limiter import AdaptiveLimiter
+from pipelines.endpoints.response import Completion, MalformedResponse, parse_completion
+from pipelines.endpoints.retry import Failure, backoff_delay, classify
+from pipelines.endpoints.routing import pick_replica, route_key
+from pipelines.errors import FatalCallError, RetriesExhausted
+from pipelines.types import ChatRequest, ChatResult
+from pipelines.usage import normalize_usage
+
+EventCallback = Callable[[str, dict[str, Any]], None]
+"""`on_event(kind, info)`; kind "retry" has info {status, attempt, delay, cause, request_id}."""
+
+_ATTEMPT_ERRORS = (
+    openai.APIStatusError,
+    openai.APIConnectionError,
+    httpx.TransportError,
+    TimeoutError,
+    MalformedResponse,
+)
+_KEY_MISSING = "unset"
+"""Sent when the key variable is unset: local servers need none, hosted ones answer 401."""
+
+
+class EndpointClient:
+    """Sends `ChatRequest`s to one endpoint (one or more replicas, or the embedded server).
+
+    Each replica gets its own `openai.AsyncOpenAI` with the SDK's retries off; this class
+    retries instead (backoff with full jitter, Retry-After honoured), holds an adaptive
+    in-flight limit shared by all replicas, and routes by `route_key` so prefix caches hit.
+    """
+
+    def __init__(
+        self,
+        config: EndpointConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        on_event: EventCallback | None = None,
+        rng: random.Random | None = None,
+    ):
+        self.config = config
+        self.identity: str = config.identity
+        """Names the endpoint in cache keys and reports; holds no secret."""
+        self.pool_limits = httpx.Limits(
+            max_connections=config.concurrency, max_keepalive_connections=config.concurrency
+        )
+        self._sleep = sleep
+        self._on_event = on_event
+        self._rng = rng or random.Random()
+        self._limiter = AdaptiveLimiter(config.concurrency)
+        if transport is None and config.is_embedded:
+            transport = embedded_transport()
+        self._replicas = config.replicas
+        base_urls = (EMBEDDED_BASE_URL,) if config.is_embedded else self._replicas
+        api_key = "embedded" if config.is_embedded else os.environ.get(config.api_key_env) or _KEY_MISSING
+        self._clients = [self._openai_client(url, api_key, transport) for url in base_urls]
+
+    def _openai_client(
+        self, base_url: str, api_key: str, transport: httpx.AsyncBaseTransport | None
+    ) -> openai.AsyncOpenAI:
+        # Without a transport, httpx builds a pooled one from `limits`; a custom transport
+        # (ASGI app, test double) brings its own.
+        http_client = httpx.AsyncClient(
+            transport=transport, limits=self.pool_limits, timeout=self.config.timeout_s
+        )
+        return openai.AsyncOpenAI(
+            base_url=base_url,
+            api_key=api_key,
+            max_retries=0,
+            timeout=self.config.timeout_s,
+            http_client=http_client,
+        )
+
+    @property
+    def in_flight(self) -> int:
+        """Calls being sent or awaited right now (backoff waits excluded)."""
+        return self._limiter.in_flight
+
+    @property
+    def limit(self) -> int:
+        """Current in-flight limit; below `config.concurrency` for a while after 429s."""
+        return self._limiter.limit
+
+    @property
+    def waiting(self) -> int:
+        """Calls queued for a slot."""
+        return self._limiter.waiting
+
+    def replica_for(self, req: ChatRequest) -> str:
+        """The replica (base URL, or "embedded") that `req` is sent to."""
+        return self._replicas[self._replica_index(req)]
+
+    def _replica_index(self, req: ChatRequest) -> int:
+        return 0 if len(self._replicas) == 1 else pick_replica(self._replicas, route_key(req))
+
+    async def chat(self, req: ChatRequest) -> ChatResult:
+        """One completion for `req`. Raises FatalCallError or RetriesExhausted."""
+        client = self._clients[self._replica_index(req)]
+        started_at: datetime | None = None
+        for attempt in range(1, self.config.max_retries + 2):
+            async with self._limiter.slot() as generation:
+                started_at = started_at or datetime.now(timezone.utc)
+                attempt_start = time.perf_counter()
+                try:
+                    completion = await self._attempt(client, req)
+                except _ATTEMPT_ERRORS as err:
+                    failure = classify(err, api_key_env=self.config.api_key_env)
+                    if failure.status == 429:
+                        self._limiter.on_throttled(generation)
+                else:
+                    self._limiter.on_success()
+                    latency = time.perf_counter() - attempt_start
+                    return _result(completion, started_at, latency, attempt)
+            if not failure.retryable:
+                raise FatalCallError(self._describe(req, failure.cause), **_ids(req, failure))
+            if attempt <= self.config.max_retries:
+                await self._wait_before_retry(req, attempt, failure)
+        raise RetriesExhausted(
+            self._describe(req, f"gave up after {attempt} attempts; last cause: {failure.cause}"),
+            **_ids(req, failure),
+        )
+
+    async def _attempt(self, client: openai.AsyncOpenAI, req: ChatRequest) -> Completion:
+        # Parameters go in extra_body so any server-specific one (top_k, min_p) passes verbatim.
+        async with asyncio.timeout(self.config.timeout_s):
+            raw = await client.chat.completions.with_raw_response.create(
+                model=req.model,
+                messages=[dict(m) for m in req.messages],  # type: ignore[misc]
+                extra_body=dict(req.params) or None,
+            )
+            return parse_completion(raw.content)
+
+    async def _wait_before_retry(self, req: ChatRequest, attempt: int, failure: Failure) -> None:
+        delay = backoff_delay(
+            attempt,
+            base_s=self.config.backoff_base_s,
+            max_s=self.config.backoff_max_s,
+            retry_after_s=failure.retry_after_s,
+            retry_after_max_s=self.config.retry_after_max_s,
+            rng=self._rng,
+        )
+        if self._on_event is not None:
+            self._on_event(
+                "retry",
+                {
+                    "status": failure.status,
+                    "attempt": attempt,
+                    "delay": delay,
+                    "cause": failure.cause,
+                    "request_id": req.request_id,
+                },
+            )
+        await self._sleep(delay)
+
+    def _describe(self, req: ChatRequest, what: str) -> str:
+        return f"{self.identity} (model {req.model}): {what}"
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.close()
+
+    async def __aenter__(self) -> EndpointClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+def _ids(req: ChatRequest, failure: Failure) -> dict[str, Any]:
+    return {"request_id": req.request_id, "status": failure.status}
+
+
+def _result(completion: Completion, started_at: datetime, latency_s: float, attempts: int) -> ChatResult:
+    return ChatResult(
+        content=completion.content,
+        finish_reason=completion.finish_reason,
+        usage=normalize_usage(completion.usage_raw),
+        usage_raw=completion.usage_raw,
+        started_at=started_at,
+        latency_s=latency_s,
+        attempts=attempts,
+        response_id=completion.response_id,
+    )

@@ -1,0 +1,91 @@
+"""What every node kind implements, and the per-item context a node runs in."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from pipelines.errors import Issue
+from pipelines.expr import evaluate, names_in
+from pipelines.spec import Strict
+
+if TYPE_CHECKING:
+    from pipelines.plan import Plan
+
+
+class NodeConfig(Strict):
+    """Fields shared by every node kind."""
+
+    kind: str
+    """The node kind (llm, python, groups, vote, repeat, ...)."""
+
+
+class ChatFn(Protocol):
+    async def __call__(self, messages: list[dict[str, str]], *, sample: int = 0,
+                       **params: Any) -> str: ...
+
+
+@dataclass
+class NodeRun:
+    """Everything a node needs to run for one item."""
+
+    item: dict[str, Any]
+    params: dict[str, Any]
+    env: dict[str, Any]
+    """Names visible to this node's expressions: params, item, {name: {"output": value}}."""
+    chat: ChatFn
+    """Issue one metered, cached, resumable LLM call for this (item, node)."""
+    recipe_dir: Path
+    artifacts_dir: Path
+    seed: int = 0
+
+    def eval(self, value: Any, **extra: Any) -> Any:
+        return evaluate(value, {**self.env, **extra} if extra else self.env)
+
+    def rng(self, node_id: str) -> random.Random:
+        """An RNG seeded per (recipe seed, item, node): reproducible, independent across items."""
+        material = f"{self.seed}|{self.item.get('id')}|{node_id}".encode()
+        return random.Random(int.from_bytes(hashlib.sha256(material).digest()[:8], "big"))
+
+
+@dataclass
+class Node:
+    """One node of the unrolled DAG. Subclasses set `kind`, `Config` and `dynamic`."""
+
+    kind: ClassVar[str]
+    Config: ClassVar[type[NodeConfig]] = NodeConfig
+    dynamic: ClassVar[frozenset[str]] = frozenset()
+    """YAML keys evaluated per item at run time; all other keys may only use `${params...}`."""
+    local_names: ClassVar[frozenset[str]] = frozenset()
+    """Names a node binds for its own dynamic fields (e.g. `each` for a mapped llm node)."""
+
+    id: str
+    config: NodeConfig
+    scope: dict[str, str] = field(default_factory=dict)
+    """Name visible in expressions -> id of the graph node whose output it refers to."""
+    locals: dict[str, Any] = field(default_factory=dict)
+    """Extra constant names in scope (e.g. `step` inside a repeat body)."""
+    where: str = ""
+
+    def referenced(self) -> set[str]:
+        """Names this node's dynamic fields read."""
+        values = [getattr(self.config, name) for name, f in self.Config.model_fields.items()
+                  if (f.alias or name) in self.dynamic]
+        return set().union(*(names_in(v) for v in values)) - set(self.local_names) if values else set()
+
+    def deps(self) -> set[str]:
+        return {self.scope[n] for n in self.referenced() if n in self.scope}
+
+    def check(self, plan: "Plan") -> list[Issue]:
+        """Kind-specific validation (files, templates). Runs before anything is spent."""
+        return []
+
+    def calls_per_item(self, plan: "Plan") -> int:
+        """How many LLM calls one item makes here (for --estimate)."""
+        return 0
+
+    async def run(self, ctx: NodeRun) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError

@@ -1,0 +1,123 @@
+"""Item-level dataflow: every (item, node) pair runs as soon as its inputs exist.
+
+Items never wait for each other: one problem's step t+1 starts while another is still at
+step 1. The endpoint client's concurrency limit is what keeps the server evenly busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.calls import CallPath, Stats
+from pipelines.errors import BudgetExceeded, CallError, CacheMiss
+from pipelines.expr import evaluate
+from pipelines.nodes.base import NodeRun
+from pipelines.plan import Plan
+
+
+@dataclass
+class ItemResult:
+    item_id: str
+    status: str
+    """ok | failed | budget"""
+    error: str | None
+    outputs: dict[str, Any] | None
+
+
+class Scheduler:
+    def __init__(self, plan: Plan, calls: CallPath, store, run_id: str, stats: Stats,
+                 artifacts_root: Path, max_items_in_flight: int = 256):
+        self.plan, self.calls, self.store, self.run_id = plan, calls, store, run_id
+        self.stats = stats
+        self.artifacts_root = artifacts_root
+        self.item_slots = asyncio.Semaphore(max_items_in_flight)
+
+    async def run(self, items: list[dict[str, Any]], skip: set[str]) -> list[ItemResult]:
+        saved = self.store.outputs(self.run_id)
+        todo = [i for i in items if i["id"] not in skip]
+        self.stats.items_total = len(items)
+        self.stats.items_done = len(items) - len(todo)
+        return list(await asyncio.gather(*(self._guarded(i, saved.get(i["id"], {})) for i in todo)))
+
+    async def _guarded(self, item: dict[str, Any], saved: dict[str, Any]) -> ItemResult:
+        async with self.item_slots:
+            if self.calls.budget.exhausted:
+                result = ItemResult(item["id"], "budget", "budget reached before this item started", None)
+            else:
+                result = await self._item(item, saved)
+        if result.status == "ok":
+            self.stats.items_done += 1
+        elif result.status == "failed":
+            self.stats.items_failed += 1
+        self.store.finish_item(self.run_id, item["id"], result.status, result.error, result.outputs)
+        return result
+
+    async def _item(self, item: dict[str, Any], saved: dict[str, Any]) -> ItemResult:
+        try:
+            done = await self._flow(item, dict(saved))
+            env = self._env(item, self.plan.top_scope, {}, done)
+            outputs = evaluate(self.plan.outputs, env)
+            return ItemResult(item["id"], "ok", None, outputs)
+        except BudgetExceeded as exc:
+            return ItemResult(item["id"], "budget", str(exc), None)
+        except (CallError, CacheMiss) as exc:
+            return ItemResult(item["id"], "failed", str(exc), None)
+        except Exception as exc:  # a node's own failure fails this item only
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            return ItemResult(item["id"], "failed",
+                              f"{type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})",
+                              None)
+
+    async def _flow(self, item: dict[str, Any], done: dict[str, Any]) -> dict[str, Any]:
+        pending = [n for n in self.plan.nodes if n not in done]
+        running: dict[asyncio.Task, str] = {}
+        try:
+            while pending or running:
+                for node_id in [n for n in pending if self.plan.nodes[n].deps() <= done.keys()]:
+                    pending.remove(node_id)
+                    task = asyncio.create_task(self._node(item, node_id, done))
+                    running[task] = node_id
+                if not running:
+                    raise RuntimeError(f"nodes {pending} can never run (unmet inputs)")
+                finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in finished:
+                    node_id = running.pop(task)
+                    done[node_id] = task.result()
+                    self.store.save_output(self.run_id, item["id"], node_id, done[node_id])
+        finally:
+            for task in running:
+                task.cancel()
+        return done
+
+    def _env(self, item, scope: dict[str, str], locals_: dict[str, Any], done) -> dict[str, Any]:
+        env: dict[str, Any] = {"params": self.plan.params, "item": item, **locals_}
+        for name, node_id in scope.items():
+            if node_id in done:  # `prev` (inside a repeat) is the value itself, not a node
+                env[name] = done[node_id] if name == "prev" else {"output": done[node_id]}
+        return env
+
+    async def _node(self, item: dict[str, Any], node_id: str, done: dict[str, Any]) -> Any:
+        node = self.plan.nodes[node_id]
+        counter = iter(range(1_000_000, 2_000_000))
+
+        async def chat(messages, *, sample: int | None = None, **params: Any) -> str:
+            index = next(counter) if sample is None else sample
+            return await self.calls.chat(item["id"], node_id, list(messages), sample=index,
+                                         params=params)
+
+        ctx = NodeRun(item=item, params=self.plan.params,
+                      env=self._env(item, node.scope, node.locals, done), chat=chat,
+                      recipe_dir=self.plan.recipe_dir,
+                      artifacts_dir=self.artifacts_root / _safe(item["id"]),
+                      seed=int(self.plan.params.get("seed", 0) or 0))
+        if node.kind == "python":
+            ctx.artifacts_dir.mkdir(parents=True, exist_ok=True)
+        return await node.run(ctx)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "item"

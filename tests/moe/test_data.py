@@ -1,0 +1,104 @@
+import re
+
+import numpy as np
+import pytest
+
+from moe.data import (Problem, aggregate_prompt, arith_items, boxed_answer, corrupted_solution,
+                      format_solution, is_held_out, random_problem, solve_prompt)
+from moe.mixture import SOURCES, encode_example, sample_batch, training_problem
+from moe.model import DEFAULT_WEIGHTS_DIR
+from moe.tokenizer import Tokenizer
+
+
+def evaluate(question: str) -> int:
+    expression = re.fullmatch(r"Compute ([0-9+\-*]+)\.", question).group(1)
+    return eval(expression)  # digits and + - * only, checked by the regex
+
+
+def test_arith_items_are_deterministic_held_out_and_correct():
+    items = arith_items(30, seed=11)
+    assert items == arith_items(30, seed=11)
+    assert items != arith_items(30, seed=12)
+    assert len({it["id"] for it in items}) == 30 and len({it["question"] for it in items}) == 30
+    for it in items:
+        assert is_held_out(it["question"])
+        assert int(it["answer"]) == evaluate(it["question"])
+        assert it["question"].count("+") + it["question"].count("-") + it["question"].count("*") == 3
+
+
+def test_training_problems_never_come_from_the_held_out_bucket():
+    rng = np.random.default_rng(0)
+    assert not any(is_held_out(training_problem(rng, n).question) for n in (1, 2, 3) for _ in range(300))
+
+
+@pytest.mark.parametrize("n_ops", [1, 2, 3, 4])
+def test_worked_solution_is_right_and_stays_in_range(n_ops):
+    rng = np.random.default_rng(n_ops)
+    for _ in range(50):
+        problem = random_problem(rng, n_ops)
+        solution = format_solution(problem)
+        lines = solution.split("\n")
+        assert len(lines) == n_ops + 1
+        for line in lines[:-1]:
+            lhs, rhs = line.split("=")
+            assert eval(lhs) == int(rhs) and 0 <= int(rhs) <= 99
+        assert int(boxed_answer(solution)) == problem.answer == evaluate(problem.question)
+
+
+def test_corrupted_solution_ends_wrong_but_keeps_the_format():
+    rng = np.random.default_rng(4)
+    for _ in range(100):
+        problem = random_problem(rng, 3)
+        bad = corrupted_solution(problem, rng)
+        assert int(boxed_answer(bad)) != problem.answer
+        assert len(bad.split("\n")) == len(format_solution(problem).split("\n"))
+
+
+def test_boxed_answer_takes_the_last_box_with_matched_braces():
+    assert boxed_answer("x \\boxed{1} y \\boxed{{2}+3} z") == "{2}+3"
+    assert boxed_answer("no box") is None
+    assert boxed_answer("\\boxed{12") is None
+
+
+def test_prompt_formats():
+    q = "Compute 2+3*4."
+    assert solve_prompt(q) == "Compute 2+3*4.\nSolve step by step. End with the answer in \\boxed{}."
+    lines = aggregate_prompt(q, ["a\n\\boxed{1}", "b"]).split("\n")
+    assert lines[1:] == ["Problem: Compute 2+3*4.", "Candidate solutions (may contain mistakes):",
+                         "---- Solution 1 ----", "a", "\\boxed{1}", "---- Solution 2 ----", "b",
+                         "Write one improved solution, ending with the answer in \\boxed{}."]
+    single = aggregate_prompt(q, ["only"]).split("\n")
+    assert single[2:4] == ["---- Candidate ----", "only"] and "Refine" in single[0]
+    with pytest.raises(ValueError):
+        aggregate_prompt(q, [])
+
+
+def test_batches_are_a_function_of_seed_and_step():
+    tok = Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json")
+    a = sample_batch(1, 5, 16, tok, 384)
+    b = sample_batch(1, 5, 16, tok, 384)
+    c = sample_batch(1, 6, 16, tok, 384)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert not np.array_equal(a[0][:, :10], c[0][:, :10]) or a[0].shape != c[0].shape
+    assert sum(a[2].values()) == 16 and set(a[2]) == {s.name for s in SOURCES}
+
+
+def test_loss_mask_covers_exactly_the_completion_and_eos():
+    tok = Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json")
+    tokens, mask, _ = sample_batch(2, 0, 8, tok, 384)
+    for row, m in zip(tokens, mask):
+        targets = row[1:][m[:-1] > 0]
+        text = tok.decode(targets)
+        assert targets[-1] == tok.eos_id and text.endswith("}")
+        assert boxed_answer(text) is not None and "Problem" not in text
+
+
+def test_aggregate_examples_target_the_correct_solution():
+    from moe.mixture import aggregate_example
+    rng = np.random.default_rng(9)
+    for _ in range(50):
+        prompt, target = aggregate_example(rng)
+        question = prompt.split("Problem: ")[1].split("\n")[0]
+        assert int(boxed_answer(target)) == evaluate(question)
+        ids, start = encode_example(Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json"), prompt, target)
+        assert len(ids) <= 384 and 0 < start < len(ids)

@@ -1,0 +1,149 @@
+"""`pipe cost calibrate` from saved vLLM and SGLang scrapes and from a live /metrics URL."""
+
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipelines.cost import explain, load_profile
+from pipelines.cost.calibrate import calibrate, measure
+from pipelines.cost.cli import cost
+from pipelines.cost.profiles import PROFILES_DIR
+from pipelines.cost.prometheus import fetch, parse_exposition
+from pipelines.errors import InputError
+
+FIXTURES = Path(__file__).parent / "fixtures"
+VLLM_T0, VLLM_T60 = str(FIXTURES / "vllm_t0.prom"), str(FIXTURES / "vllm_t60.prom")
+SGLANG = str(FIXTURES / "sglang.prom")
+QWEN = PROFILES_DIR / "qwen3-30b-a3b-h100.yaml"
+DEEPSEEK_H100 = PROFILES_DIR / "deepseek-v3-h100.yaml"
+
+
+def test_parse_sums_label_sets_and_reads_histograms():
+    s = fetch(VLLM_T0)
+    assert s.style == "vllm"
+    assert s.total("vllm:request_success") == 8112 + 391 + 4
+    assert s.total("vllm:time_per_output_token_seconds_count") == 2.5e6
+    assert s.total("vllm:no_such_metric") is None
+
+
+def test_parse_rejects_garbage_with_its_line():
+    with pytest.raises(InputError, match=r"x\.prom:2: not a Prometheus sample line"):
+        parse_exposition("# HELP a b\nthis is { not metrics\n", "x.prom")
+
+
+def test_vllm_two_scrapes_counter_deltas():
+    # 60 s apart: generation 2,500,000 -> 2,578,000 (+78,000 -> 1,300 tok/s);
+    # prefix cache hits +79,560 of +234,000 queried tokens (34%); prompt +234,000 (3.0 per output)
+    m = measure([fetch(VLLM_T0), fetch(VLLM_T60)], window=60)
+    assert m.running == 32  # (31 + 33) / 2
+    assert m.output_tokens_per_s == pytest.approx(1300.0)
+    assert m.prefix_hit_rate == pytest.approx(0.34)
+    assert m.prompt_tokens_per_output == pytest.approx(3.0)
+    assert "counter delta over 60s" in m.method
+
+
+def test_vllm_single_scrape_uses_time_per_output_token():
+    # mean TPOT 61,250 s / 2,500,000 tokens = 24.5 ms; 31 running / 0.0245 s = 1,265.3 tok/s;
+    # hit rate from the cumulative counters: 2.6M / 8M = 32.5%
+    m = measure([fetch(VLLM_T0)])
+    assert m.output_tokens_per_s == pytest.approx(31 / 0.0245)
+    assert m.prefix_hit_rate == pytest.approx(0.325)
+    assert "time_per_output_token" in m.method
+
+
+def test_sglang_gauges():
+    m = measure([fetch(SGLANG)])
+    assert (m.running, m.output_tokens_per_s, m.prefix_hit_rate) == (768, 24000, 0.42)
+    assert m.prompt_tokens_per_output == pytest.approx(5.1e8 / 1.7e8)
+    assert m.method == "sglang:gen_throughput gauge"
+
+
+def test_calibrated_vllm_profile(tmp_path):
+    out = tmp_path / "qwen-cal.yaml"
+    profile, _ = calibrate(QWEN, [VLLM_T0, VLLM_T60], out, window=60)
+    again = load_profile(out)  # the written file is a valid profile
+    assert again == profile
+    assert again.deployment.batch_per_gpu == 32  # 32 running on 1 GPU
+    assert again.workload.prefix_hit_rate == pytest.approx(0.34)
+    assert again.calibration.output_tokens_per_s_per_gpu == pytest.approx(1300.0)
+    e = explain(again)
+    assert e.tokens_per_s_per_gpu == pytest.approx(1300.0)
+    assert e.tokens_per_s_per_user == pytest.approx(1300.0 / 32)
+    # $2.5/GPU-h / 0.8 utilisation / (3600 s * 1,300 tok/s) * 1e6
+    assert e.usd_per_m_output == pytest.approx(2.5 / 0.8 / (3600 * 1300) * 1e6)
+    modelled = explain(load_profile(QWEN))  # same batch (32): the model alone
+    assert e.calibration_factor == pytest.approx(1300.0 / modelled.tokens_per_s_per_gpu)
+
+
+def test_calibrated_sglang_profile_divides_by_gpus(tmp_path):
+    out = tmp_path / "ds-cal.yaml"
+    profile, _ = calibrate(DEEPSEEK_H100, [SGLANG], out)
+    # 768 running and 24,000 tok/s over the profile's 16 GPUs
+    assert profile.deployment.batch_per_gpu == 48 and profile.deployment.tps_per_user is None
+    assert profile.calibration.output_tokens_per_s_per_gpu == 1500
+    assert explain(profile).tokens_per_s_per_gpu == pytest.approx(1500)
+    assert profile.workload.prefix_hit_rate == 0.42
+
+
+def test_idle_server_is_an_error(tmp_path):
+    idle = tmp_path / "idle.prom"
+    idle.write_text(Path(SGLANG).read_text().replace(
+        'sglang:num_running_reqs{model_name="deepseek-ai/DeepSeek-V3"} 768.0',
+        'sglang:num_running_reqs{model_name="deepseek-ai/DeepSeek-V3"} 0.0'))
+    with pytest.raises(InputError, match="no requests were running"):
+        measure([fetch(str(idle))])
+
+
+def test_scrape_without_serving_metrics_is_an_error(tmp_path):
+    other = tmp_path / "node.prom"
+    other.write_text("# TYPE node_load1 gauge\nnode_load1 0.5\n")
+    with pytest.raises(InputError, match="no running-requests gauge"):
+        measure([fetch(str(other))])
+
+
+class _Scrapes(http.server.BaseHTTPRequestHandler):
+    """Serves the two saved vLLM scrapes in turn, as a live server's counters would grow."""
+
+    bodies = [Path(VLLM_T0).read_bytes(), Path(VLLM_T60).read_bytes()]
+    served = 0
+
+    def do_GET(self):  # noqa: N802 (http.server naming)
+        body = self.bodies[min(type(self).served, 1)]
+        type(self).served += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_cli_calibrate_from_a_live_url(tmp_path):
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Scrapes)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/metrics"
+        out = tmp_path / "live.yaml"
+        result = CliRunner().invoke(cost, ["calibrate", "--metrics", url, "--profile", str(QWEN),
+                                           "--out", str(out), "--window", "0.2"])
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    # the counters grew by 78,000 tokens between two scrapes at least 0.2 s apart (timed by
+    # the clock, so a little more than 0.2 s)
+    profile = load_profile(out)
+    assert 78_000 / 0.4 < profile.calibration.output_tokens_per_s_per_gpu <= 78_000 / 0.2
+    assert profile.calibration.source == url
+    assert "wrote" in result.output and "tokens/s per GPU" in result.output
+
+
+def test_cli_calibrate_needs_a_reachable_source(tmp_path):
+    result = CliRunner().invoke(cost, ["calibrate", "--metrics", str(tmp_path / "none.prom"),
+                                       "--profile", str(QWEN), "--out", str(tmp_path / "o.yaml")])
+    assert result.exit_code == 2 and "does not exist" in result.output

@@ -1,0 +1,40 @@
+"""The shipped recipe on the embedded MoE server: templates match the model's training format,
+and a small RSA run goes end to end in-process (no port, no configuration)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from moe import data
+from pipelines import api
+from pipelines.store import RunStore
+from pipelines.templates import Templates
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_rsa_templates_render_exactly_the_training_prompts():
+    t = Templates(ROOT / "recipes")
+    params = {"answer_format": "boxed"}
+    q = "Compute 7+5*3-2."
+    sols = ["5*3=15\n7+15=22\n22-2=20\n\\boxed{20}", "7+5=12\n12*3=36\n\\boxed{34}", "\\boxed{1}"]
+    assert t.render("prompts/rsa_solve.j2", {"question": q, "params": params}) == data.solve_prompt(q)
+    for cands in (sols, sols[:1]):
+        rendered = t.render("prompts/rsa_aggregate.j2",
+                            {"question": q, "candidates": cands, "params": params})
+        assert rendered == data.aggregate_prompt(q, cands)
+
+
+def test_rsa_math_runs_on_the_embedded_server(tmp_path):
+    result = api.run(ROOT / "recipes/rsa_math.yaml", {"N": 3, "K": 2, "T": 2, "size": 2,
+                                                      "max_tokens": 48}, store=tmp_path)
+    assert result.exit_code == 0, result.items
+    calls = RunStore(tmp_path).calls(result.run_id)
+    assert len(calls) == 2 * (3 + 3)
+    assert all(c["status"] == "ok" and c["completion_tokens"] > 0 for c in calls)
+    assert all(c["endpoint"] == "embedded" and c["cost_usd"] is not None for c in calls)
+    # aggregation prompts of one item share instruction + problem: the server's prefix cache hits
+    agg = [c for c in calls if c["node"] == "steps.1.aggregate"]
+    assert sum(c["cached_tokens"] for c in agg) > 0
+    for item in result.items:
+        assert set(item["outputs"]) == {"question", "gold", "answer", "votes"}
