@@ -4,6 +4,8 @@ Each round sends one chat request (through the caller's `chat`, e.g. the engine'
 cached `ctx.chat`), pulls the YAML out of the reply and validates it. On failure the
 validator's messages go back to the model; after `max_rounds` the outcome is `failed` with
 the last errors. Rounds carry distinct seeds so a cache never replays a rejected answer.
+A call the endpoint refuses (e.g. a prompt over the model's context) ends the step as
+`failed` with that error; budget and offline-cache stops still propagate.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, Awaitable, Callable
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from pipelines.errors import CallError
 from translators.spec import ALL_TARGETS, check_spec, dump_spec
 
 Chat = Callable[..., Awaitable[str]]
@@ -99,7 +102,11 @@ async def generate_spec(compact: str, chat: Chat, prompts: Prompts, *, max_round
     messages = prompts.first(compact)
     errors: list[str] = []
     for number in range(1, max_rounds + 1):
-        reply = await chat(messages, **{**(sampling or {}), "seed": seed + number - 1})
+        try:
+            reply = await chat(messages, **{**(sampling or {}), "seed": seed + number - 1})
+        except CallError as exc:  # refused or unreachable: asking again would fail the same way
+            history.append(Round(number, False, [f"call failed: {exc}"], 0))
+            return SpecOutcome("failed", number, None, [f"call failed: {exc}"], history)
         checked = check_spec(extract_yaml(reply), targets=targets, name=f"round{number}.yaml")
         errors = checked.messages()[:MAX_ERRORS_SHOWN]
         history.append(Round(number, checked.ok, errors, len(reply)))

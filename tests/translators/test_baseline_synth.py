@@ -10,7 +10,7 @@ from translators.baseline import build_spec
 from translators.figma import compact, ingest
 from translators.fixtures import fixture_path, fixture_paths
 from translators.spec import check_spec, dump_spec, load_spec
-from translators.synth import generate, generate_pair
+from translators.synth import figma_example, generate, generate_pair
 
 
 def _nodes(spec):
@@ -95,3 +95,10 @@ def test_synthetic_designs_hide_layers_and_use_default_names():
     assert any('"visible": false' in f for f in figmas)
     assert all("Old title" not in t for t in texts)  # hidden layers never reach the prompt
     assert any("frame " in t or "frame\n" in t for t in texts)  # unnamed frames
+
+
+def test_figma_example_feeds_the_training_mixture():
+    import numpy as np
+    prompt, completion = figma_example(np.random.default_rng(5))
+    assert prompt.startswith("frame:") and check_spec(completion).ok
+    assert (prompt, completion) == figma_example(np.random.default_rng(5))

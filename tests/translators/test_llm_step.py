@@ -86,3 +86,18 @@ def test_extract_yaml():
     assert extract_yaml("```yaml\nscreen: a\n```") == "screen: a\n"
     assert extract_yaml("Sure! Here it is.\nscreen: a\nwidth: 1") == "screen: a\nwidth: 1\n"
     assert extract_yaml("```\nscreen: b\n") == "screen: b\n"
+
+
+def test_a_refused_call_ends_the_step_as_failed():
+    from pipelines.errors import FatalCallError
+
+    class Refusing:
+        calls = 0
+
+        async def __call__(self, messages, **sampling):
+            Refusing.calls += 1
+            raise FatalCallError("HTTP 400: this model's maximum context length is 384 tokens", status=400)
+
+    outcome = run(Refusing())
+    assert (outcome.status, outcome.rounds, Refusing.calls) == ("failed", 1, 1)
+    assert outcome.errors == ["call failed: HTTP 400: this model's maximum context length is 384 tokens"]

@@ -89,3 +89,20 @@ def test_failed_llm_falls_back_to_the_baseline(tmp_path):
     assert code["source"] == "baseline (llm failed)" and list(code["files"]) == ["html"]
     none = steps.translate(ctx, failed, baseline, "html", "none")
     assert none["files"] == {} and asyncio.run(steps.compile_checks(ctx, none))["ok"] is False
+
+
+def test_pipe_run_on_a_small_fixture_offline(tmp_path):
+    """The real engine and the embedded model: whatever the model answers, code comes out compiled."""
+    from pipelines import api
+    from pipelines.datasets import SOURCES, register_source
+
+    if "figma" not in SOURCES:  # until pipelines/datasets.py lists it
+        register_source("figma", "translators.figma.dataset:figma_items")
+    result = api.run(RECIPES / "figma_to_code.yaml", {"figma": "../translators/fixtures/small/synthetic_7.json"},
+                     store=tmp_path / ".pipe", display="none")
+    assert (result.status, result.exit_code) == ("ok", 0)
+    [item] = result.items
+    outputs = item["outputs"]
+    assert outputs["compiles"] is True and outputs["llm_status"] in ("valid", "failed")
+    assert outputs["spec_source"] in ("llm", "baseline (llm failed)")
+    assert outputs["text_similarity"] >= 0.9 and Path(outputs["report"]).exists()

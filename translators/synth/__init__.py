@@ -61,4 +61,13 @@ def generate_pair(seed: int, size: str = "small", messy: float = 0.25) -> tuple[
     return figma, dump_spec(spec)
 
 
-__all__ = ["SIZES", "generate", "generate_pair"]
+def figma_example(rng: Any, size: str = "small", messy: float = 0.25) -> tuple[str, str]:
+    """(prompt, completion) for the embedded model's training mixture (`moe.mixture`):
+    the compact tree of a random screen and its spec YAML. `rng` is a numpy Generator."""
+    from translators.figma import compact
+
+    figma, spec_yaml = generate_pair(int(rng.integers(0, 2**31 - 1)), size, messy)
+    return compact(figma), spec_yaml
+
+
+__all__ = ["SIZES", "figma_example", "generate", "generate_pair"]
