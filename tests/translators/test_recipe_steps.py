@@ -48,6 +48,27 @@ def test_dataset_source_lists_fixture_files():
         {"id": "chat", "path": str(fixture_path("chat")), "frame": "1:1"}]
 
 
+def test_bad_figma_input_stops_before_any_call(tmp_path):
+    from pipelines import api
+    from pipelines.datasets import SOURCES, register_source
+    from pipelines.errors import InputError
+
+    if "figma" not in SOURCES:
+        register_source("figma", "translators.figma.dataset:figma_items")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"document": ')
+    for params, message in (({"figma": str(broken)}, "broken.json:1:14: invalid JSON"),
+                            ({"figma": str(fixture_path("login")), "frame": "7:7"}, "frame '7:7' not found"),
+                            ({"figma": str(tmp_path / "none.json")}, "no such Figma file or folder")):
+        try:
+            api.run(RECIPES / "figma_to_code.yaml", params, store=tmp_path / ".pipe", display="none")
+        except InputError as exc:
+            assert message in str(exc) and exc.exit_code == 2
+        else:
+            raise AssertionError(f"{params} ran")
+    assert not (tmp_path / ".pipe" / "artifacts").exists()
+
+
 def test_steps_run_a_screen_end_to_end(tmp_path):
     steps = _steps()
     item = {"id": "login", "path": str(fixture_path("login")), "frame": ""}
