@@ -14,8 +14,12 @@ if [ -f translators/checks/package.json ]; then
   (cd translators/checks && npm ci --no-audit --no-fund --silent)
 fi
 
-# Debian chromium for the HTML rendering checks (Playwright drives it; never `playwright install`).
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian chromium for the HTML rendering checks (Playwright drives it; never `playwright install`),
+# and a Java runtime for the Nu HTML checker (npm vnu-jar).
+APT_NEEDED=""
+command -v chromium >/dev/null 2>&1 || APT_NEEDED="$APT_NEEDED chromium"
+command -v java >/dev/null 2>&1 || APT_NEEDED="$APT_NEEDED default-jre-headless"
+if [ -n "$APT_NEEDED" ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq $APT_NEEDED >/dev/null
 fi

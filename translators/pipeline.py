@@ -1,0 +1,131 @@
+"""The Figma -> code steps as plain functions; the recipe's python nodes only call these."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from translators.baseline import build_spec
+from translators.checks import compile as compilers
+from translators.checks.fidelity import Fidelity, compare, figma_elements, html_elements
+from translators.checks.readers import expected_strings, read_divkit, read_html, read_react
+from translators.checks.render import Page, render
+from translators.figma import Ingested, ingest
+from translators.spec import ALL_TARGETS, Spec, dump_spec, load_spec
+from translators.targets import translate
+
+
+def parse_targets(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """'react_tsx,divkit' -> ('react_tsx', 'divkit'); checked against the known targets."""
+    names = tuple(t.strip() for t in (value.split(",") if isinstance(value, str) else value) if t.strip())
+    unknown = [t for t in names if t not in ALL_TARGETS]
+    if unknown or not names:
+        raise ValueError(f"targets must be a comma list of {', '.join(ALL_TARGETS)}; got {value!r}")
+    return names
+
+
+def load_screen(path: str | Path, frame: str | None = None) -> Ingested:
+    return ingest(Path(path), frame or None)
+
+
+def ingest_summary(screen: Ingested) -> dict[str, Any]:
+    """What the ingest step reports: the prompt text, sizes, warnings."""
+    return {
+        "compact": screen.compact, "frame_id": screen.frame.id, "frame_name": screen.frame.name,
+        "width": round(screen.root.w), "height": round(screen.root.h),
+        "warnings": [str(w) for w in screen.warnings], "dropped": screen.dropped, **screen.stats(),
+    }
+
+
+def baseline_yaml(screen: Ingested) -> str:
+    """The rule-based spec (no model)."""
+    return dump_spec(build_spec(screen.root))
+
+
+def choose_spec(outcome: dict[str, Any], baseline: str, fallback: bool) -> dict[str, Any]:
+    """The spec to translate: the model's if valid, else the baseline's when `fallback`."""
+    if outcome.get("status") == "valid":
+        return {"spec_yaml": outcome["spec_yaml"], "source": "llm"}
+    if fallback:
+        return {"spec_yaml": baseline, "source": "baseline (llm failed)"}
+    return {"spec_yaml": None, "source": "none (llm failed, no fallback)"}
+
+
+def write_code(spec: Spec, out_dir: Path, targets: tuple[str, ...]) -> dict[str, list[str]]:
+    """Write every target's files; {target: [paths]}."""
+    written: dict[str, list[str]] = {}
+    for target, files in translate(spec, targets).items():
+        folder = out_dir / target
+        folder.mkdir(parents=True, exist_ok=True)
+        written[target] = []
+        for name, source in files.items():
+            (folder / name).write_text(source, encoding="utf-8")
+            written[target].append(str(folder / name))
+    return written
+
+
+def check_code(spec: Spec, files: dict[str, list[str]]) -> dict[str, Any]:
+    """Real compilers over the written files, plus proof that every string arrived intact."""
+    paths = {t: [Path(p) for p in ps] for t, ps in files.items()}
+    typescript = [p for t in ("react_tsx", "divkit") for p in paths.get(t, []) if p.suffix in (".ts", ".tsx")]
+    html = [p for p in paths.get("html", []) if p.suffix == ".html"]
+    result: dict[str, Any] = {"tsc": {}, "vnu": {}, "strings_intact": {}}
+    result["tsc"] = {str(p): errs for p, errs in compilers.tsc_check(typescript).items()}
+    result["vnu"] = {str(p): errs for p, errs in compilers.vnu_check(html).items()}
+    expected = expected_strings(spec)
+    for path in html:
+        result["strings_intact"]["html"] = read_html(path.read_text(encoding="utf-8"))[0] == expected
+    loaded = compilers.run_modules(typescript)
+    for path, got in loaded.items():
+        if path.suffix == ".tsx":
+            result["strings_intact"]["react_tsx"] = got["ok"] and read_react(got["value"])[0] == expected
+        else:
+            card = json.loads(path.with_name(path.name[:-3] + ".json").read_text(encoding="utf-8"))
+            result["divkit_json_matches_builder"] = got["ok"] and got["value"] == card
+            result["strings_intact"]["divkit"] = read_divkit(card) == expected
+    vnu_errors = [m for found in result["vnu"].values() for m in found if m.startswith("error:")]
+    result["ok"] = (not any(result["tsc"].values()) and not vnu_errors
+                    and all(result["strings_intact"].values()) and result.get("divkit_json_matches_builder", True))
+    return result
+
+
+def score_render(screen: Ingested, spec: Spec, screenshot: Path | None) -> Fidelity:
+    """Render the HTML target at the frame's size and compare it with the Figma frame."""
+    from translators.targets.html import render_html
+
+    page = Page(render_html(spec), spec.width, spec.height, screenshot)
+    read = render([page])[0]
+    return compare(figma_elements(screen.root), html_elements(read, spec.root.id))
+
+
+def spec_from_yaml(text: str, targets: tuple[str, ...] = ALL_TARGETS) -> Spec:
+    return load_spec(text, targets=targets)
+
+
+def write_report(out_dir: Path, name: str, parts: dict[str, Any]) -> Path:
+    """report.md (human) and report.json (everything) for one screen."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.json").write_text(json.dumps(parts, indent=1, default=str), encoding="utf-8")
+    ing, llm, choice = parts.get("ingest", {}), parts.get("llm", {}), parts.get("spec", {})
+    checks, fid = parts.get("compile") or {}, parts.get("fidelity") or {}
+    lines = [f"# {name}", "",
+             f"- frame: {ing.get('frame_id')} {ing.get('frame_name')!r}, {ing.get('width')}x{ing.get('height')}",
+             f"- prompt: {ing.get('compact_tokens')} tokens (raw JSON {ing.get('raw_tokens')}, "
+             f"{ing.get('reduction')}x smaller); {len(ing.get('warnings', []))} warnings",
+             f"- LLM spec: {llm.get('status')} after {llm.get('rounds')} round(s); used: {choice.get('source')}"]
+    for error in llm.get("errors", [])[:5]:
+        lines.append(f"  - {error.splitlines()[0]}")
+    if checks:
+        lines.append(f"- compile: {'ok' if checks.get('ok') else 'FAILED'} "
+                     f"(tsc errors {sum(map(len, checks.get('tsc', {}).values()))}, "
+                     f"vnu messages {sum(map(len, checks.get('vnu', {}).values()))}, "
+                     f"strings intact {checks.get('strings_intact')})")
+    if fid:
+        lines.append(f"- fidelity: text sim {fid.get('text_similarity')}, text IoU {fid.get('text_iou')}, "
+                     f"box IoU {fid.get('box_iou')}, ΔE00 {fid.get('color_delta_e')}")
+    for target, paths in (parts.get("files") or {}).items():
+        lines.append(f"- {target}: " + ", ".join(Path(p).name for p in paths))
+    path = out_dir / "report.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

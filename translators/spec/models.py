@@ -1,0 +1,300 @@
+"""The UI spec: a closed schema of screens, containers and leaves (pydantic models).
+
+The same models generate `schema.json` (see `translators.spec.schema`). Every node has a
+unique `id`; sizes are `fill`, `hug` or a fixed number of pixels, as in Figma auto-layout.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+
+ID_RE = r"^[a-z][a-z0-9_]{0,39}$"
+TOKEN_RE = r"^[a-z][a-z0-9_]{0,39}$"
+HEX_RE = r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$"
+COLOR_RE = r"^(#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?|\$[a-z][a-z0-9_]{0,39})$"
+ICON_RE = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+URL_RE = r"^https://[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]{1,500}$"
+
+
+def _check_color(value: str) -> str:
+    if not re.match(COLOR_RE, value):
+        raise ValueError(f"{value!r} is not a colour: write '#RRGGBB', '#RRGGBBAA' or '$token'")
+    return value
+
+
+def _check_hex(value: str) -> str:
+    if not re.match(HEX_RE, value):
+        raise ValueError(f"{value!r} is not a hex colour: write '#RRGGBB' or '#RRGGBBAA'")
+    return value
+
+
+Color = Annotated[
+    str, AfterValidator(_check_color), WithJsonSchema({"type": "string", "pattern": COLOR_RE})
+]
+Hex = Annotated[str, AfterValidator(_check_hex), WithJsonSchema({"type": "string", "pattern": HEX_RE})]
+Id = Annotated[str, Field(pattern=ID_RE, description="unique, lowercase: [a-z][a-z0-9_]*")]
+Px = Annotated[int, Field(ge=0, le=10000)]
+def _short_sides(value: Any) -> Any:
+    """Canonical form: [8, 8] -> 8, [4, 8, 4, 8] -> [4, 8]; equal specs compare equal."""
+    if isinstance(value, tuple):
+        if len(set(value)) == 1:
+            return value[0]
+        if len(value) == 4 and value[0] == value[2] and value[1] == value[3]:
+            return (value[0], value[1])
+    return value
+
+
+Size = Union[Literal["fill", "hug"], Px]
+Pad = Annotated[Union[Px, tuple[Px, Px], tuple[Px, Px, Px, Px]], AfterValidator(_short_sides)]
+
+
+def _short_corners(value: Any) -> Any:
+    return value[0] if isinstance(value, tuple) and len(set(value)) == 1 else value
+
+
+Radius = Annotated[Union[Px, tuple[Px, Px, Px, Px]], AfterValidator(_short_corners)]
+Weight = Literal[100, 200, 300, 400, 500, 600, 700, 800, 900]
+Text = Annotated[str, Field(max_length=5000)]
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Border(_Closed):
+    """A solid stroke inside the box."""
+
+    width: Annotated[int, Field(ge=1, le=64)] = 1
+    """Stroke width in px."""
+    color: Color
+    """Stroke colour."""
+
+
+class Shadow(_Closed):
+    """A drop shadow."""
+
+    x: Annotated[int, Field(ge=-500, le=500)] = 0
+    """Horizontal offset in px."""
+    y: Annotated[int, Field(ge=-500, le=500)] = 0
+    """Vertical offset in px."""
+    blur: Annotated[int, Field(ge=0, le=500)] = 0
+    """Blur radius in px."""
+    color: Color
+    """Shadow colour (alpha in #RRGGBBAA)."""
+
+
+class _Node(_Closed):
+    id: Id
+    """Unique in the spec; code ids and fidelity matching use it."""
+    w: Size | None = None
+    """Width: fill (take the parent's free space), hug (fit content) or px. Default hug."""
+    h: Size | None = None
+    """Height: fill, hug or px. Default hug."""
+    x: Annotated[int, Field(ge=-10000, le=10000)] | None = None
+    """Out of flow: offset from the parent's left edge (needs y too)."""
+    y: Annotated[int, Field(ge=-10000, le=10000)] | None = None
+    """Out of flow: offset from the parent's top edge (needs x too)."""
+    bg: Color | None = None
+    """Background colour."""
+    radius: Radius | None = None
+    """Corner radius: one value or [top-left, top-right, bottom-right, bottom-left]."""
+    border: Border | None = None
+    """Solid border."""
+    shadow: Shadow | None = None
+    """Drop shadow."""
+    opacity: Annotated[float, Field(ge=0, le=1)] | None = None
+    """Opacity 0..1."""
+
+
+class _Font(_Closed):
+    size: Annotated[int, Field(ge=1, le=400)] | None = None
+    """Font size in px (default 16)."""
+    weight: Weight | None = None
+    """Font weight (default 400)."""
+    color: Color | None = None
+    """Text colour (default #000000)."""
+
+
+class _Box(_Node):
+    pad: Pad | None = None
+    """Padding: one value, [vertical, horizontal] or [top, right, bottom, left]."""
+    gap: Annotated[int, Field(ge=0, le=1000)] | None = None
+    """Space between children along the main axis."""
+    align: Literal["start", "center", "end", "between"] | None = None
+    """Main-axis distribution (default start)."""
+    cross: Literal["start", "center", "end", "stretch", "baseline"] | None = None
+    """Cross-axis alignment (default start)."""
+
+
+class Column(_Box):
+    """Children top to bottom."""
+
+    type: Literal["column"]
+    children: list[Node] = []
+
+
+class Row(_Box):
+    """Children left to right."""
+
+    type: Literal["row"]
+    children: list[Node] = []
+
+
+class Wrap(_Box):
+    """Children left to right, wrapping onto new lines."""
+
+    type: Literal["wrap"]
+    children: list[Node] = []
+
+
+class Scroll(_Box):
+    """A scrolling column (vertical) or row (horizontal)."""
+
+    type: Literal["scroll"]
+    direction: Literal["vertical", "horizontal"] = "vertical"
+    children: list[Node] = []
+
+
+class Grid(_Box):
+    """Children in `columns` equal columns, row by row."""
+
+    type: Literal["grid"]
+    columns: Annotated[int, Field(ge=1, le=12)]
+    children: list[Node] = []
+
+
+class Stack(_Box):
+    """Children overlaid; each at its x/y offset, else at the top-left corner."""
+
+    type: Literal["stack"]
+    children: list[Node] = []
+
+
+class Repeat(_Box):
+    """`template` once per entry of `items`; texts with `bind` read the entry's field."""
+
+    type: Literal["repeat"]
+    direction: Literal["column", "row"] = "column"
+    items: Annotated[list[dict[Annotated[str, Field(pattern=TOKEN_RE)], Text]], Field(min_length=1, max_length=100)]
+    template: Node
+
+
+class TextNode(_Node, _Font):
+    """A run of text: `text`, or `bind` (a field of the enclosing repeat's items)."""
+
+    type: Literal["text"]
+    text: Text | None = None
+    bind: Annotated[str, Field(pattern=TOKEN_RE)] | None = None
+    text_align: Literal["left", "center", "right"] | None = None
+    line_height: Annotated[int, Field(ge=1, le=800)] | None = None
+    max_lines: Annotated[int, Field(ge=1, le=100)] | None = None
+
+
+class Button(_Node, _Font):
+    """A push button with a label (`text` or `bind`)."""
+
+    type: Literal["button"]
+    text: Text | None = None
+    bind: Annotated[str, Field(pattern=TOKEN_RE)] | None = None
+    pad: Pad | None = None
+
+
+class Input(_Node, _Font):
+    """A single-line text field."""
+
+    type: Literal["input"]
+    placeholder: Text = ""
+    value: Text | None = None
+    kind: Literal["text", "email", "password", "search", "number", "tel"] = "text"
+    pad: Pad | None = None
+
+
+class Checkbox(_Node, _Font):
+    """A checkbox with a label."""
+
+    type: Literal["checkbox"]
+    label: Text = ""
+    checked: bool = False
+
+
+class Switch(_Node, _Font):
+    """An on/off switch with a label."""
+
+    type: Literal["switch"]
+    label: Text = ""
+    checked: bool = False
+
+
+class Image(_Node):
+    """A picture; without `src` a placeholder box of the same size."""
+
+    type: Literal["image"]
+    alt: Text = ""
+    src: Annotated[str, Field(pattern=URL_RE)] | None = None
+    fit: Literal["cover", "contain"] = "cover"
+
+
+class Icon(_Node):
+    """A named icon glyph (rendered as a placeholder shape of `size`)."""
+
+    type: Literal["icon"]
+    name: Annotated[str, Field(pattern=ICON_RE)]
+    size: Annotated[int, Field(ge=1, le=512)] = 24
+    color: Color | None = None
+
+
+class Divider(_Node):
+    """A thin line across the parent's cross axis."""
+
+    type: Literal["divider"]
+    color: Color | None = None
+    thickness: Annotated[int, Field(ge=1, le=64)] = 1
+
+
+class Spacer(_Node):
+    """Empty space: fixed by w/h, else it takes the free space on the parent's main axis."""
+
+    type: Literal["spacer"]
+
+
+Node = Annotated[
+    Union[
+        Column, Row, Wrap, Scroll, Grid, Stack, Repeat,
+        TextNode, Button, Input, Checkbox, Switch, Image, Icon, Divider, Spacer,
+    ],
+    Field(discriminator="type"),
+]
+
+CONTAINER_TYPES = frozenset({"column", "row", "wrap", "scroll", "grid", "stack"})
+BINDABLE_TYPES = frozenset({"text", "button"})
+
+
+class Spec(_Closed):
+    """One screen."""
+
+    screen: Annotated[str, Field(pattern=ID_RE)]
+    """Screen name (lowercase); the React component is named after it."""
+    width: Annotated[int, Field(ge=1, le=10000)]
+    """Frame width in px."""
+    height: Annotated[int, Field(ge=1, le=10000)]
+    """Frame height in px."""
+    bg: Color | None = None
+    """Screen background."""
+    colors: dict[Annotated[str, Field(pattern=TOKEN_RE)], Hex] = {}
+    """Named colours, used elsewhere as `$name`."""
+    root: Node
+    """The top node."""
+
+
+def node_children(node: Any) -> list[Any]:
+    """Direct child nodes (a repeat's template counts as its one child)."""
+    if isinstance(node, Repeat):
+        return [node.template]
+    return list(getattr(node, "children", None) or [])
+
+
+for _model in (Column, Row, Wrap, Scroll, Grid, Stack, Repeat, Spec):
+    _model.model_rebuild()

@@ -1,0 +1,194 @@
+"""CSS for a spec node, shared by the HTML and React targets: flex layouts, never coordinates
+except for nodes the design itself placed out of flow (x/y)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from translators.spec.models import CONTAINER_TYPES, Repeat, Spec
+
+Css = dict[str, Any]
+FONT_STACK = "Inter, Arial, 'Liberation Sans', Helvetica, sans-serif"
+_JUSTIFY = {"start": "flex-start", "center": "center", "end": "flex-end", "between": "space-between"}
+_ITEMS = {"start": "flex-start", "center": "center", "end": "flex-end", "stretch": "stretch", "baseline": "baseline"}
+
+
+def color(spec: Spec, value: str | None) -> str | None:
+    """A hex colour with `$tokens` resolved from the palette."""
+    if value and value.startswith("$"):
+        return spec.colors[value[1:]]
+    return value
+
+
+def main_axis(node: Any) -> str | None:
+    """'h' or 'v' for flex containers, None for grid/stack (no main axis)."""
+    kind = node.type
+    if kind in ("column",) or (kind == "scroll" and node.direction == "vertical"):
+        return "v"
+    if kind in ("row", "wrap") or (kind == "scroll" and node.direction == "horizontal"):
+        return "h"
+    if isinstance(node, Repeat):
+        return "v" if node.direction == "column" else "h"
+    return None
+
+
+def divider_horizontal(node: Any, parent: Any | None) -> bool:
+    """A divider with only a width runs horizontally, with only a height vertically;
+    otherwise it crosses its parent's flow."""
+    if node.w is not None and node.h is None:
+        return True
+    if node.h is not None and node.w is None:
+        return False
+    return parent is None or main_axis(parent) != "h"
+
+
+def control_css(node: Any) -> Css:
+    """The box of a checkbox or switch: a fixed-size control, coloured by its state."""
+    if node.type == "switch":
+        return {"appearance": "none", "margin": 0, "width": "36px", "height": "20px", "border-radius": "10px",
+                "flex-shrink": 0, "background-color": "#2563EB" if node.checked else "#D1D5DB"}
+    return {"margin": 0, "width": "18px", "height": "18px", "flex-shrink": 0, "accent-color": "#2563EB"}
+
+
+def px(value: int | float) -> str:
+    return f"{value}px"
+
+
+def box_pad(pad: Any) -> str:
+    if isinstance(pad, int):
+        return px(pad)
+    return " ".join(px(p) for p in pad)
+
+
+def node_css(spec: Spec, node: Any, parent: Any | None) -> Css:
+    """Every CSS declaration of one node (kebab-case names)."""
+    css: Css = {"box-sizing": "border-box"}
+    if node.type in CONTAINER_TYPES or isinstance(node, Repeat):
+        css.update(_container(node))
+    css.update(_leaf(spec, node, parent))
+    css.update(_size(spec, node, parent))
+    css.update(_decoration(spec, node))
+    if parent is None and spec.bg and not node.bg:
+        css["background-color"] = color(spec, spec.bg)
+    return css
+
+
+def _container(node: Any) -> Css:
+    css: Css = {"position": "relative"}
+    axis = main_axis(node)
+    if axis is not None:
+        css.update({"display": "flex", "flex-direction": "row" if axis == "h" else "column"})
+        if node.type == "wrap":
+            css["flex-wrap"] = "wrap"
+        if node.type == "scroll":
+            css["overflow-x" if axis == "h" else "overflow-y"] = "auto"
+        css["justify-content"] = _JUSTIFY[node.align or "start"]
+        css["align-items"] = _ITEMS[node.cross or "start"]
+    elif node.type == "grid":
+        css.update({"display": "grid", "grid-template-columns": f"repeat({node.columns}, minmax(0, 1fr))",
+                    "align-items": _ITEMS.get(node.cross or "start", "start").replace("flex-", "")})
+    else:  # stack: one grid cell that every child shares
+        css.update({"display": "grid", "grid-template-columns": "minmax(0, 1fr)"})
+    if node.gap and node.type != "stack":
+        css["gap"] = px(node.gap)
+    if node.pad is not None:
+        css["padding"] = box_pad(node.pad)
+    return css
+
+
+def _leaf(spec: Spec, node: Any, parent: Any | None) -> Css:
+    kind = node.type
+    css: Css = {}
+    if kind in ("text", "button", "input", "checkbox", "switch"):
+        css["margin"] = 0
+        if node.size:
+            css["font-size"] = px(node.size)
+        if node.weight:
+            css["font-weight"] = node.weight
+        if node.color:
+            css["color"] = color(spec, node.color)
+    if kind == "text":
+        css["white-space"] = "pre" if node.w in (None, "hug") else "pre-wrap"
+        css["overflow-wrap"] = "anywhere"
+        if node.text_align:
+            css["text-align"] = node.text_align
+        if node.line_height:
+            css["line-height"] = px(node.line_height)
+        if node.max_lines:
+            css.update({"display": "-webkit-box", "-webkit-box-orient": "vertical",
+                        "-webkit-line-clamp": node.max_lines, "overflow": "hidden"})
+    elif kind in ("button", "input"):  # form controls do not inherit fonts by default
+        css.update({"font-family": "inherit", "font-size": px(node.size or 16), "line-height": "inherit",
+                    "border": "none", "white-space": "pre"})
+        if node.pad is not None:
+            css["padding"] = box_pad(node.pad)
+        if kind == "button":
+            css.update({"display": "inline-flex", "align-items": "center", "justify-content": "center",
+                        "background-color": "transparent", "cursor": "pointer"})
+    elif kind in ("checkbox", "switch"):
+        css.update({"display": "inline-flex", "align-items": "center", "gap": "8px"})
+    elif kind == "image":
+        css["object-fit"] = node.fit
+        if not node.bg and not node.src:
+            css["background-color"] = "#E5E7EB"
+    elif kind == "icon":
+        ink = color(spec, node.color) or "currentColor"
+        css.update({"display": "inline-block", "flex-shrink": 0, "border": f"2px solid {ink}",
+                    "border-radius": "30%", "width": px(node.size), "height": px(node.size)})
+    elif kind == "divider":
+        css.update({"border": "none", "margin": 0,
+                    "background-color": color(spec, node.color) or "#E5E7EB", "flex-shrink": 0})
+        horizontal = divider_horizontal(node, parent)
+        css["height" if horizontal else "width"] = px(node.thickness)
+        if (node.w if horizontal else node.h) is None:  # span the parent along the line
+            along = main_axis(parent) if parent is not None else None
+            css.update({"flex": "1 1 0px"} if along == ("h" if horizontal else "v") else {"align-self": "stretch"})
+    elif kind == "spacer" and node.w is None and node.h is None and parent is not None:
+        css["flex"] = "1 1 0px"
+    return css
+
+
+def _size(spec: Spec, node: Any, parent: Any | None) -> Css:
+    if parent is None:
+        return {"width": px(spec.width), "height": px(spec.height), "overflow": "hidden",
+                "font-family": FONT_STACK, "line-height": 1.2}
+    css: Css = {}
+    if node.x is not None:
+        css.update({"position": "absolute", "left": px(node.x), "top": px(node.y)})
+    for axis, value in (("h", node.w), ("v", node.h)):
+        if value is None and node.type in ("icon", "divider"):
+            continue
+        css.update(_axis_size(axis, value or "hug", parent, node.x is not None))
+    return css
+
+
+def _axis_size(axis: str, value: Any, parent: Any, positioned: bool) -> Css:
+    dim = "width" if axis == "h" else "height"
+    along = main_axis(parent)
+    if isinstance(value, int):  # fixed: Figma never shrinks it along the flow
+        return {dim: px(value), "flex-shrink": 0} if along == axis and not positioned else {dim: px(value)}
+    if positioned:
+        return {dim: "100%"} if value == "fill" else {}
+    if along == axis:
+        return {"flex": "1 1 0px", f"min-{dim}": 0} if value == "fill" else {"flex-shrink": 0}
+    if along is not None:
+        return {"align-self": "stretch"} if value == "fill" else {}
+    self_key = "justify-self" if axis == "h" else "align-self"
+    overlay = {"grid-area": "1 / 1"} if parent.type == "stack" else {}
+    return {self_key: "stretch" if value == "fill" else "start", **overlay}
+
+
+def _decoration(spec: Spec, node: Any) -> Css:
+    css: Css = {}
+    if node.bg:
+        css["background-color"] = color(spec, node.bg)
+    if node.radius is not None:
+        css["border-radius"] = box_pad(node.radius)
+    if node.border is not None:
+        css["border"] = f"{node.border.width}px solid {color(spec, node.border.color)}"
+    if node.shadow is not None:
+        sh = node.shadow
+        css["box-shadow"] = f"{sh.x}px {sh.y}px {sh.blur}px {color(spec, sh.color)}"
+    if node.opacity is not None:
+        css["opacity"] = node.opacity
+    return css
