@@ -18,6 +18,7 @@ from pipelines.registry import load
 SOURCES: dict[str, Any] = {
     "arith": "moe.data:arith_items",
     "reasoning_gym": "evals.datasets:reasoning_gym_items",
+    "figma": "translators.figma.dataset:figma_items",
     "inline": "pipelines.datasets:inline_items",
     "jsonl": "pipelines.datasets:jsonl_items",
 }

@@ -50,11 +50,8 @@ def test_dataset_source_lists_fixture_files():
 
 def test_bad_figma_input_stops_before_any_call(tmp_path):
     from pipelines import api
-    from pipelines.datasets import SOURCES, register_source
     from pipelines.errors import InputError
 
-    if "figma" not in SOURCES:
-        register_source("figma", "translators.figma.dataset:figma_items")
     broken = tmp_path / "broken.json"
     broken.write_text('{"document": ')
     for params, message in (({"figma": str(broken)}, "broken.json:1:14: invalid JSON"),
@@ -66,7 +63,7 @@ def test_bad_figma_input_stops_before_any_call(tmp_path):
             assert message in str(exc) and exc.exit_code == 2
         else:
             raise AssertionError(f"{params} ran")
-    assert not (tmp_path / ".pipe" / "artifacts").exists()
+    assert not (tmp_path / ".pipe").exists()
 
 
 def test_steps_run_a_screen_end_to_end(tmp_path):
@@ -115,10 +112,7 @@ def test_failed_llm_falls_back_to_the_baseline(tmp_path):
 def test_pipe_run_on_a_small_fixture_offline(tmp_path):
     """The real engine and the embedded model: whatever the model answers, code comes out compiled."""
     from pipelines import api
-    from pipelines.datasets import SOURCES, register_source
 
-    if "figma" not in SOURCES:  # until pipelines/datasets.py lists it
-        register_source("figma", "translators.figma.dataset:figma_items")
     result = api.run(RECIPES / "figma_to_code.yaml", {"figma": "../translators/fixtures/small/synthetic_7.json"},
                      store=tmp_path / ".pipe", display="none")
     assert (result.status, result.exit_code) == ("ok", 0)
