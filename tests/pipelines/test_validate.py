@@ -108,3 +108,12 @@ def test_all_problems_are_reported_at_once(recipe_dir):
     code, out = run_validate(recipe_dir(text, PROMPT))
     assert code == 2
     assert "2 problem(s)" in out
+
+
+def test_validate_warns_when_no_price_is_known(recipe_dir):
+    text = BASIC.replace("name: basic\n", "name: basic\nmodel: mystery-model\nendpoint: http://localhost:9/v1\n")
+    result = CliRunner().invoke(main, ["validate", str(recipe_dir(text, PROMPT))])
+    assert result.exit_code == 0
+    assert "warning: no price known for model 'mystery-model'" in result.output
+    priced = CliRunner().invoke(main, ["validate", str(recipe_dir(BASIC, PROMPT))])
+    assert "warning" not in priced.output  # the embedded model has a derived price sheet
