@@ -64,8 +64,22 @@ def _resolve(name: str) -> Callable[..., list[dict[str, Any]]]:
     return load(SOURCES, name)
 
 
+def flatten(options: dict[str, Any]) -> dict[str, Any]:
+    """Merge a nested `options:` mapping into the dataset block, so a recipe can pass
+    source-specific options through one dict param (`-p dataset_options='{"task": "x"}'`)."""
+    options = dict(options)
+    extra = options.pop("options", None) or {}
+    if not isinstance(extra, dict):
+        raise InputError(f"dataset.options must be a mapping, got {extra!r}")
+    return {**options, **extra}
+
+
 def check_dataset(options: dict[str, Any]) -> str | None:
     """Return an error message if the source is unknown or takes other options; else None."""
+    try:
+        options = flatten(options)
+    except InputError as exc:
+        return str(exc)
     source = options.get("source", "")
     if source.endswith(".jsonl"):
         return None
@@ -86,7 +100,7 @@ def check_dataset(options: dict[str, Any]) -> str | None:
 
 def load_items(options: dict[str, Any], base_dir: Path) -> list[dict[str, Any]]:
     """Materialise a dataset. Items get string ids (their index when the source gives none)."""
-    options = dict(options)
+    options = flatten(options)
     source = options.pop("source")
     if source.endswith(".jsonl"):
         options, source = {"path": source, **options}, "jsonl"

@@ -142,3 +142,14 @@ def test_cost_command_is_part_of_the_pipe_cli():
     out = CliRunner().invoke(main, ["cost", "explain", str(profile), "--format", "json"])
     assert out.exit_code == 0, out.output
     assert "tokens_per_s_per_gpu" in __import__("json").loads(out.output)
+
+
+def test_dataset_options_pass_through_one_dict_param(tmp_path):
+    from pipelines.datasets import load_items
+    from pipelines.errors import InputError
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(f'{{"question": "q{i}", "answer": "{i}"}}\n' for i in range(10)))
+    items = load_items({"source": str(rows), "options": {"size": 3, "seed": 1}}, tmp_path)
+    assert len(items) == 3 and {i["question"] for i in items} < {f"q{i}" for i in range(10)}
+    with pytest.raises(InputError, match="dataset.options must be a mapping"):
+        load_items({"source": str(rows), "options": [1]}, tmp_path)
