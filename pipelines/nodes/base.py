@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +53,7 @@ class NodeRun:
 
 
 @dataclass
-class Node:
+class Node(ABC):
     """One node of the unrolled DAG. Subclasses set `kind`, `Config` and `dynamic`."""
 
     kind: ClassVar[str]
@@ -87,5 +88,6 @@ class Node:
         """How many LLM calls one item makes here (for --estimate)."""
         return 0
 
-    async def run(self, ctx: NodeRun) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    async def run(self, ctx: NodeRun) -> Any:
+        """This node's output for one item (JSON-serialisable)."""
