@@ -10,7 +10,10 @@ Prints four tables:
    and prefill work saved; candidates in random order (as the paper's code draws them) and
    sorted by population index;
 3. KV-cache bytes per token of MLA against multi-head attention of the same shape;
-4. distinct experts touched per decode step against E*(1-(1-k/E)^T) for T tokens per step.
+4. distinct experts touched per decode step against E*(1-(1-k/E)^T) for T tokens per step;
+5. the throughputs the embedded price sheet is derived from (recipes/cost/profiles/
+   embedded-cpu.yaml): decode at batch 8, uncached prefill, and prompt tokens served from the
+   prefix cache.
 
 Uses the shipped weights (moe/weights) unless they are absent or --random is given, in which
 case an untrained model of the same shape stands in (speed and memory are the same; text is not).
@@ -53,6 +56,36 @@ def run_all(engine: LLMEngine, requests: list) -> dict[str, str]:
         for out in engine.step():
             texts[out.request_id] += "".join(d.text for d in out.deltas if d.index == 0)
     return texts
+
+
+# -- 5. throughput for the price sheet ---------------------------------------------------------
+def prompt_throughput(model: MoEModel, n: int = 32) -> tuple[float, float]:
+    """(uncached prefill tokens/s, cache-hit prompt tokens/s) over n distinct ~150-token prompts.
+
+    The second pass sends the same prompts again: their tokens come from the prefix cache
+    except the last block, so its rate is what a cache-hit prompt token costs in server time.
+    """
+    engine = LLMEngine(model, EngineConfig(max_num_seqs=n))
+    prompts = [chat(model, f"Problem {i}: " + " ".join(f"{i}+{j}={i + j}" for j in range(24)))
+               for i in range(n)]
+    params = SamplingParams(max_tokens=1, temperature=0.0)
+    rates = []
+    for _ in range(2):
+        hits0, start = engine.stats.prefix_cache_hits, time.perf_counter()
+        run_all(engine, [engine.make_request(p, params) for p in prompts])
+        elapsed = time.perf_counter() - start
+        hits = engine.stats.prefix_cache_hits - hits0
+        rates.append((sum(map(len, prompts)) if not hits else hits) / elapsed)
+    return rates[0], rates[1]
+
+
+def table_pricing(model: MoEModel, steps: int) -> None:
+    decode, _ = decode_throughput(model, 8, steps)
+    prefill, cached = prompt_throughput(model)
+    print("\n5. Throughput behind the embedded price sheet (recipes/cost/profiles/embedded-cpu.yaml)")
+    print(f"decode at batch 8      : {decode:>9.0f} output tok/s")
+    print(f"uncached prefill       : {prefill:>9.0f} prompt tok/s")
+    print(f"prefix-cache hit tokens: {cached:>9.0f} prompt tok/s")
 
 
 # -- 1. decode throughput --------------------------------------------------------------------
@@ -223,15 +256,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--random", action="store_true", help="use an untrained model")
     parser.add_argument("--steps", type=int, default=40, help="timed decode steps per batch size")
+    parser.add_argument("--only-pricing", action="store_true", help="print table 5 only")
     args = parser.parse_args()
     model, source = load_model(args.random)
     print(f"moe serving benchmark: {source}; OPENBLAS_NUM_THREADS="
           f"{os.environ.get('OPENBLAS_NUM_THREADS')}; {os.cpu_count()} cores")
+    if args.only_pricing:
+        table_pricing(model, args.steps)
+        return
     table_throughput(model, args.steps)
     table_prefix_cache(model)
     table_pipe_rsa(model)
     table_kv_bytes(model)
     table_expert_load(model)
+    table_pricing(model, args.steps)
 
 
 if __name__ == "__main__":

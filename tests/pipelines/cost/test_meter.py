@@ -32,10 +32,11 @@ def test_satisfies_the_meter_protocol(meter):
 
 
 def test_embedded_endpoint_uses_the_embedded_sheet(meter):
-    # embedded sheet (derived): 0.025 miss / 0.00125 hit / 0.25 output per 1M
-    #   800 * 0.025 + 200 * 0.00125 + 500 * 0.25 = 0.00002 + 0.00000025 + 0.000125
+    # embedded sheet (derived): 0.00231889 miss / 0.00011533 hit / 0.00850051 output per 1M
+    #   (800 * 0.00231889 + 200 * 0.00011533 + 500 * 0.00850051) / 1e6
+    #   = (1.855112 + 0.023066 + 4.250255) / 1e6 = 6.128433e-06
     p = meter.price(endpoint="embedded", model="moe-tiny", usage=CALL, started_at=AT)
-    assert p.usd == pytest.approx(0.00014525, abs=1e-15)
+    assert p.usd == pytest.approx(6.128433e-06, abs=1e-15)
     assert p.source.startswith("sheet:embedded/embedded-cpu-v1")
     assert meter.knows(endpoint="embedded", model="moe-tiny")
     # the embedded sheet does not price a remote server that happens to use the name
