@@ -55,9 +55,12 @@ def _endpoint_name(plan: Plan) -> str:
 
 
 def _meter(plan: Plan) -> Meter:
-    from pipelines.cost import load_meter
-    pricing = plan.recipe.pricing
-    return load_meter(plan.recipe_dir / pricing if pricing else None)
+    """The plan's meter, loaded once (validation and the run share it)."""
+    if plan.meter is None:
+        from pipelines.cost import load_meter
+        pricing = plan.recipe.pricing
+        plan.meter = load_meter(plan.recipe_dir / pricing if pricing else None)
+    return plan.meter
 
 
 def graph(path: str | Path, params: dict[str, Any] | None = None, fmt: str = "mermaid") -> str:

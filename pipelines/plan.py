@@ -29,6 +29,8 @@ class Plan:
     endpoint: str | dict[str, Any] | None
     model: str
     warnings: list[str] = field(default_factory=list)
+    meter: Any = None
+    """The cost meter for this plan's pricing, loaded on first use."""
 
     @property
     def recipe_dir(self) -> Path:

@@ -11,6 +11,7 @@ import yaml
 from pipelines.errors import Issue, RecipeError
 
 Path_ = tuple[str | int, ...]
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -52,9 +53,9 @@ def load_yaml(path: str | Path) -> Source:
     except OSError as exc:
         raise RecipeError([Issue(f"cannot read file: {exc.strerror}", str(path),
                                  "check the path")]) from None
-    try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    try:  # libyaml when available: large inline datasets parse ~10x faster
+        data = yaml.load(text, Loader=_LOADER)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
