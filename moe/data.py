@@ -1,6 +1,6 @@
 """Training and evaluation data: multi-step arithmetic, solution formats, RSA prompts.
 
-A problem is a sum of terms, each a number or a product ("Compute 15+7*8-23."). Its worked
+A problem is a sum of terms, each a digit or a product of two digits ("Compute 5+7*8-3."). Its worked
 solution first evaluates the products left to right, then the running sum, one line per
 operation, and ends with \\boxed{answer}. Every intermediate result lies in 0..MAX_VALUE:
 small operands keep the problems learnable by a few-million-parameter model trained on CPU.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_VALUE = 99
-MAX_ADDEND = 50
+MAX_ADDEND = 9
 MAX_FACTOR = 9
 HELD_OUT_BUCKETS = 10
 """1 in HELD_OUT_BUCKETS problem texts is reserved for evaluation."""
