@@ -5,7 +5,7 @@ import pytest
 
 from moe.data import (Problem, aggregate_prompt, arith_items, boxed_answer, corrupted_solution,
                       format_solution, is_held_out, random_problem, solve_prompt)
-from moe.mixture import SOURCES, encode_example, sample_batch, training_problem
+from moe.mixture import PHASES, encode_example, sample_batch, sources_at, training_problem
 from moe.model import DEFAULT_WEIGHTS_DIR
 from moe.tokenizer import Tokenizer
 
@@ -80,7 +80,7 @@ def test_batches_are_a_function_of_seed_and_step():
     c = sample_batch(1, 6, 16, tok, 384)
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
     assert not np.array_equal(a[0][:, :10], c[0][:, :10]) or a[0].shape != c[0].shape
-    assert sum(a[2].values()) == 16 and set(a[2]) == {s.name for s in SOURCES}
+    assert sum(a[2].values()) == 16 and set(a[2]) == {s.name for s in sources_at(5)}
 
 
 def test_loss_mask_covers_exactly_the_completion_and_eos():
