@@ -4,8 +4,10 @@ Each source draws from a numpy Generator, so a batch is a pure function of (seed
 training resumes from a checkpoint on exactly the data it would have seen.
 
 Curriculum (PHASES): first solving and aggregating half and half on problems of up to 4
-operations; from step 2000 on, three quarters aggregation, up to 5 operations. Solving is
-learned first; aggregating (long context, checking candidates' steps) is the harder skill.
+operations; from step 2000 on, three quarters aggregation, up to 5 operations; from step 2750
+on, the wrong candidates also carry the slips the model itself makes (wrong operands, left-out
+terms), not only wrong results. Solving is learned first; aggregating (long context,
+checking candidates' steps) is the harder skill.
 
 Hook for the Figma issue: when its generator (Figma compact tree -> YAML UI spec) exists, add
 `Source("figma", weight, figma_example)` to the last phase, where figma_example(rng) returns
@@ -21,7 +23,7 @@ from typing import Callable
 import numpy as np
 
 from moe.data import (Problem, aggregate_prompt, corrupted_solution, format_solution,
-                      is_held_out, random_problem, solve_prompt)
+                      is_held_out, random_problem, slipped_solution, solve_prompt)
 from moe.tokenizer import Tokenizer
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ def solve_example(rng: np.random.Generator, ops=SHORT_SOLVE_OPS) -> tuple[str, s
     return solve_prompt(problem.question), format_solution(problem)
 
 
-def aggregate_example(rng: np.random.Generator, ops=SHORT_AGGREGATE_OPS) -> tuple[str, str]:
+def aggregate_example(rng: np.random.Generator, ops=SHORT_AGGREGATE_OPS,
+                      corrupt=corrupted_solution) -> tuple[str, str]:
     """K candidates, anywhere from none to all of them correct; the target is a correct solution.
 
     A wrong candidate is sometimes repeated, so that agreeing candidates can still be wrong and
@@ -63,7 +66,7 @@ def aggregate_example(rng: np.random.Generator, ops=SHORT_AGGREGATE_OPS) -> tupl
     correct = format_solution(problem)
     candidates = [correct] * n_correct
     while len(candidates) < k:
-        wrong = corrupted_solution(problem, rng)
+        wrong = corrupt(problem, rng)
         copies = 2 if rng.random() < 0.2 else 1
         candidates += [wrong] * min(copies, k - len(candidates))
     rng.shuffle(candidates)
@@ -74,6 +77,9 @@ PHASES: tuple[tuple[int, tuple[Source, ...]], ...] = (
     (0, (Source("solve", 0.5, solve_example), Source("aggregate", 0.5, aggregate_example))),
     (2000, (Source("solve", 0.25, functools.partial(solve_example, ops=LONG_SOLVE_OPS)),
             Source("aggregate", 0.75, functools.partial(aggregate_example, ops=LONG_AGGREGATE_OPS)))),
+    (2750, (Source("solve", 0.25, functools.partial(solve_example, ops=LONG_SOLVE_OPS)),
+            Source("aggregate", 0.75, functools.partial(aggregate_example, ops=LONG_AGGREGATE_OPS,
+                                                        corrupt=slipped_solution)))),
 )
 """(first step, sources) per curriculum phase."""
 
