@@ -1,6 +1,6 @@
 """Training and evaluation data: multi-step arithmetic, solution formats, RSA prompts.
 
-A problem is a sum of terms, each a number or a product ("Compute 15+7*8-23."). Its worked
+A problem is a sum of terms, each a digit or a product of two digits ("Compute 5+7*8-3."). Its worked
 solution first evaluates the products left to right, then the running sum, one line per
 operation, and ends with \\boxed{answer}. Every intermediate result lies in 0..MAX_VALUE:
 small operands keep the problems learnable by a few-million-parameter model trained on CPU.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_VALUE = 99
-MAX_ADDEND = 50
+MAX_ADDEND = 9
 MAX_FACTOR = 9
 HELD_OUT_BUCKETS = 10
 """1 in HELD_OUT_BUCKETS problem texts is reserved for evaluation."""
@@ -51,9 +51,15 @@ class Problem:
     def answer(self) -> int:
         return self.steps()[-1][1] if self.steps() else self.terms[0].value
 
-    def steps(self, errors: dict[int, int] | None = None) -> list[tuple[str, int]]:
-        """(left-hand side, result) per operation; errors maps step index -> wrong result."""
-        errors = errors or {}
+    def steps(self, errors: dict[int, int] | None = None, operands: dict[int, int] | None = None,
+              skip: int | None = None) -> list[tuple[str, int]]:
+        """(left-hand side, result) per operation, optionally with a solver's slips.
+
+        errors: step index -> wrong result; operands: step index -> wrong right-hand operand;
+        skip: index of a term (>= 1) whose addition is left out. Later steps build on the
+        wrong values, as a solver that slipped would.
+        """
+        errors, operands = errors or {}, operands or {}
         out: list[tuple[str, int]] = []
         values = []
         for term in self.terms:
@@ -64,7 +70,10 @@ class Problem:
             out.append((term.text(), result))
             values.append(result)
         total = values[0]
-        for term, value in zip(self.terms[1:], values[1:]):
+        for i, (term, value) in enumerate(zip(self.terms[1:], values[1:]), 1):
+            if i == skip:
+                continue
+            value = operands.get(len(out), value)
             result = errors.get(len(out), total + value if term.sign == "+" else total - value)
             out.append((f"{total}{term.sign}{value}", result))
             total = result
@@ -98,8 +107,9 @@ def random_problem(rng: np.random.Generator, n_ops: int) -> Problem:
             return Problem(tuple(terms))
 
 
-def format_solution(problem: Problem, errors: dict[int, int] | None = None) -> str:
-    steps = problem.steps(errors)
+def format_solution(problem: Problem, errors: dict[int, int] | None = None,
+                    operands: dict[int, int] | None = None, skip: int | None = None) -> str:
+    steps = problem.steps(errors, operands, skip)
     lines = [f"{lhs}={result}" for lhs, result in steps]
     final = steps[-1][1] if steps else problem.terms[0].value
     return "\n".join(lines + [f"\\boxed{{{final}}}"])
@@ -129,6 +139,30 @@ def corrupted_solution(problem: Problem, rng: np.random.Generator) -> str:
     if problem.steps(errors)[-1][1] == problem.answer:  # the slips cancelled: try again
         return corrupted_solution(problem, rng)
     return format_solution(problem, errors)
+
+
+def slipped_solution(problem: Problem, rng: np.random.Generator) -> str:
+    """A wrong solution with the slips a small model makes: a wrong result, a wrong operand
+    (often another term's value, copied from the wrong place) or a term left out."""
+    n_products = sum(len(t.factors) == 2 for t in problem.terms)
+    n_sums = len(problem.terms) - 1
+    kind = rng.random()
+    if kind < 0.5 or n_sums == 0:
+        return corrupted_solution(problem, rng)
+    if kind < 0.8:
+        step = n_products + int(rng.integers(n_sums))
+        right = problem.steps()[step][0]
+        correct = int(right[len(right.rstrip("0123456789")):])
+        others = [t.value for t in problem.terms if t.value != correct]
+        wrong = (int(rng.choice(others)) if others and rng.random() < 0.5 else wrong_value(correct, rng))
+        solution = format_solution(problem, operands={step: wrong})
+    else:
+        if n_sums < 2:
+            return corrupted_solution(problem, rng)
+        solution = format_solution(problem, skip=int(rng.integers(1, n_sums + 1)))
+    if boxed_answer(solution) == str(problem.answer):  # the slip did not change the answer
+        return corrupted_solution(problem, rng)
+    return solution
 
 
 # ---- prompts (the recipe templates in recipes/prompts/ must render exactly these) ---------

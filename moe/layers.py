@@ -94,13 +94,15 @@ def moe_ffn(x: np.ndarray, p: dict, cfg: ModelConfig) -> tuple[np.ndarray, np.nd
     """
     out = swiglu(x, p["shared_w1"], p["shared_w3"], p["shared_w2"])
     selected, gates = route(x, p["router"], p["router_bias"], cfg)
-    counts = np.zeros(cfg.n_routed_experts, dtype=np.int64)
-    for e in range(cfg.n_routed_experts):
-        token_idx, slot = np.nonzero(selected == e)
-        counts[e] = token_idx.size
-        if token_idx.size:
-            y = swiglu(x[token_idx], p["w1"][e], p["w3"][e], p["w2"][e])
-            out[token_idx] += gates[token_idx, slot, None] * y
+    flat = selected.ravel()
+    order = np.argsort(flat, kind="stable")  # (token, slot) pairs grouped by expert
+    counts = np.bincount(flat, minlength=cfg.n_routed_experts)
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    token_of, gate_of = order // cfg.top_k, gates.ravel()[order]
+    for e in np.flatnonzero(counts):
+        lo, hi = bounds[e], bounds[e + 1]
+        idx = token_of[lo:hi]  # distinct tokens: a token picks an expert at most once
+        out[idx] += gate_of[lo:hi, None] * swiglu(x[idx], p["w1"][e], p["w3"][e], p["w2"][e])
     return out, counts
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import math
 import multiprocessing as mp
 import os
 import shutil
@@ -45,6 +44,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--micro", type=int, default=2, help="length-sorted micro-batches per step")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--decay-steps", type=int, default=1000, help="final linear LR decay length")
     ap.add_argument("--weight-decay", type=float, default=0.05)
     ap.add_argument("--bias-gamma", type=float, default=1e-3, help="router bias step (aux-loss-free balancing)")
     ap.add_argument("--balance-alpha", type=float, default=1e-4, help="weight of the small balance loss")
@@ -55,7 +55,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--budget-seconds", type=float, default=0,
                     help="fit --steps to this many seconds, timed over the first steps (printed, "
                          "so that the run can be reproduced with --steps)")
-    ap.add_argument("--snapshot-dir", type=Path, help="also keep model_<step>.safetensors here at each eval")
+    ap.add_argument("--snapshot-dir", type=Path, help="also keep model_<step>.safetensors here at each checkpoint")
     ap.add_argument("--ckpt-every", type=int, default=250)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval-size", type=int, default=48)
@@ -65,10 +65,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def lr_at(step: int, args: argparse.Namespace) -> float:
+    """Warmup, then constant, then a linear decay to 10% over the last --decay-steps steps.
+
+    A run stopped during the constant phase and resumed with a larger --steps follows the
+    same schedule as one started with that --steps, so long runs can be extended.
+    """
     if step < args.warmup:
         return args.lr * (step + 1) / args.warmup
-    progress = min(1.0, (step - args.warmup) / max(1, args.steps - args.warmup))
-    return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+    decay_from = args.steps - args.decay_steps
+    if step < decay_from:
+        return args.lr
+    return args.lr * (1.0 - 0.9 * (step - decay_from) / max(1, args.decay_steps))
 
 
 @functools.lru_cache(maxsize=1)
@@ -202,11 +209,11 @@ def main(argv: list[str] | None = None) -> None:
         out_of_time = args.time_limit and time.time() - began > args.time_limit
         if done % args.ckpt_every == 0 or done == args.steps or out_of_time:
             save(args.out, model, opt, done, args, tokenizer)
-        if done % args.eval_every == 0 or done == args.steps or out_of_time:
             if args.snapshot_dir:
                 args.snapshot_dir.mkdir(parents=True, exist_ok=True)
                 shutil.copy(args.out / "weights" / "model.safetensors",
                             args.snapshot_dir / f"model_{done}.safetensors")
+        if done % args.eval_every == 0 or done == args.steps or out_of_time:
             line = f"eval step {done} {json.dumps(evaluate(model, tokenizer, args.eval_size))}"
             print(line, flush=True)
             log.write(line + "\n")

@@ -3,9 +3,9 @@ import re
 import numpy as np
 import pytest
 
-from moe.data import (Problem, aggregate_prompt, arith_items, boxed_answer, corrupted_solution,
-                      format_solution, is_held_out, random_problem, solve_prompt)
-from moe.mixture import SOURCES, encode_example, sample_batch, training_problem
+from moe.data import (aggregate_prompt, arith_items, boxed_answer, corrupted_solution, format_solution,
+                      is_held_out, random_problem, slipped_solution, solve_prompt)
+from moe.mixture import PHASES, encode_example, sample_batch, sources_at, training_problem
 from moe.model import DEFAULT_WEIGHTS_DIR
 from moe.tokenizer import Tokenizer
 
@@ -54,6 +54,22 @@ def test_corrupted_solution_ends_wrong_but_keeps_the_format():
         assert len(bad.split("\n")) == len(format_solution(problem).split("\n"))
 
 
+def test_slipped_solutions_are_consistent_chains_with_a_wrong_answer():
+    """Every line is right given its own left-hand side; the slip is an operand, term or result."""
+    rng = np.random.default_rng(8)
+    kinds = set()
+    for _ in range(200):
+        problem = random_problem(rng, 4)
+        bad = slipped_solution(problem, rng)
+        lines = bad.split("\n")
+        assert int(boxed_answer(bad)) != problem.answer
+        n_lines = len(format_solution(problem).split("\n"))
+        kinds.add("skip" if len(lines) < n_lines else "same-length")
+        consistent = all(eval(line.split("=")[0]) == int(line.split("=")[1]) for line in lines[:-1])
+        kinds.add("operand" if consistent and len(lines) == n_lines else "other")
+    assert kinds == {"skip", "same-length", "operand", "other"}
+
+
 def test_boxed_answer_takes_the_last_box_with_matched_braces():
     assert boxed_answer("x \\boxed{1} y \\boxed{{2}+3} z") == "{2}+3"
     assert boxed_answer("no box") is None
@@ -80,7 +96,7 @@ def test_batches_are_a_function_of_seed_and_step():
     c = sample_batch(1, 6, 16, tok, 384)
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
     assert not np.array_equal(a[0][:, :10], c[0][:, :10]) or a[0].shape != c[0].shape
-    assert sum(a[2].values()) == 16 and set(a[2]) == {s.name for s in SOURCES}
+    assert sum(a[2].values()) == 16 and set(a[2]) == {s.name for s in sources_at(5)}
 
 
 def test_loss_mask_covers_exactly_the_completion_and_eos():
@@ -102,3 +118,12 @@ def test_aggregate_examples_target_the_correct_solution():
         assert int(boxed_answer(target)) == evaluate(question)
         ids, start = encode_example(Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json"), prompt, target)
         assert len(ids) <= 384 and 0 < start < len(ids)
+
+
+def test_curriculum_phases_start_at_zero_and_switch_on_their_step():
+    firsts = [first for first, _ in PHASES]
+    assert firsts[0] == 0 and firsts == sorted(firsts)
+    for (first, sources), nxt in zip(PHASES, firsts[1:] + [None]):
+        assert sources_at(first) is sources
+        if nxt is not None:
+            assert sources_at(nxt - 1) is sources and sources_at(nxt) is not sources

@@ -158,3 +158,12 @@ def test_save_load_round_trip(small_model, tmp_path):
 def test_load_missing_directory_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="lacks"):
         MoEModel.load(tmp_path)
+
+
+def test_blas_is_pinned_to_one_thread():
+    from threadpoolctl import threadpool_info
+
+    import moe  # noqa: F401  (importing the package pins BLAS)
+
+    blas = [info for info in threadpool_info() if info["user_api"] == "blas"]
+    assert blas and all(info["num_threads"] == 1 for info in blas)
