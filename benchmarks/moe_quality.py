@@ -1,6 +1,6 @@
 """Quality of the embedded MoE model on held-out arithmetic: one sample vs majority@N vs RSA.
 
-    python benchmarks/moe_quality.py [--weights moe/weights] [--problems 40] [--seed 2024]
+    python benchmarks/moe_quality.py [--weights moe/weights] [--problems 100] [--seed 2024]
 
 Every problem is sampled N times at temperature 1.0 (the first RSA population). From that
 population come single-sample accuracy (mean over all N samples) and majority@N (largest
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402  (after the path fix; moe pins BLAS threads first)
 
-from moe.data import aggregate_prompt, arith_items, boxed_answer, solve_prompt  # noqa: E402
+from moe.data import EVAL_STEPS, aggregate_prompt, arith_items, boxed_answer, solve_prompt  # noqa: E402
 from moe.generate import complete  # noqa: E402
 from moe.model import DEFAULT_WEIGHTS_DIR, MoEModel  # noqa: E402
 
@@ -86,9 +86,9 @@ def scores(items, population) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS_DIR)
-    ap.add_argument("--problems", type=int, default=40)
+    ap.add_argument("--problems", type=int, default=100)
     ap.add_argument("--seed", type=int, default=2024, help="held-out item seed (training never sees them)")
-    ap.add_argument("--steps", type=int, default=3, help="operations per problem")
+    ap.add_argument("--steps", type=int, default=EVAL_STEPS, help="operations per problem")
     ap.add_argument("--n", type=int, default=8)
     ap.add_argument("--k", type=int, default=4)
     ap.add_argument("--t", type=int, default=4, help="RSA rounds, counting the initial sampling")

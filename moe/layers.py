@@ -83,8 +83,11 @@ def route(x: np.ndarray, router_t: np.ndarray, bias: np.ndarray, cfg: ModelConfi
     return selected, gates.astype(np.float32)
 
 
-def swiglu(x: np.ndarray, w1_t: np.ndarray, w3_t: np.ndarray, w2_t: np.ndarray) -> np.ndarray:
-    return (silu(x @ w1_t) * (x @ w3_t)) @ w2_t
+def swiglu(x: np.ndarray, w13_t: np.ndarray, w2_t: np.ndarray) -> np.ndarray:
+    """w13_t is [d, 2h]: the gate (w1) and up (w3) projections side by side, one matmul."""
+    gate_up = x @ w13_t
+    hidden = gate_up.shape[-1] // 2
+    return (silu(gate_up[:, :hidden]) * gate_up[:, hidden:]) @ w2_t
 
 
 def moe_ffn(x: np.ndarray, p: dict, cfg: ModelConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -92,7 +95,7 @@ def moe_ffn(x: np.ndarray, p: dict, cfg: ModelConfig) -> tuple[np.ndarray, np.nd
 
     Returns (output [T, d], tokens per routed expert [E]).
     """
-    out = swiglu(x, p["shared_w1"], p["shared_w3"], p["shared_w2"])
+    out = swiglu(x, p["shared_w13"], p["shared_w2"])
     selected, gates = route(x, p["router"], p["router_bias"], cfg)
     flat = selected.ravel()
     order = np.argsort(flat, kind="stable")  # (token, slot) pairs grouped by expert
@@ -102,7 +105,7 @@ def moe_ffn(x: np.ndarray, p: dict, cfg: ModelConfig) -> tuple[np.ndarray, np.nd
     for e in np.flatnonzero(counts):
         lo, hi = bounds[e], bounds[e + 1]
         idx = token_of[lo:hi]  # distinct tokens: a token picks an expert at most once
-        out[idx] += gate_of[lo:hi, None] * swiglu(x[idx], p["w1"][e], p["w3"][e], p["w2"][e])
+        out[idx] += gate_of[lo:hi, None] * swiglu(x[idx], p["w13"][e], p["w2"][e])
     return out, counts
 
 

@@ -6,8 +6,7 @@ training resumes from a checkpoint on exactly the data it would have seen.
 Curriculum (PHASES): first solving and aggregating half and half on problems of up to 4
 operations; from step 2000 on, three quarters aggregation, up to 5 operations; from step 2750
 on, the wrong candidates also carry the slips the model itself makes (wrong operands, left-out
-terms), not only wrong results; from step 3250 on, a few problems have 6 operations (the
-benchmark's length: rarely seen, so one sample is often wrong there and aggregation matters). Solving is learned first; aggregating (long context,
+terms), not only wrong results. Solving is learned first; aggregating (long context,
 checking candidates' steps) is the harder skill.
 
 Hook for the Figma issue: when its generator (Figma compact tree -> YAML UI spec) exists, add
@@ -47,8 +46,6 @@ SHORT_SOLVE_OPS = ((1, 2, 3, 4), (0.15, 0.25, 0.35, 0.25))
 SHORT_AGGREGATE_OPS = ((2, 3, 4), (0.25, 0.45, 0.3))
 LONG_SOLVE_OPS = ((1, 2, 3, 4, 5), (0.1, 0.15, 0.25, 0.25, 0.25))
 LONG_AGGREGATE_OPS = ((2, 3, 4, 5), (0.15, 0.25, 0.3, 0.3))
-LONGEST_SOLVE_OPS = ((1, 2, 3, 4, 5, 6), (0.1, 0.1, 0.2, 0.2, 0.28, 0.12))
-LONGEST_AGGREGATE_OPS = ((2, 3, 4, 5, 6), (0.1, 0.2, 0.25, 0.3, 0.15))
 
 
 def solve_example(rng: np.random.Generator, ops=SHORT_SOLVE_OPS) -> tuple[str, str]:
@@ -82,9 +79,6 @@ PHASES: tuple[tuple[int, tuple[Source, ...]], ...] = (
             Source("aggregate", 0.75, functools.partial(aggregate_example, ops=LONG_AGGREGATE_OPS)))),
     (2750, (Source("solve", 0.25, functools.partial(solve_example, ops=LONG_SOLVE_OPS)),
             Source("aggregate", 0.75, functools.partial(aggregate_example, ops=LONG_AGGREGATE_OPS,
-                                                        corrupt=slipped_solution)))),
-    (3250, (Source("solve", 0.25, functools.partial(solve_example, ops=LONGEST_SOLVE_OPS)),
-            Source("aggregate", 0.75, functools.partial(aggregate_example, ops=LONGEST_AGGREGATE_OPS,
                                                         corrupt=slipped_solution)))),
 )
 """(first step, sources) per curriculum phase."""

@@ -95,15 +95,16 @@ def _layer_params(tensors: dict[str, np.ndarray], i: int, cfg: ModelConfig) -> d
     w_uk, w_uv = layers.absorb_weights(get("attn.wkv_b.weight"), cfg)
     return {
         "attn_norm": get("attn_norm.weight"), "ffn_norm": get("ffn_norm.weight"),
-        "wq": t("attn.wq.weight"), "wkv_a": t("attn.wkv_a.weight"),
+        "wq_kv_a": np.ascontiguousarray(np.concatenate([get("attn.wq.weight"), get("attn.wkv_a.weight")]).T),
         "kv_norm": get("attn.kv_norm.weight"), "wkv_b": get("attn.wkv_b.weight"),
         "w_uk": w_uk, "w_uv_t": np.ascontiguousarray(w_uv.transpose(0, 2, 1)),
         "wo": t("attn.wo.weight"),
         "router": t("moe.router.weight"), "router_bias": get("moe.router_bias"),
-        "w1": np.ascontiguousarray(get("moe.experts.w1").transpose(0, 2, 1)),
-        "w3": np.ascontiguousarray(get("moe.experts.w3").transpose(0, 2, 1)),
+        "w13": np.ascontiguousarray(np.concatenate(
+            [get("moe.experts.w1"), get("moe.experts.w3")], axis=1).transpose(0, 2, 1)),
         "w2": np.ascontiguousarray(get("moe.experts.w2").transpose(0, 2, 1)),
-        "shared_w1": t("moe.shared.w1.weight"), "shared_w3": t("moe.shared.w3.weight"),
+        "shared_w13": np.ascontiguousarray(np.concatenate(
+            [get("moe.shared.w1.weight"), get("moe.shared.w3.weight")]).T),
         "shared_w2": t("moe.shared.w2.weight"),
     }
 
@@ -227,11 +228,13 @@ class MoEModel:
         cfg = self.config
         n, r, nope = h.shape[0], cfg.kv_lora_rank, cfg.qk_nope_dim
         cos, sin = rope
-        q = (h @ p["wq"]).reshape(n, cfg.n_heads, nope + cfg.qk_rope_dim)
+        q_width = cfg.n_heads * (nope + cfg.qk_rope_dim)
+        projected = h @ p["wq_kv_a"]  # query and compressed KV in one matmul
+        q = projected[:, :q_width].reshape(n, cfg.n_heads, nope + cfg.qk_rope_dim)
         q_pe = layers.apply_rope(q[..., nope:], cos[:, None], sin[:, None])
         q_lat = np.matmul(q[..., :nope].transpose(1, 0, 2), p["w_uk"]).transpose(1, 0, 2)
         q_cat = np.concatenate([q_lat, q_pe], axis=-1)
-        kv = h @ p["wkv_a"]
+        kv = projected[:, q_width:]
         new_rows = np.concatenate(
             [layers.rms_norm(kv[:, :r], p["kv_norm"], cfg.norm_eps), layers.apply_rope(kv[:, r:], cos, sin)],
             axis=-1)

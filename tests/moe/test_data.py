@@ -3,7 +3,7 @@ import re
 import numpy as np
 import pytest
 
-from moe.data import (aggregate_prompt, arith_items, boxed_answer, corrupted_solution, format_solution,
+from moe.data import (EVAL_STEPS, aggregate_prompt, arith_items, boxed_answer, corrupted_solution, format_solution,
                       is_held_out, random_problem, slipped_solution, solve_prompt)
 from moe.mixture import PHASES, encode_example, sample_batch, sources_at, training_problem
 from moe.model import DEFAULT_WEIGHTS_DIR
@@ -23,7 +23,7 @@ def test_arith_items_are_deterministic_held_out_and_correct():
     for it in items:
         assert is_held_out(it["question"])
         assert int(it["answer"]) == evaluate(it["question"])
-        assert it["question"].count("+") + it["question"].count("-") + it["question"].count("*") == 3
+        assert sum(it["question"].count(op) for op in "+-*") == EVAL_STEPS
 
 
 def test_training_problems_never_come_from_the_held_out_bucket():

@@ -117,24 +117,26 @@ def test_router_selects_by_biased_score_and_weights_by_unbiased(small_config):
 
 def test_experts_run_only_on_routed_tokens(small_config):
     cfg = small_config
+    d, h, n_exp = cfg.d_model, cfg.expert_hidden, cfg.n_routed_experts
     rng = np.random.default_rng(1)
     p = {name: rng.normal(size=shape).astype(np.float32) for name, shape in {
-        "shared_w1": (cfg.d_model, cfg.expert_hidden), "shared_w3": (cfg.d_model, cfg.expert_hidden),
-        "shared_w2": (cfg.expert_hidden, cfg.d_model), "router": (cfg.d_model, cfg.n_routed_experts),
-        "w1": (cfg.n_routed_experts, cfg.d_model, cfg.expert_hidden),
-        "w3": (cfg.n_routed_experts, cfg.d_model, cfg.expert_hidden),
-        "w2": (cfg.n_routed_experts, cfg.expert_hidden, cfg.d_model)}.items()}
-    p["router_bias"] = np.zeros(cfg.n_routed_experts, np.float32)
-    x = rng.normal(size=(6, cfg.d_model)).astype(np.float32)
+        "shared_w13": (d, 2 * h), "shared_w2": (h, d), "router": (d, n_exp),
+        "w13": (n_exp, d, 2 * h), "w2": (n_exp, h, d)}.items()}
+    p["router_bias"] = np.zeros(n_exp, np.float32)
+    x = rng.normal(size=(6, d)).astype(np.float32)
     out, counts = layers.moe_ffn(x, p, cfg)
+
+    def expert(v, w13, w2):  # SwiGLU written out: silu(v @ w1) * (v @ w3) @ w2
+        return (layers.silu(v @ w13[:, :h]) * (v @ w13[:, h:])) @ w2
+
     selected, gates = layers.route(x, p["router"], p["router_bias"], cfg)
-    dense = layers.swiglu(x, p["shared_w1"], p["shared_w3"], p["shared_w2"])
+    dense = expert(x, p["shared_w13"], p["shared_w2"])
     for n in range(6):
         for slot, e in enumerate(selected[n]):
-            dense[n] += gates[n, slot] * layers.swiglu(x[n : n + 1], p["w1"][e], p["w3"][e], p["w2"][e])[0]
+            dense[n] += gates[n, slot] * expert(x[n], p["w13"][e], p["w2"][e])
     np.testing.assert_allclose(out, dense, rtol=1e-4, atol=1e-4)
     assert counts.sum() == 6 * cfg.top_k
-    assert (counts == np.bincount(selected.ravel(), minlength=cfg.n_routed_experts)).all()
+    assert (counts == np.bincount(selected.ravel(), minlength=n_exp)).all()
 
 
 def test_forward_rejects_bad_chunks(small_model):
