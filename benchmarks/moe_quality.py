@@ -1,13 +1,14 @@
 """Quality of the embedded MoE model on held-out arithmetic: one sample vs majority@N vs RSA.
 
-    python benchmarks/moe_quality.py [--weights moe/weights] [--problems 100] [--seed 2024]
+    python benchmarks/moe_quality.py [--weights moe/weights] [--problems 100] [--seed 2024] [--device cuda]
 
 Every problem is sampled N times at temperature 1.0 (the first RSA population). From that
 population come single-sample accuracy (mean over all N samples) and majority@N (largest
 cluster of equal answers, ties to the earliest). RSA then runs T-1 aggregation rounds: each
 member of the next population aggregates K distinct members of the current one, drawn
 uniformly. RSA accuracy is the mean accuracy of the final population (the paper's Pass@1).
-numpy inference only; a few minutes on 2 cores at the defaults.
+numpy inference (the shipped runtime) by default, a few minutes on 2 cores; `--device cuda` samples
+from the torch twin of the same weights instead (train extra), for sweeping checkpoints on a GPU.
 """
 
 from __future__ import annotations
@@ -56,10 +57,29 @@ def fit_aggregate_prompt(model: MoEModel, question: str, candidates: list[str], 
         candidates[longest] = candidates[longest][: int(len(candidates[longest]) * 0.8)]
 
 
-def run_rsa(model, items, n, k, rounds, temperature, max_new, rng) -> list[list[list[str]]]:
+def sampler(model: MoEModel, device: str):
+    """complete(prompts, max_new, temperature, rng) -> replies, on numpy or on the torch twin."""
+    if device == "numpy":
+        return lambda prompts, max_new, temperature, rng: complete(model, prompts, max_new, temperature, rng)
+    import torch
+
+    from moe.self_play import sample_replies
+    from moe.torch_model import MoETransformer
+
+    twin = MoETransformer(model.config, dense_experts=True).to(device)
+    twin.load_arrays(model.tensors)
+    twin.eval()
+
+    def run(prompts, max_new, temperature, rng):
+        generator = torch.Generator(device=device).manual_seed(int(rng.integers(2**31)))
+        return sample_replies(twin, model.tokenizer, prompts, max_new, temperature, generator)
+    return run
+
+
+def run_rsa(model, items, n, k, rounds, temperature, max_new, rng, sample) -> list[list[list[str]]]:
     """Populations per round: [round][problem][member] texts."""
     prompts = [solve_prompt(it["question"]) for it in items for _ in range(n)]
-    texts = complete(model, prompts, max_new, temperature, rng)
+    texts = sample(prompts, max_new, temperature, rng)
     populations = [[texts[i * n : (i + 1) * n] for i in range(len(items))]]
     for _ in range(rounds - 1):
         current = populations[-1]
@@ -68,7 +88,7 @@ def run_rsa(model, items, n, k, rounds, temperature, max_new, rng) -> list[list[
             for _ in range(n):
                 chosen = rng.choice(len(members), size=k, replace=False)
                 prompts.append(fit_aggregate_prompt(model, item["question"], [members[j] for j in chosen], max_new))
-        texts = complete(model, prompts, max_new, temperature, rng)
+        texts = sample(prompts, max_new, temperature, rng)
         populations.append([texts[i * n : (i + 1) * n] for i in range(len(items))])
     return populations
 
@@ -93,14 +113,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--k", type=int, default=4)
     ap.add_argument("--t", type=int, default=4, help="RSA rounds, counting the initial sampling")
     ap.add_argument("--temperature", type=float, default=1.0)
-    ap.add_argument("--max-new-tokens", type=int, default=64)
+    ap.add_argument("--max-new-tokens", type=int, default=128)
+    ap.add_argument("--device", default="numpy", help="numpy (default), or a torch device such as cuda")
     args = ap.parse_args(argv)
 
     began = time.time()
     model = MoEModel.load(args.weights)
     items = arith_items(args.problems, seed=args.seed, steps=args.steps)
     rng = np.random.default_rng(args.seed)
-    populations = run_rsa(model, items, args.n, args.k, args.t, args.temperature, args.max_new_tokens, rng)
+    populations = run_rsa(model, items, args.n, args.k, args.t, args.temperature, args.max_new_tokens, rng,
+                          sampler(model, args.device))
     print(f"{len(items)} held-out {args.steps}-operation problems, N={args.n} K={args.k} T={args.t}, "
           f"temperature {args.temperature}, weights {args.weights}")
     for r, population in enumerate(populations, 1):

@@ -13,7 +13,7 @@ from pipelines.errors import InputError
 class ModelConfig:
     """Hyper-parameters shared by the numpy model, the torch trainer and config.json."""
 
-    vocab_size: int = 320
+    vocab_size: int = 1024
     d_model: int = 128
     n_layers: int = 6
     n_heads: int = 4
@@ -29,7 +29,7 @@ class ModelConfig:
     top_k: int = 2
     expert_hidden: int = 128
     """SwiGLU hidden width of every (routed and shared) expert."""
-    max_seq_len: int = 384
+    max_seq_len: int = 768
     rope_theta: float = 10000.0
     norm_eps: float = 1e-6
     routed_scaling: float = 1.0

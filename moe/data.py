@@ -218,7 +218,7 @@ def boxed_answer(text: str) -> str | None:
 
 # ---- evaluation items ------------------------------------------------------------------------
 
-EVAL_STEPS = 5
+EVAL_STEPS = 6
 """Operations per benchmark problem (chosen so one sample at temperature 1.0 lands mid-range)."""
 
 

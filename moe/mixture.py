@@ -1,24 +1,27 @@
 """The training data mixture: a curriculum of named sources of (user prompt, completion) pairs.
 
-Each source draws from a numpy Generator, so a batch is a pure function of (seed, step) and
-training resumes from a checkpoint on exactly the data it would have seen.
+Each source draws from a numpy Generator, so a batch is a pure function of (seed, step, total
+steps) and training resumes from a checkpoint on exactly the data it would have seen.
 
-Curriculum (PHASES): first solving and aggregating half and half on problems of up to 4
-operations; from step 2000 on, three quarters aggregation, up to 5 operations; from step 2750
-on, the wrong candidates also carry the slips the model itself makes (wrong operands, left-out
-terms), not only wrong results. Solving is learned first; aggregating (long context,
-checking candidates' steps) is the harder skill.
+Curriculum (PHASES, by fraction of the run):
+- from 0: solving problems of up to 6 operations, aggregating synthetic candidates (wrong results
+  injected), and Figma compact tree -> YAML UI spec;
+- from 0.3: up to 8 operations; the wrong candidates also carry the slips a small model makes
+  (wrong operands, left-out terms);
+- from 0.55: half of the aggregation examples use the model's *own* samples as candidates
+  (`moe.self_play`, drawn once at the phase's start), so it learns to repair the mistakes it
+  actually makes, not only the ones we imagine.
+Solving is learned first; aggregating (long context, checking candidates' steps) is the harder skill.
 
-Hook for the Figma issue: when its generator (Figma compact tree -> YAML UI spec) exists, add
-`Source("figma", weight, figma_example)` to the last phase, where figma_example(rng) returns
-(prompt, yaml_spec), raise ModelConfig.max_seq_len if its pairs are longer, and retrain.
+A second curriculum, `aggregate` (AGGREGATE_PHASES), fine-tunes a trained model: problems of up
+to 10 operations, most examples aggregation, half of those on a fresh pool of its own samples.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -26,12 +29,15 @@ from moe.data import (Problem, aggregate_prompt, corrupted_solution, format_solu
                       is_held_out, random_problem, slipped_solution, solve_prompt)
 from moe.tokenizer import Tokenizer
 
+
 @dataclass(frozen=True)
 class Source:
     name: str
     weight: float
     """Share of each batch's examples drawn from this source (normalised within its phase)."""
-    sample: Callable[[np.random.Generator], tuple[str, str]]
+    sample: Callable[..., tuple[str, str]]
+    """sample(rng) -> (prompt, completion); sample(rng, own) when `needs_own_samples`."""
+    needs_own_samples: bool = False
 
 
 def training_problem(rng: np.random.Generator, n_ops: int) -> Problem:
@@ -42,10 +48,11 @@ def training_problem(rng: np.random.Generator, n_ops: int) -> Problem:
             return problem
 
 
-SHORT_SOLVE_OPS = ((1, 2, 3, 4), (0.15, 0.25, 0.35, 0.25))
-SHORT_AGGREGATE_OPS = ((2, 3, 4), (0.25, 0.45, 0.3))
-LONG_SOLVE_OPS = ((1, 2, 3, 4, 5), (0.1, 0.15, 0.25, 0.25, 0.25))
-LONG_AGGREGATE_OPS = ((2, 3, 4, 5), (0.15, 0.25, 0.3, 0.3))
+SHORT_SOLVE_OPS = ((1, 2, 3, 4, 5, 6), (0.1, 0.15, 0.2, 0.2, 0.2, 0.15))
+SHORT_AGGREGATE_OPS = ((2, 3, 4, 5, 6), (0.15, 0.2, 0.25, 0.2, 0.2))
+LONG_SOLVE_OPS = ((1, 2, 3, 4, 5, 6, 7, 8), (0.05, 0.05, 0.1, 0.1, 0.15, 0.15, 0.2, 0.2))
+LONG_AGGREGATE_OPS = ((2, 3, 4, 5, 6, 7, 8), (0.05, 0.1, 0.1, 0.15, 0.2, 0.2, 0.2))
+CANDIDATES_PER_PROMPT = ((1, 2, 3, 4), (0.1, 0.1, 0.15, 0.65))
 
 
 def solve_example(rng: np.random.Generator, ops=SHORT_SOLVE_OPS) -> tuple[str, str]:
@@ -61,7 +68,7 @@ def aggregate_example(rng: np.random.Generator, ops=SHORT_AGGREGATE_OPS,
     the model learns to check steps rather than count votes.
     """
     problem = training_problem(rng, int(rng.choice(ops[0], p=ops[1])))
-    k = int(rng.choice([1, 2, 3, 4], p=[0.1, 0.1, 0.15, 0.65]))
+    k = int(rng.choice(CANDIDATES_PER_PROMPT[0], p=CANDIDATES_PER_PROMPT[1]))
     n_correct = int(rng.integers(0, k + 1))
     correct = format_solution(problem)
     candidates = [correct] * n_correct
@@ -73,25 +80,75 @@ def aggregate_example(rng: np.random.Generator, ops=SHORT_AGGREGATE_OPS,
     return aggregate_prompt(problem.question, candidates), correct
 
 
-PHASES: tuple[tuple[int, tuple[Source, ...]], ...] = (
-    (0, (Source("solve", 0.5, solve_example), Source("aggregate", 0.5, aggregate_example))),
-    (2000, (Source("solve", 0.25, functools.partial(solve_example, ops=LONG_SOLVE_OPS)),
-            Source("aggregate", 0.75, functools.partial(aggregate_example, ops=LONG_AGGREGATE_OPS)))),
-    (2750, (Source("solve", 0.25, functools.partial(solve_example, ops=LONG_SOLVE_OPS)),
-            Source("aggregate", 0.75, functools.partial(aggregate_example, ops=LONG_AGGREGATE_OPS,
-                                                        corrupt=slipped_solution)))),
+def own_aggregate_example(rng: np.random.Generator, own: Any) -> tuple[str, str]:
+    """Candidates are the model's own earlier samples for a training problem (`moe.self_play`)."""
+    entry = own.draw(rng)
+    k = min(int(rng.choice(CANDIDATES_PER_PROMPT[0], p=CANDIDATES_PER_PROMPT[1])), len(entry.samples))
+    chosen = rng.choice(len(entry.samples), size=k, replace=False)
+    return aggregate_prompt(entry.question, [entry.samples[i] for i in chosen]), entry.solution
+
+
+def figma_example(rng: np.random.Generator) -> tuple[str, str]:
+    """Figma compact tree -> YAML UI spec (the generator lives with the translators)."""
+    from translators.synth import figma_example as draw  # pydantic-based; loaded on first use
+
+    return draw(rng, "small")
+
+
+_solve_long = functools.partial(solve_example, ops=LONG_SOLVE_OPS)
+_aggregate_long = functools.partial(aggregate_example, ops=LONG_AGGREGATE_OPS, corrupt=slipped_solution)
+
+PHASES: tuple[tuple[float, tuple[Source, ...]], ...] = (
+    (0.0, (Source("solve", 0.35, solve_example), Source("aggregate", 0.45, aggregate_example),
+           Source("figma", 0.2, figma_example))),
+    (0.3, (Source("solve", 0.2, _solve_long), Source("aggregate", 0.6, _aggregate_long),
+           Source("figma", 0.2, figma_example))),
+    (0.55, (Source("solve", 0.2, _solve_long), Source("aggregate", 0.3, _aggregate_long),
+            Source("aggregate_own", 0.3, own_aggregate_example, needs_own_samples=True),
+            Source("figma", 0.2, figma_example))),
 )
-"""(first step, sources) per curriculum phase."""
+"""(first fraction of the run, sources) per curriculum phase."""
+
+FINETUNE_SOLVE_OPS = ((2, 3, 4, 5, 6, 7, 8, 9, 10), (0.04, 0.04, 0.08, 0.1, 0.12, 0.14, 0.16, 0.16, 0.16))
+FINETUNE_AGGREGATE_OPS = ((3, 4, 5, 6, 7, 8, 9, 10), (0.04, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.18))
+
+AGGREGATE_PHASES: tuple[tuple[float, tuple[Source, ...]], ...] = (
+    (0.0, (Source("solve", 0.15, functools.partial(solve_example, ops=FINETUNE_SOLVE_OPS)),
+           Source("aggregate", 0.25, functools.partial(aggregate_example, ops=FINETUNE_AGGREGATE_OPS,
+                                                      corrupt=slipped_solution)),
+           Source("aggregate_own", 0.4, own_aggregate_example, needs_own_samples=True),
+           Source("figma", 0.2, figma_example))),
+)
+
+CURRICULA = {"full": PHASES, "aggregate": AGGREGATE_PHASES}
+"""Named curricula (`python -m moe.train --curriculum NAME`)."""
+OWN_SAMPLE_OPS = {"full": LONG_AGGREGATE_OPS, "aggregate": FINETUNE_AGGREGATE_OPS}
+"""Operation counts of the problems each curriculum's own-sample pool is drawn for."""
 
 
-def sources_at(step: int) -> tuple[Source, ...]:
-    return [sources for first, sources in PHASES if first <= step][-1]
+def phase_index(step: int, total_steps: int, curriculum: str = "full") -> int:
+    fraction = step / max(total_steps, 1)
+    return max(i for i, (first, _) in enumerate(CURRICULA[curriculum]) if first <= fraction)
+
+
+def sources_at(step: int, total_steps: int, curriculum: str = "full") -> tuple[Source, ...]:
+    return CURRICULA[curriculum][phase_index(step, total_steps, curriculum)][1]
+
+
+def first_own_sample_step(total_steps: int, curriculum: str = "full") -> int:
+    """The first step whose batch draws on the model's own samples (total_steps if none does)."""
+    phases = CURRICULA[curriculum]
+    first = min((f for f, sources in phases if any(s.needs_own_samples for s in sources)), default=None)
+    if first is None:
+        return total_steps
+    return next(s for s in range(total_steps + 1) if s == total_steps or s / max(total_steps, 1) >= first)
 
 
 def text_corpus(seed: int, size: int) -> list[str]:
-    """Prompts and completions drawn from every source: what the tokenizer is trained on."""
+    """Prompts and completions drawn from every source that needs no model: the tokenizer's corpus."""
     rng = np.random.default_rng([seed, 7])
-    return [text for source in sources_at(0) for _ in range(size) for text in source.sample(rng)]
+    sources = [s for _, phase in PHASES for s in phase if not s.needs_own_samples]
+    return [text for source in sources for _ in range(size // len(PHASES)) for text in source.sample(rng)]
 
 
 def encode_example(tokenizer: Tokenizer, prompt: str, completion: str) -> tuple[list[int], int]:
@@ -100,25 +157,37 @@ def encode_example(tokenizer: Tokenizer, prompt: str, completion: str) -> tuple[
     return head + tokenizer.encode(completion) + [tokenizer.eos_id], len(head)
 
 
-def sample_batch(seed: int, step: int, size: int, tokenizer: Tokenizer,
-                 max_len: int) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+MAX_DRAWS = 50
+"""Draws per example before a source is declared too long for the context."""
+
+
+def sample_batch(seed: int, step: int, size: int, tokenizer: Tokenizer, max_len: int,
+                 total_steps: int, own: Any = None, curriculum: str = "full") -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """Batch `step` of a run: (tokens [size, T] int64 right-padded, loss mask [size, T], counts).
 
     mask[i, t] is 1 where token t+1 is part of a completion (the target of position t).
+    `own` is the run's own-sample pool, needed from the phase that uses it on.
     """
     rng = np.random.default_rng([seed, step])
-    sources = sources_at(step)
+    sources = sources_at(step, total_steps, curriculum)
+    if own is None and any(s.needs_own_samples for s in sources):
+        raise ValueError(f"step {step} draws from the model's own samples; generate them first (moe.self_play)")
     weights = np.array([s.weight for s in sources])
     picks = rng.choice(len(sources), size=size, p=weights / weights.sum())
     rows, starts, counts = [], [], {s.name: 0 for s in sources}
     for pick in picks:
-        while True:
-            ids, start = encode_example(tokenizer, *sources[pick].sample(rng))
+        source = sources[pick]
+        for _ in range(MAX_DRAWS):
+            pair = source.sample(rng, own) if source.needs_own_samples else source.sample(rng)
+            ids, start = encode_example(tokenizer, *pair)
             if len(ids) <= max_len:
                 break
+        else:
+            raise ValueError(f"source {source.name!r} drew no example of at most max_len={max_len} tokens in "
+                             f"{MAX_DRAWS} tries; raise ModelConfig.max_seq_len")
         rows.append(ids)
         starts.append(start)
-        counts[sources[pick].name] += 1
+        counts[source.name] += 1
     width = max(len(r) for r in rows)
     tokens = np.full((size, width), tokenizer.pad_id, dtype=np.int64)
     mask = np.zeros((size, width), dtype=np.float32)

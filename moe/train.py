@@ -25,8 +25,9 @@ import torch.nn.functional as F
 from moe.config import ModelConfig
 from moe.data import arith_items, boxed_answer, solve_prompt
 from moe.generate import complete
-from moe.mixture import sample_batch, text_corpus
+from moe.mixture import CURRICULA, OWN_SAMPLE_OPS, first_own_sample_step, sample_batch, text_corpus
 from moe.model import MoEModel, write_weights
+from moe.self_play import OwnSamples, generate_own_samples
 from moe.tokenizer import Tokenizer
 from moe.torch_model import MoETransformer
 
@@ -59,6 +60,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--ckpt-every", type=int, default=250)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval-size", type=int, default=48)
+    ap.add_argument("--curriculum", choices=sorted(CURRICULA), default="full",
+                    help="full: from scratch; aggregate: fine-tune a trained model (with --init-from)")
+    ap.add_argument("--own-problems", type=int, default=3000,
+                    help="training problems the model samples its own candidates for (last phase)")
+    ap.add_argument("--own-samples", type=int, default=8, help="samples per such problem")
     ap.add_argument("--init-from", type=Path, help="weights dir to start from (fresh optimizer)")
     ap.add_argument("--config", type=Path, help="config.json overriding the default architecture")
     return ap.parse_args(argv)
@@ -83,13 +89,37 @@ def _tokenizer(path: str) -> Tokenizer:
     return Tokenizer.load(path)
 
 
-def make_batch(step: int, seed: int, size: int, max_len: int, tokenizer_path: str):
-    return sample_batch(seed, step, size, _tokenizer(tokenizer_path), max_len)
+@functools.lru_cache(maxsize=1)
+def _own_samples(path: str | None) -> OwnSamples | None:
+    return OwnSamples.load(Path(path)) if path else None
 
 
-def run_tokenizer(out: Path, seed: int, vocab_size: int) -> Path:
-    """The run's tokenizer: trained on the run's own data mixture once, then reused on resume."""
+def make_batch(step: int, seed: int, size: int, max_len: int, tokenizer_path: str, total_steps: int,
+               own_path: str | None, curriculum: str):
+    return sample_batch(seed, step, size, _tokenizer(tokenizer_path), max_len, total_steps,
+                        _own_samples(own_path), curriculum)
+
+
+def own_samples_file(args, model, tokenizer: Tokenizer) -> Path:
+    """The run's own-sample pool, generated once (at the start of the phase that uses it)."""
+    path = args.out / "own_samples.jsonl"
+    if not path.exists():
+        began = time.time()
+        own = generate_own_samples(model, tokenizer, args.seed, args.own_problems, args.own_samples,
+                                   OWN_SAMPLE_OPS[args.curriculum])
+        own.save(path)
+        print(f"own samples: {args.own_problems} problems x {args.own_samples}, accuracy "
+              f"{own.accuracy():.3f}, {len(own.with_wrong)} problems with a wrong sample "
+              f"({time.time() - began:.0f}s)", flush=True)
+    return path
+
+
+def run_tokenizer(out: Path, seed: int, vocab_size: int, init_from: Path | None = None) -> Path:
+    """The run's tokenizer: the initial weights' one, else trained on the run's own data mixture
+    once, then reused on resume."""
     path = out / "tokenizer.json"
+    if not path.exists() and init_from:
+        shutil.copy(init_from / "tokenizer.json", path)
     if not path.exists():
         tokenizer = Tokenizer.train(text_corpus(seed, TOKENIZER_CORPUS), vocab_size)
         if tokenizer.vocab_size != vocab_size:
@@ -162,9 +192,10 @@ def main(argv: list[str] | None = None) -> None:
                           ("cpu" if args.device == "auto" else args.device))
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    config = (ModelConfig.from_dict(json.loads(args.config.read_text())) if args.config else ModelConfig())
+    config_file = args.config or (args.init_from / "config.json" if args.init_from else None)
+    config = ModelConfig.from_dict(json.loads(config_file.read_text())) if config_file else ModelConfig()
     args.out.mkdir(parents=True, exist_ok=True)
-    tokenizer_path = run_tokenizer(args.out, args.seed, config.vocab_size)
+    tokenizer_path = run_tokenizer(args.out, args.seed, config.vocab_size, args.init_from)
     tokenizer = Tokenizer.load(tokenizer_path)
     model = MoETransformer(config, dense_experts=device.type == "cuda").to(device)
     if args.init_from:
@@ -182,48 +213,66 @@ def main(argv: list[str] | None = None) -> None:
         print(f"resumed from {args.out / 'ckpt.pt'} at step {start}", flush=True)
     log = open(args.out / "train.log", "a")
     began = time.time()
-    batches = functools.partial(make_batch, seed=args.seed, size=args.batch, max_len=config.max_seq_len,
-                                tokenizer_path=str(tokenizer_path))
-    pool = mp.get_context("spawn").Pool(args.workers) if args.workers > 1 else None
-    stream = (pool.imap(batches, range(start, 10**9), chunksize=4) if pool
-              else map(batches, range(start, 10**9)))
-    timed_from = None
-    for step, (tokens, mask, _) in enumerate(stream, start=start):
-        if step >= args.steps:
-            break
-        stats = train_step(model, opt, tokens, mask, args, device, step)
-        done = step + 1
-        if done == start + 5:
-            timed_from = time.time()
-        if args.budget_seconds and done == start + 35:
-            per_step = (time.time() - timed_from) / 30
-            args.steps = max(done + 1, done + int((args.budget_seconds - (time.time() - began)) / per_step))
-            args.eval_every = args.ckpt_every = max(50, args.steps // 4)
+    step, fixed = start, not args.budget_seconds
+    while step < args.steps:
+        own_from = first_own_sample_step(args.steps, args.curriculum)
+        own_path = str(own_samples_file(args, model, tokenizer)) if step >= own_from else None
+        stop = args.steps if step >= own_from else own_from
+        if not fixed:
+            stop = min(stop, step + 35)
+        step = run_segment(args, model, opt, device, tokenizer, str(tokenizer_path), own_path, step, stop,
+                           log, began)
+        if not fixed:  # fit --steps to the time budget, timed over the segment's last 30 steps
+            per_step = (time.time() - args.timed_from) / 30
+            args.steps = max(step + 1, step + int((args.budget_seconds - (time.time() - began)) / per_step))
+            args.eval_every = min(args.eval_every, max(50, args.steps // 4))
+            args.ckpt_every = min(args.ckpt_every, max(50, args.steps // 8))
+            fixed = True
             print(f"{per_step * 1000:.0f} ms/step: schedule fixed at --steps {args.steps}", flush=True)
-        if done % 25 == 0 or done == args.steps:
-            line = (f"step {done} loss {stats['loss']:.4f} imbalance {stats['imbalance']:.2f} "
-                    f"lr {lr_at(step, args):.2e} elapsed {time.time() - began:.0f}s")
-            print(line, flush=True)
-            log.write(line + "\n")
-            log.flush()
-        out_of_time = args.time_limit and time.time() - began > args.time_limit
-        if done % args.ckpt_every == 0 or done == args.steps or out_of_time:
-            save(args.out, model, opt, done, args, tokenizer)
-            if args.snapshot_dir:
-                args.snapshot_dir.mkdir(parents=True, exist_ok=True)
-                shutil.copy(args.out / "weights" / "model.safetensors",
-                            args.snapshot_dir / f"model_{done}.safetensors")
-        if done % args.eval_every == 0 or done == args.steps or out_of_time:
-            line = f"eval step {done} {json.dumps(evaluate(model, tokenizer, args.eval_size))}"
-            print(line, flush=True)
-            log.write(line + "\n")
-            log.flush()
-        if out_of_time:
-            print(f"time limit reached at step {done}; rerun the same command to resume", flush=True)
+        if args.time_limit and time.time() - began > args.time_limit:
+            print(f"time limit reached at step {step}; rerun the same command to resume", flush=True)
             break
-    if pool:
-        pool.terminate()
     log.close()
+
+
+def run_segment(args, model, opt, device, tokenizer, tokenizer_path, own_path, start, stop, log, began) -> int:
+    """Train steps [start, stop) on one batch stream; returns the next step."""
+    batches = functools.partial(make_batch, seed=args.seed, size=args.batch, max_len=model.config.max_seq_len,
+                                tokenizer_path=tokenizer_path, total_steps=args.steps, own_path=own_path,
+                                curriculum=args.curriculum)
+    pool = mp.get_context("spawn").Pool(args.workers) if args.workers > 1 else None
+    stream = (pool.imap(batches, range(start, stop), chunksize=4) if pool else map(batches, range(start, stop)))
+    step = start
+    try:
+        for step, (tokens, mask, _) in enumerate(stream, start=start):
+            stats = train_step(model, opt, tokens, mask, args, device, step)
+            done = step + 1
+            if done == stop - 30:
+                args.timed_from = time.time()
+            if done % 25 == 0 or done == args.steps:
+                line = (f"step {done} loss {stats['loss']:.4f} imbalance {stats['imbalance']:.2f} "
+                        f"lr {lr_at(step, args):.2e} elapsed {time.time() - began:.0f}s")
+                print(line, flush=True)
+                log.write(line + "\n")
+                log.flush()
+            out_of_time = args.time_limit and time.time() - began > args.time_limit
+            if done % args.ckpt_every == 0 or done == args.steps or out_of_time:
+                save(args.out, model, opt, done, args, tokenizer)
+                if args.snapshot_dir:
+                    args.snapshot_dir.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(args.out / "weights" / "model.safetensors",
+                                args.snapshot_dir / f"model_{done}.safetensors")
+            if done % args.eval_every == 0 or done == args.steps:
+                line = f"eval step {done} {json.dumps(evaluate(model, tokenizer, args.eval_size))}"
+                print(line, flush=True)
+                log.write(line + "\n")
+                log.flush()
+            if out_of_time:
+                return done
+        return stop
+    finally:
+        if pool:
+            pool.terminate()
 
 
 if __name__ == "__main__":

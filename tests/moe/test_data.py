@@ -5,7 +5,8 @@ import pytest
 
 from moe.data import (EVAL_STEPS, aggregate_prompt, arith_items, boxed_answer, corrupted_solution, format_solution,
                       is_held_out, random_problem, slipped_solution, solve_prompt)
-from moe.mixture import PHASES, encode_example, sample_batch, sources_at, training_problem
+from moe.mixture import (AGGREGATE_PHASES, PHASES, encode_example, first_own_sample_step, own_aggregate_example,
+                         sample_batch, sources_at, training_problem)
 from moe.model import DEFAULT_WEIGHTS_DIR
 from moe.tokenizer import Tokenizer
 
@@ -91,22 +92,23 @@ def test_prompt_formats():
 
 def test_batches_are_a_function_of_seed_and_step():
     tok = Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json")
-    a = sample_batch(1, 5, 16, tok, 384)
-    b = sample_batch(1, 5, 16, tok, 384)
-    c = sample_batch(1, 6, 16, tok, 384)
+    a = sample_batch(1, 5, 16, tok, 768, 100)
+    b = sample_batch(1, 5, 16, tok, 768, 100)
+    c = sample_batch(1, 6, 16, tok, 768, 100)
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
     assert not np.array_equal(a[0][:, :10], c[0][:, :10]) or a[0].shape != c[0].shape
-    assert sum(a[2].values()) == 16 and set(a[2]) == {s.name for s in sources_at(5)}
+    assert sum(a[2].values()) == 16 and set(a[2]) == {s.name for s in sources_at(5, 100)}
 
 
 def test_loss_mask_covers_exactly_the_completion_and_eos():
     tok = Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json")
-    tokens, mask, _ = sample_batch(2, 0, 8, tok, 384)
+    tokens, mask, counts = sample_batch(2, 0, 24, tok, 768, 100)
+    assert counts["figma"] > 0 and counts["solve"] + counts["aggregate"] > 0
     for row, m in zip(tokens, mask):
         targets = row[1:][m[:-1] > 0]
         text = tok.decode(targets)
-        assert targets[-1] == tok.eos_id and text.endswith("}")
-        assert boxed_answer(text) is not None and "Problem" not in text
+        assert targets[-1] == tok.eos_id and "Problem" not in text and "Candidate" not in text
+        assert (text.endswith("}") and boxed_answer(text) is not None) or text.startswith("screen: ")
 
 
 def test_aggregate_examples_target_the_correct_solution():
@@ -117,13 +119,42 @@ def test_aggregate_examples_target_the_correct_solution():
         question = prompt.split("Problem: ")[1].split("\n")[0]
         assert int(boxed_answer(target)) == evaluate(question)
         ids, start = encode_example(Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json"), prompt, target)
-        assert len(ids) <= 384 and 0 < start < len(ids)
+        assert len(ids) <= 768 and 0 < start < len(ids)
 
 
-def test_curriculum_phases_start_at_zero_and_switch_on_their_step():
-    firsts = [first for first, _ in PHASES]
-    assert firsts[0] == 0 and firsts == sorted(firsts)
-    for (first, sources), nxt in zip(PHASES, firsts[1:] + [None]):
-        assert sources_at(first) is sources
-        if nxt is not None:
-            assert sources_at(nxt - 1) is sources and sources_at(nxt) is not sources
+def test_curriculum_phases_start_at_zero_and_switch_at_their_fraction():
+    for phases, name in ((PHASES, "full"), (AGGREGATE_PHASES, "aggregate")):
+        firsts = [first for first, _ in phases]
+        assert firsts[0] == 0 and firsts == sorted(firsts)
+        for first, sources in phases:
+            assert sources_at(int(round(first * 1000)), 1000, name) is sources
+    assert sources_at(299, 1000) is PHASES[0][1] and sources_at(300, 1000) is PHASES[1][1]
+    assert first_own_sample_step(1000) == 550 and first_own_sample_step(1000, "aggregate") == 0
+
+
+def test_batches_that_need_own_samples_refuse_to_run_without_them():
+    tok = Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json")
+    with pytest.raises(ValueError, match="own samples"):
+        sample_batch(1, 60, 4, tok, 768, 100)
+
+
+def test_own_sample_aggregation_targets_the_correct_solution():
+    from moe.self_play import OwnEntry, OwnSamples
+    problem = training_problem(np.random.default_rng(3), 4)
+    wrong = slipped_solution(problem, np.random.default_rng(4))
+    entries = [OwnEntry(problem.question, format_solution(problem), str(problem.answer), (wrong, wrong, wrong)),
+               OwnEntry("Compute 1+1.", "1+1=2\n\\boxed{2}", "2", ("1+1=2\n\\boxed{2}",) * 3)]
+    own = OwnSamples(entries)
+    assert own.with_wrong == [entries[0]] and own.accuracy() == 0.5
+    rng = np.random.default_rng(0)
+    drawn = [own_aggregate_example(rng, own) for _ in range(40)]
+    assert sum(problem.question in p for p, _ in drawn) > 20  # problems with wrong samples are favoured
+    for prompt, target in drawn:
+        assert target == (format_solution(problem) if problem.question in prompt else "1+1=2\n\\boxed{2}")
+    assert all(w in prompt for prompt, _ in drawn if problem.question in prompt for w in [wrong])
+
+
+def test_too_long_sources_fail_with_a_clear_error():
+    tok = Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json")
+    with pytest.raises(ValueError, match="raise ModelConfig.max_seq_len"):
+        sample_batch(5, 0, 64, tok, 40, 100)

@@ -143,8 +143,8 @@ def test_forward_rejects_bad_chunks(small_model):
     cfg = small_model.config
     with pytest.raises(InputError, match="exceed max_seq_len=96"):
         small_model.forward([SeqChunk(tokens(97), LatentCache(cfg))])
-    with pytest.raises(InputError, match="token ids must lie in 0..319"):
-        small_model.forward([SeqChunk(np.array([320], np.int32), LatentCache(cfg))])
+    with pytest.raises(InputError, match=f"token ids must lie in 0..{cfg.vocab_size - 1}"):
+        small_model.forward([SeqChunk(np.array([cfg.vocab_size], np.int32), LatentCache(cfg))])
     with pytest.raises(InputError, match="no tokens"):
         small_model.forward([SeqChunk(np.array([], np.int32), LatentCache(cfg))])
 

@@ -2,6 +2,7 @@
 
 Needs the `train` extra (torch); CI installs it, so these run there.
 """
+import dataclasses
 
 import json
 
@@ -63,10 +64,12 @@ def test_router_bias_moves_against_the_load(small_model):
 
 def tiny_run(tmp_path, name: str, steps: int, small_config) -> bytes:
     cfg_path = tmp_path / "tiny.json"
-    cfg_path.write_text(json.dumps(small_config.to_dict()))
+    # long enough for every source of the mixture (Figma screens are ~350 tokens)
+    cfg_path.write_text(json.dumps(dataclasses.replace(small_config, max_seq_len=512).to_dict()))
     out = tmp_path / name
     train.main(["--out", str(out), "--config", str(cfg_path), "--steps", str(steps), "--batch", "4",
-                "--warmup", "2", "--eval-size", "2", "--threads", "1", "--ckpt-every", "2", "--seed", "7"])
+                "--warmup", "2", "--eval-size", "2", "--threads", "1", "--ckpt-every", "2", "--seed", "7",
+                "--own-problems", "3", "--own-samples", "2"])
     return (out / "weights" / "model.safetensors").read_bytes()
 
 
@@ -78,4 +81,4 @@ def test_training_is_reproducible_and_resumes_exactly(tmp_path, small_config):
     log = (tmp_path / "c" / "train.log").read_text()
     assert "eval step 3" in log
     reloaded = MoEModel.load(tmp_path / "c" / "weights")
-    assert reloaded.config == small_config
+    assert reloaded.config == dataclasses.replace(small_config, max_seq_len=512)

@@ -1,0 +1,117 @@
+"""The model's own samples, drawn once during training and used as aggregation candidates.
+
+Synthetic wrong candidates teach the slips we imagine; a model's real mistakes differ (a wrong
+carry in one step, a product's factor used as the term). At the start of the curriculum's last
+phase the trainer samples, at temperature 1.0 like RSA's first population, several solutions to
+each of a few thousand training problems and saves them (`own_samples.jsonl` in the run
+directory, so a resumed run reuses them). `moe.mixture.own_aggregate_example` then builds
+aggregation prompts from those samples, always targeting the correct solution.
+
+Needs torch (the `train` extra); sampling recomputes the whole prefix each step, which is cheap
+for these short sequences on a GPU and keeps this module free of a second KV-cache implementation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from moe.data import boxed_answer, format_solution, solve_prompt
+from moe.mixture import LONG_AGGREGATE_OPS, training_problem
+from moe.tokenizer import Tokenizer
+
+WRONG_SHARE = 0.75
+"""Share of draws taken from problems where at least one sample is wrong (when there are any)."""
+
+
+@dataclass(frozen=True)
+class OwnEntry:
+    question: str
+    solution: str
+    """The correct worked solution (the aggregation target)."""
+    answer: str
+    samples: tuple[str, ...]
+
+
+class OwnSamples:
+    """The pool of own samples; `draw(rng)` favours problems the model got wrong at least once."""
+
+    def __init__(self, entries: list[OwnEntry]):
+        if not entries:
+            raise ValueError("the own-sample pool is empty")
+        self.entries = entries
+        self.with_wrong = [e for e in entries if any(boxed_answer(s) != e.answer for s in e.samples)]
+
+    def draw(self, rng: np.random.Generator) -> OwnEntry:
+        pool = self.with_wrong if self.with_wrong and rng.random() < WRONG_SHARE else self.entries
+        return pool[int(rng.integers(len(pool)))]
+
+    def accuracy(self) -> float:
+        """Share of samples with the right answer (how well the model solved when sampled)."""
+        return float(np.mean([boxed_answer(s) == e.answer for e in self.entries for s in e.samples]))
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text("".join(json.dumps(asdict(e)) + "\n" for e in self.entries), encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> "OwnSamples":
+        rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+        return cls([OwnEntry(r["question"], r["solution"], r["answer"], tuple(r["samples"])) for r in rows])
+
+
+@torch.no_grad()
+def sample_replies(model, tokenizer: Tokenizer, prompts: list[str], max_new_tokens: int,
+                   temperature: float, generator: torch.Generator, batch: int = 2048) -> list[str]:
+    """Replies to single-turn user prompts, sampled from the torch model (full recompute per token)."""
+    device = next(model.parameters()).device
+    replies: list[str] = []
+    for first in range(0, len(prompts), batch):
+        heads = [tokenizer.apply_chat_template([{"role": "user", "content": p}])
+                 for p in prompts[first: first + batch]]
+        lengths = torch.tensor([len(h) for h in heads], device=device)
+        room = min(max_new_tokens, model.config.max_seq_len - int(lengths.max()))
+        width = int(lengths.max()) + max(room, 0)
+        tokens = torch.full((len(heads), width), tokenizer.pad_id, dtype=torch.long, device=device)
+        for i, head in enumerate(heads):
+            tokens[i, : len(head)] = torch.tensor(head, device=device)
+        start, done = lengths.clone(), torch.zeros(len(heads), dtype=torch.bool, device=device)
+        rows = torch.arange(len(heads), device=device)
+        for _ in range(room):
+            # right padding: a row's next token depends only on the tokens before it (causal)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+                logits, _, _ = model(tokens[:, : int(lengths.max())])
+            last = logits[rows, lengths - 1].float()
+            probs = torch.softmax(last / max(temperature, 1e-6), dim=-1)
+            token = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+            token = torch.where(done, torch.full_like(token, tokenizer.pad_id), token)
+            tokens[rows, lengths] = token
+            done |= token == tokenizer.eos_id
+            lengths = torch.where(done, lengths, lengths + 1)
+            if bool(done.all()):
+                break
+        for i in range(len(heads)):
+            ids = tokens[i, int(start[i]): int(lengths[i])].tolist()
+            replies.append(tokenizer.decode([t for t in ids if t not in (tokenizer.eos_id, tokenizer.pad_id)]))
+    return replies
+
+
+def generate_own_samples(model, tokenizer: Tokenizer, seed: int, problems: int, samples: int,
+                         ops=LONG_AGGREGATE_OPS, max_new_tokens: int = 128) -> OwnSamples:
+    """`samples` replies at temperature 1.0 to each of `problems` seeded training problems
+    whose operation counts follow `ops` ((counts, probabilities))."""
+    rng = np.random.default_rng([seed, 4242])
+    chosen = [training_problem(rng, int(rng.choice(ops[0], p=ops[1]))) for _ in range(problems)]
+    generator = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
+    was_training = model.training
+    model.eval()
+    replies = sample_replies(model, tokenizer, [solve_prompt(p.question) for p in chosen for _ in range(samples)],
+                             max_new_tokens, 1.0, generator)
+    model.train(was_training)
+    return OwnSamples([OwnEntry(p.question, format_solution(p), str(p.answer),
+                                tuple(replies[i * samples: (i + 1) * samples])) for i, p in enumerate(chosen)])
