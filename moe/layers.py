@@ -40,8 +40,10 @@ def param_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
 
 
 def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
-    scale = 1.0 / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps)
-    return (x * scale) * weight
+    mean_sq = np.einsum("...i,...i->...", x, x)[..., None]  # einsum: no np.mean wrapper cost
+    mean_sq *= 1.0 / x.shape[-1]
+    mean_sq += eps
+    return (x / np.sqrt(mean_sq)) * weight
 
 
 def rope_tables(cfg: ModelConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -59,15 +61,15 @@ def apply_rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
     return np.concatenate([x1 * cos - x2 * sin, x1 * sin + x2 * cos], axis=-1)
 
 
-def silu(x: np.ndarray) -> np.ndarray:
-    return x / (1.0 + np.exp(-x))
-
-
 def softmax_rows(scores: np.ndarray) -> np.ndarray:
     scores = scores - scores.max(axis=-1, keepdims=True)
     np.exp(scores, out=scores)
     scores /= scores.sum(axis=-1, keepdims=True)
     return scores
+
+
+def silu(x: np.ndarray) -> np.ndarray:
+    return x / (1.0 + np.exp(-x))
 
 
 def route(x: np.ndarray, router_t: np.ndarray, bias: np.ndarray, cfg: ModelConfig):
@@ -85,14 +87,26 @@ def route(x: np.ndarray, router_t: np.ndarray, bias: np.ndarray, cfg: ModelConfi
 
 def swiglu(x: np.ndarray, w13_t: np.ndarray, w2_t: np.ndarray) -> np.ndarray:
     """w13_t is [d, 2h]: the gate (w1) and up (w3) projections side by side, one matmul."""
-    gate_up = x @ w13_t
+    return gated(x @ w13_t) @ w2_t
+
+
+def gated(gate_up: np.ndarray) -> np.ndarray:
+    """silu(gate) * up for gate_up [T, 2h], in place on a fresh array (4 numpy calls)."""
     hidden = gate_up.shape[-1] // 2
-    return (silu(gate_up[:, :hidden]) * gate_up[:, hidden:]) @ w2_t
+    gate = gate_up[:, :hidden]
+    out = np.negative(gate)
+    np.exp(out, out=out)
+    out += 1.0
+    np.divide(gate, out, out=out)
+    out *= gate_up[:, hidden:]
+    return out
 
 
 def moe_ffn(x: np.ndarray, p: dict, cfg: ModelConfig) -> tuple[np.ndarray, np.ndarray]:
     """Shared expert on every token plus top-k routed experts, each run only on its tokens.
 
+    The (token, slot) pairs are sorted by expert so that each expert's matmuls write one slice
+    of a shared buffer and the activation, gating and un-sorting run once for all experts.
     Returns (output [T, d], tokens per routed expert [E]).
     """
     out = swiglu(x, p["shared_w13"], p["shared_w2"])
@@ -100,12 +114,21 @@ def moe_ffn(x: np.ndarray, p: dict, cfg: ModelConfig) -> tuple[np.ndarray, np.nd
     flat = selected.ravel()
     order = np.argsort(flat, kind="stable")  # (token, slot) pairs grouped by expert
     counts = np.bincount(flat, minlength=cfg.n_routed_experts)
-    bounds = np.concatenate([[0], np.cumsum(counts)])
-    token_of, gate_of = order // cfg.top_k, gates.ravel()[order]
-    for e in np.flatnonzero(counts):
-        lo, hi = bounds[e], bounds[e + 1]
-        idx = token_of[lo:hi]  # distinct tokens: a token picks an expert at most once
-        out[idx] += gate_of[lo:hi, None] * swiglu(x[idx], p["w13"][e], p["w2"][e])
+    bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+    busy = [(e, bounds[e], bounds[e + 1]) for e in np.flatnonzero(counts).tolist()]
+    xs = x[order // cfg.top_k]  # a token picks an expert at most once
+    w13, w2 = p["w13"], p["w2"]
+    gate_up = np.empty((len(flat), w13.shape[2]), np.float32)
+    for e, lo, hi in busy:
+        np.matmul(xs[lo:hi], w13[e], out=gate_up[lo:hi])
+    hidden = gated(gate_up)
+    ys = np.empty_like(xs)
+    for e, lo, hi in busy:
+        np.matmul(hidden[lo:hi], w2[e], out=ys[lo:hi])
+    ys *= gates.ravel()[order][:, None]
+    per_slot = np.empty_like(ys)
+    per_slot[order] = ys
+    out += per_slot.reshape(len(x), cfg.top_k, -1).sum(axis=1)
     return out, counts
 
 
@@ -166,3 +189,26 @@ def attend_naive(q: np.ndarray, rows: np.ndarray, wkv_b: np.ndarray, cfg: ModelC
     visible = np.arange(rows.shape[0])[None, :] <= (q_start + np.arange(t))[:, None]
     probs = softmax_rows(np.where(visible[None], scores, -np.inf))
     return np.einsum("hts,shv->thv", probs, kv[..., nope:])
+
+
+def attend_batched(q_t: np.ndarray, keys: np.ndarray, r: int, bias: np.ndarray) -> np.ndarray:
+    """`attend_one` for a batch of sequences padded to one length, as batched matmuls.
+
+    q_t [B, r+rope, H] pre-scaled absorbed queries; keys [B, L, r+rope] cache rows (a strided
+    view of a slot pool); bias [B, L, 1] is 0 on each sequence's rows and a large negative
+    number on padding. Returns the attended latent [B, r, H]. As in `attend_one`, one maximum
+    per sequence and BLAS sums, because numpy reductions along the middle axis are slow.
+    """
+    scores = np.matmul(keys, q_t)
+    scores += bias
+    scores -= scores.reshape(len(scores), -1).max(axis=1)[:, None, None]
+    np.exp(scores, out=scores)
+    ones = np.ones((1, keys.shape[1]), np.float32)
+    denom = np.matmul(ones, scores)  # [B, 1, H]
+    if not denom.all():  # a head far below its sequence's maximum underflowed
+        scores = np.matmul(keys, q_t) + bias
+        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+        denom = scores.sum(axis=1, keepdims=True)
+    out = np.matmul(keys[..., :r].transpose(0, 2, 1), scores)
+    out /= denom
+    return out

@@ -16,57 +16,12 @@ from safetensors.numpy import load_file, save_file
 
 from moe import layers
 from moe.config import ModelConfig
+from moe.latent_cache import FLOAT_BYTES, LatentCache, SlotPool
 from moe.tokenizer import Tokenizer
 from pipelines.errors import InputError
 
 DEFAULT_WEIGHTS_DIR = Path(__file__).parent / "weights"
-FLOAT_BYTES = 4
-
-
-class LatentCache:
-    """Per-sequence MLA cache: per layer, one row [kv_latent | rope key] per token."""
-
-    def __init__(self, config: ModelConfig, capacity: int = 64):
-        self.config = config
-        self._data = np.zeros((config.n_layers, capacity, config.cache_width), dtype=np.float32)
-        self._length = 0
-
-    def __len__(self) -> int:
-        return self._length
-
-    def rows(self, start: int, end: int) -> np.ndarray:
-        """Copy of rows [start, end) of every layer: [n_layers, end-start, cache_width]."""
-        if not 0 <= start <= end <= self._length:
-            raise ValueError(f"rows({start}, {end}) outside the cache of length {self._length}")
-        return self._data[:, start:end].copy()
-
-    @classmethod
-    def from_rows(cls, config: ModelConfig, rows: np.ndarray) -> "LatentCache":
-        expected = (config.n_layers, config.cache_width)
-        if rows.ndim != 3 or (rows.shape[0], rows.shape[2]) != expected:
-            raise ValueError(f"rows of shape {rows.shape} do not fit [n_layers, n, cache_width]={expected}")
-        cache = cls(config, capacity=max(64, rows.shape[1]))
-        cache._data[:, : rows.shape[1]] = rows
-        cache._length = rows.shape[1]
-        return cache
-
-    def truncate(self, n: int) -> None:
-        """Forget every token from position n on (n <= len)."""
-        if not 0 <= n <= self._length:
-            raise ValueError(f"truncate({n}) on a cache of length {self._length}")
-        self._length = n
-
-    def nbytes(self) -> int:
-        """Bytes held by the cached tokens (not the spare capacity)."""
-        return self._length * self.config.n_layers * self.config.cache_width * FLOAT_BYTES
-
-    def _reserve(self, extra: int) -> None:
-        needed = self._length + extra
-        if needed > self._data.shape[1]:
-            grown = np.zeros((self._data.shape[0], max(needed, 2 * self._data.shape[1]),
-                              self._data.shape[2]), dtype=np.float32)
-            grown[:, : self._length] = self._data[:, : self._length]
-            self._data = grown
+__all__ = ["LatentCache", "MoEModel", "SeqChunk", "SlotPool", "StepOutput", "write_weights"]
 
 
 @dataclass
@@ -212,11 +167,12 @@ class MoEModel:
         positions = np.concatenate([np.arange(s, s + n) for s, n in zip(starts, lengths)])
         tokens = np.concatenate([np.asarray(c.tokens, dtype=np.int64) for c in chunks])
         rope = (self._cos[positions], self._sin[positions])
+        plan = _DecodePlan.build(chunks, starts, ends)
         x = self._embed[tokens]
         counts = np.zeros((cfg.n_layers, cfg.n_routed_experts), dtype=np.int64)
         for li, p in enumerate(self._layers):
             h = layers.rms_norm(x, p["attn_norm"], cfg.norm_eps)
-            x = x + self._attention(h, p, li, chunks, starts, ends, rope)
+            x = x + self._attention(h, p, li, plan, rope)
             h = layers.rms_norm(x, p["ffn_norm"], cfg.norm_eps)
             y, counts[li] = layers.moe_ffn(h, p, cfg)
             x = x + y
@@ -224,7 +180,7 @@ class MoEModel:
             chunk.cache._length += int(n)
         return x, ends, counts
 
-    def _attention(self, h, p, li, chunks, starts, ends, rope) -> np.ndarray:
+    def _attention(self, h, p, li, plan: "_DecodePlan", rope) -> np.ndarray:
         cfg = self.config
         n, r, nope = h.shape[0], cfg.kv_lora_rank, cfg.qk_nope_dim
         cos, sin = rope
@@ -241,19 +197,82 @@ class MoEModel:
         out_lat = np.empty((n, cfg.n_heads, r), dtype=np.float32)
         q_cat *= self._scale
         q_t = q_cat.transpose(0, 2, 1).copy()
-        lat_t = out_lat.transpose(0, 2, 1)  # a view: attend_one writes [r, H] blocks
-        begin = 0
-        for chunk, start, end in zip(chunks, starts, ends):
-            data = chunk.cache._data[li]
+        lat_t = out_lat.transpose(0, 2, 1)  # a view: the decode paths write [r, H] blocks
+        if len(plan.rows):
+            lat_t[plan.rows] = plan.attend(li, q_t, new_rows, r)
+        for cache, start, begin, end in plan.others:
+            data = cache.layer(li)
             stop = start + end - begin
             data[start:stop] = new_rows[begin:end]
-            if end - begin == 1:  # decode: the hot path, kept to a few numpy calls
+            if end - begin == 1:  # decode outside the pool
                 lat_t[begin] = layers.attend_one(q_t[begin], data[:stop], r, self._ones)
             else:
                 out_lat[begin:end] = layers.attend_absorbed(q_cat[begin:end], data[:stop], r, start)
-            begin = end
         heads = np.matmul(out_lat.transpose(1, 0, 2), p["w_uv_t"])  # [H, n, v]
         return heads.transpose(1, 0, 2).reshape(n, -1) @ p["wo"]
+
+
+MASKED = np.float32(-1e30)
+"""Score bias of padding rows: exp(MASKED - max) is exactly 0, and no inf - inf = NaN arises."""
+
+
+@dataclass
+class _DecodePlan:
+    """One step's decode tokens whose caches share a slot pool, attended as one batch.
+
+    The batch is the slot range [lo, hi) padded to the longest context; slots in the range
+    that do not decode this step get a zero query and their output is dropped.
+    """
+
+    pool: SlotPool | None
+    rows: np.ndarray
+    """Index of each pooled decode token in the step's batch."""
+    slots: np.ndarray
+    positions: np.ndarray
+    """Position of each one's new token (its cache length before the step)."""
+    bias: np.ndarray
+    """[hi-lo, padded length, 1]: 0 on visible rows, MASKED on padding."""
+    others: list[tuple[LatentCache, int, int, int]]
+    """(cache, start, begin, end) of every other chunk: prefills and unpooled decodes."""
+    dense: bool = False
+    """The slots are lo, lo+1, ... in batch order: no padding slots, no reordering."""
+
+    @classmethod
+    def build(cls, chunks: list[SeqChunk], starts: list[int], ends: np.ndarray) -> "_DecodePlan":
+        pooled = [c.cache.pool for c in chunks if len(c.tokens) == 1 and c.cache.pool is not None]
+        # One decode alone is cheaper through attend_one than through the batch bookkeeping.
+        pool = pooled[0] if len(pooled) > 1 else None
+        rows, slots, positions, others = [], [], [], []
+        begin = 0
+        for chunk, start, end in zip(chunks, starts, ends):
+            if end - begin == 1 and pool is not None and chunk.cache.pool is pool:
+                rows.append(begin)
+                slots.append(chunk.cache.slot)
+                positions.append(start)
+            else:
+                others.append((chunk.cache, start, begin, int(end)))
+            begin = int(end)
+        slots_arr, pos_arr = np.array(slots, np.int64), np.array(positions, np.int64)
+        bias = np.zeros((0, 0, 1), np.float32)
+        if slots:
+            lo, hi = slots_arr.min(), slots_arr.max() + 1
+            visible = np.zeros(hi - lo, np.int64)
+            visible[slots_arr - lo] = pos_arr + 1
+            span = np.arange(visible.max())
+            bias = np.where(span[None, :] < visible[:, None], np.float32(0), MASKED)[..., None]
+        dense = bool(slots) and bool((slots_arr == np.arange(slots_arr[0], slots_arr[0] + len(slots))).all())
+        return cls(pool, np.array(rows, np.int64), slots_arr, pos_arr, bias.astype(np.float32), others, dense)
+
+    def attend(self, li: int, q_t: np.ndarray, new_rows: np.ndarray, r: int) -> np.ndarray:
+        """Write the decode tokens' rows into layer li and attend; returns [len(rows), r, H]."""
+        data = self.pool.data[li]
+        data[self.slots, self.positions] = new_rows[self.rows]
+        lo, batch, length = int(self.slots.min()), self.bias.shape[0], self.bias.shape[1]
+        if self.dense:  # slots lo, lo+1, ... in batch order: the common case, no scatter
+            return layers.attend_batched(q_t[self.rows], data[lo : lo + batch, :length], r, self.bias)
+        queries = np.zeros((batch, *q_t.shape[1:]), np.float32)
+        queries[self.slots - lo] = q_t[self.rows]
+        return layers.attend_batched(queries, data[lo : lo + batch, :length], r, self.bias)[self.slots - lo]
 
 
 def write_weights(path: str | Path, config: ModelConfig, tokenizer: Tokenizer,

@@ -14,7 +14,7 @@ from moe.engine.request import Choice, ChoiceDelta, Phase, Request, RequestOutpu
 from moe.engine.sampler import SamplingParams, sample_batch
 from moe.engine.scheduler import Scheduler, Work
 from moe.engine.stats import EngineStats
-from moe.model import LatentCache, SeqChunk
+from moe.model import LatentCache, SeqChunk, SlotPool
 
 
 Job = tuple[Request, Choice, np.ndarray]
@@ -67,6 +67,9 @@ class LLMEngine:
             1, int(config.kv_cache_mb * 2**20 // (model.kv_bytes_per_token() * config.block_size))
         )
         self.blocks = BlockManager(num_blocks, config.block_size)
+        # Every live cache (a prefilling prompt or a decoding choice) counts towards
+        # max_num_seqs; the spare slots cover caches that outlive their request briefly.
+        self.slots = SlotPool(model.config, config.max_num_seqs + 8)
         self.scheduler = Scheduler(
             self.blocks, self._new_cache, config.max_num_seqs,
             config.max_num_batched_tokens, self.max_model_len,
@@ -79,8 +82,9 @@ class LLMEngine:
     def _new_cache(self, rows: list[np.ndarray], num_tokens: int) -> LatentCache:
         """A request's prompt cache, starting from the prefix-cache blocks it hit."""
         if not rows or num_tokens == 0:
-            return LatentCache(self.model.config)
-        return LatentCache.from_rows(self.model.config, np.concatenate(rows, axis=1)[:, :num_tokens])
+            return LatentCache(self.model.config, pool=self.slots)
+        hit = np.concatenate(rows, axis=1)[:, :num_tokens]
+        return LatentCache.from_rows(self.model.config, hit, pool=self.slots)
 
     # -- requests ---------------------------------------------------------------------------
     def make_request(
@@ -237,7 +241,7 @@ class LLMEngine:
         cache = request.prompt_cache
         request.choices[0].cache = cache
         for choice in request.choices[1:]:
-            choice.cache = LatentCache.from_rows(self.model.config, cache.rows(0, len(cache)))
+            choice.cache = LatentCache.from_rows(self.model.config, cache.rows(0, len(cache)), self.slots)
         request.prompt_cache = None  # choice 0 owns it now
         request.phase = Phase.DECODE
         self.stats.ttft.observe(time.perf_counter() - request.arrived_at)

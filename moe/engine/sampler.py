@@ -74,9 +74,11 @@ def sample_batch(
         temps = np.array([params[i].temperature for i in plain])[:, None]
         z = logits[plain].astype(np.float64) / temps
         cdf = np.cumsum(np.exp(z - z.max(axis=1, keepdims=True)), axis=1)
-        last = cdf.shape[1] - 1
-        for row, i in zip(cdf, plain):
-            tokens[i] = min(int(np.searchsorted(row, rngs[i].random() * row[-1], side="right")), last)
+        targets = np.array([rngs[i].random() for i in plain]) * cdf[:, -1]
+        # searchsorted(row, target, side="right") for every row at once: entries <= target
+        picks = np.minimum((cdf <= targets[:, None]).sum(axis=1), cdf.shape[1] - 1).tolist()
+        for i, pick in zip(plain, picks):
+            tokens[i] = pick
     for i, p in enumerate(params):
         if p.temperature > 0 and p.top_p < 1.0:
             tokens[i] = sample_token(rows[i], p.temperature, p.top_p, rngs[i])

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from moe import layers
-from moe.model import LatentCache, MoEModel, SeqChunk
+from moe.model import LatentCache, MoEModel, SeqChunk, SlotPool
 from pipelines.errors import InputError
 
 
@@ -169,3 +169,31 @@ def test_blas_is_pinned_to_one_thread():
 
     blas = [info for info in threadpool_info() if info["user_api"] == "blas"]
     assert blas and all(info["num_threads"] == 1 for info in blas)
+
+
+def test_batched_decode_attention_equals_per_sequence():
+    rng = np.random.default_rng(1)
+    r, width, heads, lengths = 12, 20, 3, [5, 17, 1, 9]
+    pool = rng.normal(size=(len(lengths), max(lengths) + 3, width)).astype(np.float32)
+    queries = rng.normal(size=(len(lengths), width, heads)).astype(np.float32)
+    span = np.arange(max(lengths))
+    bias = np.where(span[None, :] < np.array(lengths)[:, None], 0.0, -1e30).astype(np.float32)[..., None]
+    out = layers.attend_batched(queries, pool[:, : max(lengths)], r, bias)
+    for i, n in enumerate(lengths):
+        one = layers.attend_one(queries[i], pool[i, :n], r, np.ones(n, np.float32))
+        np.testing.assert_allclose(out[i], one, atol=1e-5)
+
+
+def test_pooled_decode_batch_equals_sequences_run_alone(small_model):
+    """Decodes in a slot pool (with an idle slot between them) attend as one padded batch."""
+    cfg = small_model.config
+    pool = SlotPool(cfg, 6)
+    prompts = [tokens(n, seed) for seed, n in enumerate((7, 30, 12))]
+    alone = [small_model.sequence_logits(p)[-1] for p in prompts]
+    caches = [LatentCache(cfg, pool=pool) for _ in range(4)]
+    del caches[1]  # frees slot 1: the batch spans slots 0..3 with a gap
+    small_model.forward([SeqChunk(p[:-1], c) for p, c in zip(prompts, caches)])
+    assert [c.slot for c in caches] == [0, 2, 3]
+    out = small_model.forward([SeqChunk(p[-1:], c) for p, c in zip(prompts, caches)])
+    np.testing.assert_allclose(out.logits, np.stack(alone), atol=1e-5)
+    np.testing.assert_allclose(pool.data[:, 1], 0.0)  # a freed slot is zeroed

@@ -184,3 +184,34 @@ def test_config_refuses_a_token_budget_that_decode_alone_fills():
         EngineConfig(max_num_seqs=64, max_num_batched_tokens=64)
     with pytest.raises(ValidationError, match="extra"):
         EngineConfig(block_sz=8)
+
+
+def test_requests_sent_together_share_their_common_prefix(model):
+    """Same instruction, different tails (RSA's aggregation prompts): the later ones wait for
+    the first one's blocks instead of computing the shared prefix in the same step."""
+    engine = LLMEngine(model, EngineConfig(block_size=8))
+    ids = [prompt(model, LONG_TEXT + tail) for tail in (" Solution A: 1", " Solution B: 22", " C")]
+    common = next(i for i, t in enumerate(zip(*ids)) if len(set(t)) > 1)
+    requests = [engine.make_request(p, SamplingParams(max_tokens=2)) for p in ids]
+    res = run(engine, requests)
+    cached = [res[r.request_id]["final"].cached_tokens for r in requests]
+    assert cached == [0, common // 8 * 8, common // 8 * 8]
+    assert engine.stats.prefill_tokens_computed == sum(map(len, ids)) - sum(cached)
+
+
+def test_decode_caches_live_in_the_slot_pool_and_go_back_when_done(model):
+    engine = LLMEngine(model, EngineConfig(max_num_seqs=4))
+    free = engine.slots.num_free
+    requests = [engine.make_request(prompt(model, f"q{i}"), SamplingParams(max_tokens=5, n=2, seed=i))
+                for i in range(2)]
+    for r in requests:
+        engine.add(r)
+    while not all(c.cache is not None for r in requests for c in r.choices):
+        engine.step()
+    caches = [c.cache for r in requests for c in r.choices]
+    assert all(c.pool is engine.slots for c in caches)
+    assert len({c.slot for c in caches}) == 4 and engine.slots.num_free == free - 4
+    del caches
+    while engine.has_work():
+        engine.step()
+    assert engine.slots.num_free == free
