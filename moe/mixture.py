@@ -12,9 +12,6 @@ Curriculum (PHASES, by fraction of the run):
   (`moe.self_play`, drawn once at the phase's start), so it learns to repair the mistakes it
   actually makes, not only the ones we imagine.
 Solving is learned first; aggregating (long context, checking candidates' steps) is the harder skill.
-
-A second curriculum, `aggregate` (AGGREGATE_PHASES), fine-tunes a trained model: problems of up
-to 10 operations, most examples aggregation, half of those on a fresh pool of its own samples.
 """
 
 from __future__ import annotations
@@ -109,38 +106,19 @@ PHASES: tuple[tuple[float, tuple[Source, ...]], ...] = (
 )
 """(first fraction of the run, sources) per curriculum phase."""
 
-FINETUNE_SOLVE_OPS = ((2, 3, 4, 5, 6, 7, 8, 9, 10), (0.04, 0.04, 0.08, 0.1, 0.12, 0.14, 0.16, 0.16, 0.16))
-FINETUNE_AGGREGATE_OPS = ((3, 4, 5, 6, 7, 8, 9, 10), (0.04, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.18))
 
-AGGREGATE_PHASES: tuple[tuple[float, tuple[Source, ...]], ...] = (
-    (0.0, (Source("solve", 0.15, functools.partial(solve_example, ops=FINETUNE_SOLVE_OPS)),
-           Source("aggregate", 0.25, functools.partial(aggregate_example, ops=FINETUNE_AGGREGATE_OPS,
-                                                      corrupt=slipped_solution)),
-           Source("aggregate_own", 0.4, own_aggregate_example, needs_own_samples=True),
-           Source("figma", 0.2, figma_example))),
-)
-
-CURRICULA = {"full": PHASES, "aggregate": AGGREGATE_PHASES}
-"""Named curricula (`python -m moe.train --curriculum NAME`)."""
-OWN_SAMPLE_OPS = {"full": LONG_AGGREGATE_OPS, "aggregate": FINETUNE_AGGREGATE_OPS}
-"""Operation counts of the problems each curriculum's own-sample pool is drawn for."""
-
-
-def phase_index(step: int, total_steps: int, curriculum: str = "full") -> int:
+def phase_index(step: int, total_steps: int) -> int:
     fraction = step / max(total_steps, 1)
-    return max(i for i, (first, _) in enumerate(CURRICULA[curriculum]) if first <= fraction)
+    return max(i for i, (first, _) in enumerate(PHASES) if first <= fraction)
 
 
-def sources_at(step: int, total_steps: int, curriculum: str = "full") -> tuple[Source, ...]:
-    return CURRICULA[curriculum][phase_index(step, total_steps, curriculum)][1]
+def sources_at(step: int, total_steps: int) -> tuple[Source, ...]:
+    return PHASES[phase_index(step, total_steps)][1]
 
 
-def first_own_sample_step(total_steps: int, curriculum: str = "full") -> int:
-    """The first step whose batch draws on the model's own samples (total_steps if none does)."""
-    phases = CURRICULA[curriculum]
-    first = min((f for f, sources in phases if any(s.needs_own_samples for s in sources)), default=None)
-    if first is None:
-        return total_steps
+def first_own_sample_step(total_steps: int) -> int:
+    """The first step whose batch draws on the model's own samples."""
+    first = min(f for f, sources in PHASES if any(s.needs_own_samples for s in sources))
     return next(s for s in range(total_steps + 1) if s == total_steps or s / max(total_steps, 1) >= first)
 
 
@@ -162,14 +140,14 @@ MAX_DRAWS = 50
 
 
 def sample_batch(seed: int, step: int, size: int, tokenizer: Tokenizer, max_len: int,
-                 total_steps: int, own: Any = None, curriculum: str = "full") -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+                 total_steps: int, own: Any = None) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """Batch `step` of a run: (tokens [size, T] int64 right-padded, loss mask [size, T], counts).
 
     mask[i, t] is 1 where token t+1 is part of a completion (the target of position t).
     `own` is the run's own-sample pool, needed from the phase that uses it on.
     """
     rng = np.random.default_rng([seed, step])
-    sources = sources_at(step, total_steps, curriculum)
+    sources = sources_at(step, total_steps)
     if own is None and any(s.needs_own_samples for s in sources):
         raise ValueError(f"step {step} draws from the model's own samples; generate them first (moe.self_play)")
     weights = np.array([s.weight for s in sources])

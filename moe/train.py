@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from moe.config import ModelConfig
 from moe.data import arith_items, boxed_answer, solve_prompt
 from moe.generate import complete
-from moe.mixture import CURRICULA, OWN_SAMPLE_OPS, first_own_sample_step, sample_batch, text_corpus
+from moe.mixture import first_own_sample_step, sample_batch, text_corpus
 from moe.model import MoEModel, write_weights
 from moe.self_play import OwnSamples, generate_own_samples
 from moe.tokenizer import Tokenizer
@@ -60,8 +60,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--ckpt-every", type=int, default=250)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval-size", type=int, default=48)
-    ap.add_argument("--curriculum", choices=sorted(CURRICULA), default="full",
-                    help="full: from scratch; aggregate: fine-tune a trained model (with --init-from)")
     ap.add_argument("--own-problems", type=int, default=3000,
                     help="training problems the model samples its own candidates for (last phase)")
     ap.add_argument("--own-samples", type=int, default=8, help="samples per such problem")
@@ -95,9 +93,9 @@ def _own_samples(path: str | None) -> OwnSamples | None:
 
 
 def make_batch(step: int, seed: int, size: int, max_len: int, tokenizer_path: str, total_steps: int,
-               own_path: str | None, curriculum: str):
+               own_path: str | None):
     return sample_batch(seed, step, size, _tokenizer(tokenizer_path), max_len, total_steps,
-                        _own_samples(own_path), curriculum)
+                        _own_samples(own_path))
 
 
 def own_samples_file(args, model, tokenizer: Tokenizer) -> Path:
@@ -105,8 +103,7 @@ def own_samples_file(args, model, tokenizer: Tokenizer) -> Path:
     path = args.out / "own_samples.jsonl"
     if not path.exists():
         began = time.time()
-        own = generate_own_samples(model, tokenizer, args.seed, args.own_problems, args.own_samples,
-                                   OWN_SAMPLE_OPS[args.curriculum])
+        own = generate_own_samples(model, tokenizer, args.seed, args.own_problems, args.own_samples)
         own.save(path)
         print(f"own samples: {args.own_problems} problems x {args.own_samples}, accuracy "
               f"{own.accuracy():.3f}, {len(own.with_wrong)} problems with a wrong sample "
@@ -215,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
     began = time.time()
     step, fixed = start, not args.budget_seconds
     while step < args.steps:
-        own_from = first_own_sample_step(args.steps, args.curriculum)
+        own_from = first_own_sample_step(args.steps)
         own_path = str(own_samples_file(args, model, tokenizer)) if step >= own_from else None
         stop = args.steps if step >= own_from else own_from
         if not fixed:
@@ -238,8 +235,7 @@ def main(argv: list[str] | None = None) -> None:
 def run_segment(args, model, opt, device, tokenizer, tokenizer_path, own_path, start, stop, log, began) -> int:
     """Train steps [start, stop) on one batch stream; returns the next step."""
     batches = functools.partial(make_batch, seed=args.seed, size=args.batch, max_len=model.config.max_seq_len,
-                                tokenizer_path=tokenizer_path, total_steps=args.steps, own_path=own_path,
-                                curriculum=args.curriculum)
+                                tokenizer_path=tokenizer_path, total_steps=args.steps, own_path=own_path)
     pool = mp.get_context("spawn").Pool(args.workers) if args.workers > 1 else None
     stream = (pool.imap(batches, range(start, stop), chunksize=4) if pool else map(batches, range(start, stop)))
     step = start

@@ -5,7 +5,7 @@ import pytest
 
 from moe.data import (EVAL_STEPS, aggregate_prompt, arith_items, boxed_answer, corrupted_solution, format_solution,
                       is_held_out, random_problem, slipped_solution, solve_prompt)
-from moe.mixture import (AGGREGATE_PHASES, PHASES, encode_example, first_own_sample_step, own_aggregate_example,
+from moe.mixture import (PHASES, encode_example, first_own_sample_step, own_aggregate_example,
                          sample_batch, sources_at, training_problem)
 from moe.model import DEFAULT_WEIGHTS_DIR
 from moe.tokenizer import Tokenizer
@@ -123,13 +123,12 @@ def test_aggregate_examples_target_the_correct_solution():
 
 
 def test_curriculum_phases_start_at_zero_and_switch_at_their_fraction():
-    for phases, name in ((PHASES, "full"), (AGGREGATE_PHASES, "aggregate")):
-        firsts = [first for first, _ in phases]
-        assert firsts[0] == 0 and firsts == sorted(firsts)
-        for first, sources in phases:
-            assert sources_at(int(round(first * 1000)), 1000, name) is sources
+    firsts = [first for first, _ in PHASES]
+    assert firsts[0] == 0 and firsts == sorted(firsts)
+    for first, sources in PHASES:
+        assert sources_at(int(round(first * 1000)), 1000) is sources
     assert sources_at(299, 1000) is PHASES[0][1] and sources_at(300, 1000) is PHASES[1][1]
-    assert first_own_sample_step(1000) == 550 and first_own_sample_step(1000, "aggregate") == 0
+    assert first_own_sample_step(1000) == 550 and first_own_sample_step(1082) == 596
 
 
 def test_batches_that_need_own_samples_refuse_to_run_without_them():
