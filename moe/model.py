@@ -101,7 +101,7 @@ class MoEModel:
     def random(cls, config: ModelConfig, seed: int = 0, tokenizer: Tokenizer | None = None) -> "MoEModel":
         """Untrained model with deterministic weights (for tests and engine development).
 
-        Without a tokenizer it uses the shipped one, so config.vocab_size must match it (320).
+        Without a tokenizer it uses the shipped one, so config.vocab_size must match it.
         """
         rng = np.random.default_rng(seed)
         tensors = {}

@@ -217,10 +217,9 @@ def main(argv: list[str] | None = None) -> None:
         stop = args.steps if step >= own_from else own_from
         if not fixed:
             stop = min(stop, step + 35)
-        step = run_segment(args, model, opt, device, tokenizer, str(tokenizer_path), own_path, step, stop,
-                           log, began)
-        if not fixed:  # fit --steps to the time budget, timed over the segment's last 30 steps
-            per_step = (time.time() - args.timed_from) / 30
+        step, per_step = run_segment(args, model, opt, device, tokenizer, str(tokenizer_path), own_path,
+                                     step, stop, log, began)
+        if not fixed and per_step:  # fit --steps to the time budget, timed over this segment
             args.steps = max(step + 1, step + int((args.budget_seconds - (time.time() - began)) / per_step))
             args.eval_every = min(args.eval_every, max(50, args.steps // 4))
             args.ckpt_every = min(args.ckpt_every, max(50, args.steps // 8))
@@ -232,19 +231,25 @@ def main(argv: list[str] | None = None) -> None:
     log.close()
 
 
-def run_segment(args, model, opt, device, tokenizer, tokenizer_path, own_path, start, stop, log, began) -> int:
-    """Train steps [start, stop) on one batch stream; returns the next step."""
+WARMUP_STEPS = 5
+"""Steps of a segment left out of its timing (worker start-up, first CUDA kernels)."""
+
+
+def run_segment(args, model, opt, device, tokenizer, tokenizer_path, own_path, start, stop, log,
+                began) -> tuple[int, float | None]:
+    """Train steps [start, stop) on one batch stream; returns the next step and the seconds per
+    step after the first WARMUP_STEPS (None when the segment was shorter)."""
     batches = functools.partial(make_batch, seed=args.seed, size=args.batch, max_len=model.config.max_seq_len,
                                 tokenizer_path=tokenizer_path, total_steps=args.steps, own_path=own_path)
     pool = mp.get_context("spawn").Pool(args.workers) if args.workers > 1 else None
     stream = (pool.imap(batches, range(start, stop), chunksize=4) if pool else map(batches, range(start, stop)))
-    step = start
+    timed_from = None
     try:
         for step, (tokens, mask, _) in enumerate(stream, start=start):
             stats = train_step(model, opt, tokens, mask, args, device, step)
             done = step + 1
-            if done == stop - 30:
-                args.timed_from = time.time()
+            if done == start + WARMUP_STEPS:
+                timed_from = time.time()
             if done % 25 == 0 or done == args.steps:
                 line = (f"step {done} loss {stats['loss']:.4f} imbalance {stats['imbalance']:.2f} "
                         f"lr {lr_at(step, args):.2e} elapsed {time.time() - began:.0f}s")
@@ -264,8 +269,9 @@ def run_segment(args, model, opt, device, tokenizer, tokenizer_path, own_path, s
                 log.write(line + "\n")
                 log.flush()
             if out_of_time:
-                return done
-        return stop
+                return done, None
+        timed = stop - start - WARMUP_STEPS
+        return stop, ((time.time() - timed_from) / timed if timed > 0 else None)
     finally:
         if pool:
             pool.terminate()
