@@ -191,24 +191,19 @@ def attend_naive(q: np.ndarray, rows: np.ndarray, wkv_b: np.ndarray, cfg: ModelC
     return np.einsum("hts,shv->thv", probs, kv[..., nope:])
 
 
-def attend_batched(q_t: np.ndarray, keys: np.ndarray, r: int, bias: np.ndarray) -> np.ndarray:
-    """`attend_one` for a batch of sequences padded to one length, as batched matmuls.
+def attend_batched(q: np.ndarray, keys: np.ndarray, r: int, bias: np.ndarray) -> np.ndarray:
+    """`attend_absorbed` for a batch of one-token decodes padded to one length, as batched matmuls.
 
-    q_t [B, r+rope, H] pre-scaled absorbed queries; keys [B, L, r+rope] cache rows (a strided
-    view of a slot pool); bias [B, L, 1] is 0 on each sequence's rows and a large negative
-    number on padding. Returns the attended latent [B, r, H]. As in `attend_one`, one maximum
-    per sequence and BLAS sums, because numpy reductions along the middle axis are slow.
+    q [B, H, r+rope] pre-scaled absorbed queries; keys [B, L, r+rope] cache rows (a strided
+    view of a slot pool); bias [B, 1, L] is 0 on each sequence's rows and a large negative
+    number on padding. Returns the attended latent [B, H, r]. Scores are laid out [B, H, L] so
+    that every element-wise pass and reduction runs along the long, contiguous key axis.
     """
-    scores = np.matmul(keys, q_t)
+    scores = np.matmul(q, keys.transpose(0, 2, 1))
     scores += bias
-    scores -= scores.reshape(len(scores), -1).max(axis=1)[:, None, None]
+    scores -= scores.max(axis=2, keepdims=True)
     np.exp(scores, out=scores)
-    ones = np.ones((1, keys.shape[1]), np.float32)
-    denom = np.matmul(ones, scores)  # [B, 1, H]
-    if not denom.all():  # a head far below its sequence's maximum underflowed
-        scores = np.matmul(keys, q_t) + bias
-        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
-        denom = scores.sum(axis=1, keepdims=True)
-    out = np.matmul(keys[..., :r].transpose(0, 2, 1), scores)
+    denom = scores.sum(axis=2, keepdims=True)
+    out = np.matmul(scores, keys[..., :r])
     out /= denom
     return out

@@ -141,33 +141,37 @@ class MoEModel:
         normed = layers.rms_norm(hidden, self._norm, self.config.norm_eps)
         return (normed @ self._lm_head_t).astype(np.float32)
 
-    def _validate(self, chunks: list[SeqChunk]) -> None:
-        if not chunks:
+    def _validate(self, lengths: np.ndarray, starts: np.ndarray, tokens: np.ndarray) -> None:
+        """Checks the step's chunks at once (vectorised: a decode step has one per sequence)."""
+        if not len(lengths):
             raise InputError("forward() needs at least one SeqChunk")
-        for i, chunk in enumerate(chunks):
-            n = len(chunk.tokens)
-            if n == 0:
-                raise InputError(f"chunk {i} has no tokens")
-            if len(chunk.cache) + n > self.config.max_seq_len:
-                raise InputError(
-                    f"chunk {i}: {len(chunk.cache)} cached + {n} new tokens exceed "
-                    f"max_seq_len={self.config.max_seq_len}; shorten the prompt or max_tokens")
-            tokens = np.asarray(chunk.tokens)
-            if tokens.min() < 0 or tokens.max() >= self.config.vocab_size:
-                raise InputError(f"chunk {i}: token ids must lie in 0..{self.config.vocab_size - 1}")
+        if not lengths.all():
+            raise InputError(f"chunk {int(np.argmin(lengths))} has no tokens")
+        too_long = np.flatnonzero(starts + lengths > self.config.max_seq_len)
+        if len(too_long):
+            i = int(too_long[0])
+            raise InputError(
+                f"chunk {i}: {starts[i]} cached + {lengths[i]} new tokens exceed "
+                f"max_seq_len={self.config.max_seq_len}; shorten the prompt or max_tokens")
+        bad = np.flatnonzero((tokens < 0) | (tokens >= self.config.vocab_size))
+        if len(bad):
+            chunk = int(np.searchsorted(np.cumsum(lengths), bad[0], side="right"))
+            raise InputError(f"chunk {chunk}: token ids must lie in 0..{self.config.vocab_size - 1}")
 
     def _run(self, chunks: list[SeqChunk]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        self._validate(chunks)
         cfg = self.config
-        lengths = np.array([len(c.tokens) for c in chunks])
+        lengths = np.array([len(c.tokens) for c in chunks], np.int64)
+        starts = np.array([len(c.cache) for c in chunks], np.int64)
+        tokens = (np.concatenate([np.asarray(c.tokens) for c in chunks]).astype(np.int64)
+                  if chunks else np.zeros(0, np.int64))
+        self._validate(lengths, starts, tokens)
         ends = np.cumsum(lengths)
-        starts = [len(c.cache) for c in chunks]
-        for chunk, n in zip(chunks, lengths):
-            chunk.cache._reserve(int(n))
-        positions = np.concatenate([np.arange(s, s + n) for s, n in zip(starts, lengths)])
-        tokens = np.concatenate([np.asarray(c.tokens, dtype=np.int64) for c in chunks])
+        for chunk, n in zip(chunks, lengths.tolist()):
+            chunk.cache._reserve(n)
+        # position of token j of chunk i: starts[i] + j, for all chunks at once
+        positions = np.arange(len(tokens)) + np.repeat(starts - (ends - lengths), lengths)
         rope = (self._cos[positions], self._sin[positions])
-        plan = _DecodePlan.build(chunks, starts, ends)
+        plan = _DecodePlan.build(chunks, starts.tolist(), ends.tolist())
         x = self._embed[tokens]
         counts = np.zeros((cfg.n_layers, cfg.n_routed_experts), dtype=np.int64)
         for li, p in enumerate(self._layers):
@@ -176,8 +180,8 @@ class MoEModel:
             h = layers.rms_norm(x, p["ffn_norm"], cfg.norm_eps)
             y, counts[li] = layers.moe_ffn(h, p, cfg)
             x = x + y
-        for chunk, n in zip(chunks, lengths):
-            chunk.cache._length += int(n)
+        for chunk, n in zip(chunks, lengths.tolist()):
+            chunk.cache._length += n
         return x, ends, counts
 
     def _attention(self, h, p, li, plan: "_DecodePlan", rope) -> np.ndarray:
@@ -196,16 +200,15 @@ class MoEModel:
             axis=-1)
         out_lat = np.empty((n, cfg.n_heads, r), dtype=np.float32)
         q_cat *= self._scale
-        q_t = q_cat.transpose(0, 2, 1).copy()
-        lat_t = out_lat.transpose(0, 2, 1)  # a view: the decode paths write [r, H] blocks
         if len(plan.rows):
-            lat_t[plan.rows] = plan.attend(li, q_t, new_rows, r)
+            out_lat[plan.rows] = plan.attend(li, q_cat, new_rows, r)
         for cache, start, begin, end in plan.others:
             data = cache.layer(li)
             stop = start + end - begin
             data[start:stop] = new_rows[begin:end]
             if end - begin == 1:  # decode outside the pool
-                lat_t[begin] = layers.attend_one(q_t[begin], data[:stop], r, self._ones)
+                q_t = q_cat[begin].T.copy()
+                out_lat[begin] = layers.attend_one(q_t, data[:stop], r, self._ones).T
             else:
                 out_lat[begin:end] = layers.attend_absorbed(q_cat[begin:end], data[:stop], r, start)
         heads = np.matmul(out_lat.transpose(1, 0, 2), p["w_uv_t"])  # [H, n, v]
@@ -231,14 +234,14 @@ class _DecodePlan:
     positions: np.ndarray
     """Position of each one's new token (its cache length before the step)."""
     bias: np.ndarray
-    """[hi-lo, padded length, 1]: 0 on visible rows, MASKED on padding."""
+    """[hi-lo, 1, padded length]: 0 on visible rows, MASKED on padding."""
     others: list[tuple[LatentCache, int, int, int]]
     """(cache, start, begin, end) of every other chunk: prefills and unpooled decodes."""
     dense: bool = False
     """The slots are lo, lo+1, ... in batch order: no padding slots, no reordering."""
 
     @classmethod
-    def build(cls, chunks: list[SeqChunk], starts: list[int], ends: np.ndarray) -> "_DecodePlan":
+    def build(cls, chunks: list[SeqChunk], starts: list[int], ends: list[int]) -> "_DecodePlan":
         pooled = [c.cache.pool for c in chunks if len(c.tokens) == 1 and c.cache.pool is not None]
         # One decode alone is cheaper through attend_one than through the batch bookkeeping.
         pool = pooled[0] if len(pooled) > 1 else None
@@ -253,25 +256,25 @@ class _DecodePlan:
                 others.append((chunk.cache, start, begin, int(end)))
             begin = int(end)
         slots_arr, pos_arr = np.array(slots, np.int64), np.array(positions, np.int64)
-        bias = np.zeros((0, 0, 1), np.float32)
+        bias = np.zeros((0, 1, 0), np.float32)
         if slots:
             lo, hi = slots_arr.min(), slots_arr.max() + 1
             visible = np.zeros(hi - lo, np.int64)
             visible[slots_arr - lo] = pos_arr + 1
             span = np.arange(visible.max())
-            bias = np.where(span[None, :] < visible[:, None], np.float32(0), MASKED)[..., None]
+            bias = np.where(span[None, :] < visible[:, None], np.float32(0), MASKED)[:, None]
         dense = bool(slots) and bool((slots_arr == np.arange(slots_arr[0], slots_arr[0] + len(slots))).all())
         return cls(pool, np.array(rows, np.int64), slots_arr, pos_arr, bias.astype(np.float32), others, dense)
 
-    def attend(self, li: int, q_t: np.ndarray, new_rows: np.ndarray, r: int) -> np.ndarray:
-        """Write the decode tokens' rows into layer li and attend; returns [len(rows), r, H]."""
+    def attend(self, li: int, q: np.ndarray, new_rows: np.ndarray, r: int) -> np.ndarray:
+        """Write the decode tokens' rows into layer li and attend; returns [len(rows), H, r]."""
         data = self.pool.data[li]
         data[self.slots, self.positions] = new_rows[self.rows]
-        lo, batch, length = int(self.slots.min()), self.bias.shape[0], self.bias.shape[1]
+        lo, batch, length = int(self.slots.min()), self.bias.shape[0], self.bias.shape[2]
         if self.dense:  # slots lo, lo+1, ... in batch order: the common case, no scatter
-            return layers.attend_batched(q_t[self.rows], data[lo : lo + batch, :length], r, self.bias)
-        queries = np.zeros((batch, *q_t.shape[1:]), np.float32)
-        queries[self.slots - lo] = q_t[self.rows]
+            return layers.attend_batched(q[self.rows], data[lo : lo + batch, :length], r, self.bias)
+        queries = np.zeros((batch, *q.shape[1:]), np.float32)
+        queries[self.slots - lo] = q[self.rows]
         return layers.attend_batched(queries, data[lo : lo + batch, :length], r, self.bias)[self.slots - lo]
 
 

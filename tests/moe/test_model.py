@@ -147,6 +147,13 @@ def test_forward_rejects_bad_chunks(small_model):
         small_model.forward([SeqChunk(np.array([cfg.vocab_size], np.int32), LatentCache(cfg))])
     with pytest.raises(InputError, match="no tokens"):
         small_model.forward([SeqChunk(np.array([], np.int32), LatentCache(cfg))])
+    good = [SeqChunk(tokens(n, seed), LatentCache(cfg)) for seed, n in enumerate((3, 5))]
+    with pytest.raises(InputError, match="^chunk 2: token ids"):  # the error names the chunk
+        small_model.forward([*good, SeqChunk(np.array([1, -1], np.int32), LatentCache(cfg))])
+    with pytest.raises(InputError, match="^chunk 1 has no tokens"):
+        small_model.forward([good[0], SeqChunk(np.array([], np.int32), LatentCache(cfg))])
+    with pytest.raises(InputError, match="forward\\(\\) needs at least one"):
+        small_model.forward([])
 
 
 def test_save_load_round_trip(small_model, tmp_path):
@@ -175,13 +182,13 @@ def test_batched_decode_attention_equals_per_sequence():
     rng = np.random.default_rng(1)
     r, width, heads, lengths = 12, 20, 3, [5, 17, 1, 9]
     pool = rng.normal(size=(len(lengths), max(lengths) + 3, width)).astype(np.float32)
-    queries = rng.normal(size=(len(lengths), width, heads)).astype(np.float32)
+    queries = rng.normal(size=(len(lengths), heads, width)).astype(np.float32)
     span = np.arange(max(lengths))
-    bias = np.where(span[None, :] < np.array(lengths)[:, None], 0.0, -1e30).astype(np.float32)[..., None]
+    bias = np.where(span[None, :] < np.array(lengths)[:, None], 0.0, -1e30).astype(np.float32)[:, None]
     out = layers.attend_batched(queries, pool[:, : max(lengths)], r, bias)
     for i, n in enumerate(lengths):
-        one = layers.attend_one(queries[i], pool[i, :n], r, np.ones(n, np.float32))
-        np.testing.assert_allclose(out[i], one, atol=1e-5)
+        one = layers.attend_one(queries[i].T.copy(), pool[i, :n], r, np.ones(n, np.float32))
+        np.testing.assert_allclose(out[i], one.T, atol=1e-5)
 
 
 def test_pooled_decode_batch_equals_sequences_run_alone(small_model):

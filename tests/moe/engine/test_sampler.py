@@ -22,6 +22,17 @@ def test_sampling_follows_the_softmax_and_top_p_cuts_the_tail():
     assert abs(np.mean(nucleus == 0) - 0.5 / 0.8) < 0.04
 
 
+def test_sampling_across_blocks_of_a_vocabulary_that_is_no_whole_number_of_blocks():
+    # 70 tokens = two whole blocks of 32 plus a padded third; mass in each of them
+    logits = np.full(70, -30.0, np.float32)
+    logits[[5, 40, 69]] = np.log([0.2, 0.3, 0.5])
+    rng = choice_rng(11, 0)
+    draws = np.array([sample_token(logits, 0.5, 1.0, rng) for _ in range(4000)])
+    assert set(draws.tolist()) == {5, 40, 69}
+    expected = np.array([0.2, 0.3, 0.5]) ** 2 / (np.array([0.2, 0.3, 0.5]) ** 2).sum()  # t = 0.5
+    np.testing.assert_allclose([np.mean(draws == t) for t in (5, 40, 69)], expected, atol=0.03)
+
+
 def test_seeded_generators_repeat_and_differ_per_choice():
     logits = np.zeros(50)
     seq = lambda seed, i: [sample_token(logits, 1.0, 1.0, r) for r in [choice_rng(seed, i)] for _ in range(20)]
