@@ -77,12 +77,16 @@ def route(x: np.ndarray, router_t: np.ndarray, bias: np.ndarray, cfg: ModelConfi
 
     Returns (selected [T, k] expert ids, gates [T, k]).
     """
-    scores = 1.0 / (1.0 + np.exp(-(x @ router_t)))
+    scores = x @ router_t  # sigmoid in place: this runs once per layer and step
+    np.negative(scores, out=scores)
+    np.exp(scores, out=scores)
+    scores += 1.0
+    np.reciprocal(scores, out=scores)
     k = cfg.top_k
     selected = np.argpartition(-(scores + bias), k - 1, axis=-1)[:, :k]
-    gates = np.take_along_axis(scores, selected, axis=-1)
-    gates = gates / gates.sum(axis=-1, keepdims=True) * cfg.routed_scaling
-    return selected, gates.astype(np.float32)
+    gates = scores[np.arange(len(x))[:, None], selected]
+    gates *= cfg.routed_scaling / gates.sum(axis=-1, keepdims=True)
+    return selected, gates.astype(np.float32, copy=False)
 
 
 def swiglu(x: np.ndarray, w13_t: np.ndarray, w2_t: np.ndarray) -> np.ndarray:
