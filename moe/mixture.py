@@ -12,6 +12,8 @@ Curriculum (PHASES, by fraction of the run):
   (`moe.self_play`, drawn once at the phase's start), so it learns to repair the mistakes it
   actually makes, not only the ones we imagine.
 Solving is learned first; aggregating (long context, checking candidates' steps) is the harder skill.
+
+The `refine` curriculum (REFINE_PHASES) fine-tunes trained weights on aggregating their own samples.
 """
 
 from __future__ import annotations
@@ -106,19 +108,29 @@ PHASES: tuple[tuple[float, tuple[Source, ...]], ...] = (
 )
 """(first fraction of the run, sources) per curriculum phase."""
 
+REFINE_PHASES: tuple[tuple[float, tuple[Source, ...]], ...] = (
+    (0.0, (Source("solve", 0.15, _solve_long), Source("aggregate", 0.15, _aggregate_long),
+           Source("aggregate_own", 0.5, own_aggregate_example, needs_own_samples=True),
+           Source("figma", 0.2, figma_example))),
+)
+"""Fine-tuning trained weights (`--init-from`): mostly aggregation of their own samples, drawn
+before the first step, with the other skills kept in the mix so that they are not forgotten."""
 
-def phase_index(step: int, total_steps: int) -> int:
+CURRICULA = {"full": PHASES, "refine": REFINE_PHASES}
+
+
+def phase_index(step: int, total_steps: int, curriculum: str = "full") -> int:
     fraction = step / max(total_steps, 1)
-    return max(i for i, (first, _) in enumerate(PHASES) if first <= fraction)
+    return max(i for i, (first, _) in enumerate(CURRICULA[curriculum]) if first <= fraction)
 
 
-def sources_at(step: int, total_steps: int) -> tuple[Source, ...]:
-    return PHASES[phase_index(step, total_steps)][1]
+def sources_at(step: int, total_steps: int, curriculum: str = "full") -> tuple[Source, ...]:
+    return CURRICULA[curriculum][phase_index(step, total_steps, curriculum)][1]
 
 
-def first_own_sample_step(total_steps: int) -> int:
+def first_own_sample_step(total_steps: int, curriculum: str = "full") -> int:
     """The first step whose batch draws on the model's own samples."""
-    first = min(f for f, sources in PHASES if any(s.needs_own_samples for s in sources))
+    first = min(f for f, sources in CURRICULA[curriculum] if any(s.needs_own_samples for s in sources))
     return next(s for s in range(total_steps + 1) if s == total_steps or s / max(total_steps, 1) >= first)
 
 
@@ -140,14 +152,15 @@ MAX_DRAWS = 50
 
 
 def sample_batch(seed: int, step: int, size: int, tokenizer: Tokenizer, max_len: int,
-                 total_steps: int, own: Any = None) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+                 total_steps: int, own: Any = None,
+                 curriculum: str = "full") -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """Batch `step` of a run: (tokens [size, T] int64 right-padded, loss mask [size, T], counts).
 
     mask[i, t] is 1 where token t+1 is part of a completion (the target of position t).
     `own` is the run's own-sample pool, needed from the phase that uses it on.
     """
     rng = np.random.default_rng([seed, step])
-    sources = sources_at(step, total_steps)
+    sources = sources_at(step, total_steps, curriculum)
     if own is None and any(s.needs_own_samples for s in sources):
         raise ValueError(f"step {step} draws from the model's own samples; generate them first (moe.self_play)")
     weights = np.array([s.weight for s in sources])

@@ -7,8 +7,9 @@ each of a few thousand training problems and saves them (`own_samples.jsonl` in 
 directory, so a resumed run reuses them). `moe.mixture.own_aggregate_example` then builds
 aggregation prompts from those samples, always targeting the correct solution.
 
-Needs torch (the `train` extra); sampling recomputes the whole prefix each step, which is cheap
-for these short sequences on a GPU and keeps this module free of a second KV-cache implementation.
+Needs torch (the `train` extra). On a GPU, sampling recomputes the whole prefix each step, which
+is cheap for these short sequences and keeps this module free of a second KV-cache
+implementation; on a CPU the numpy inference (with its latent cache) samples instead.
 """
 
 from __future__ import annotations
@@ -104,14 +105,33 @@ def sample_replies(model, tokenizer: Tokenizer, prompts: list[str], max_new_toke
 def generate_own_samples(model, tokenizer: Tokenizer, seed: int, problems: int, samples: int,
                          ops=LONG_AGGREGATE_OPS, max_new_tokens: int = 128) -> OwnSamples:
     """`samples` replies at temperature 1.0 to each of `problems` seeded training problems
-    whose operation counts follow `ops` ((counts, probabilities))."""
+    whose operation counts follow `ops` ((counts, probabilities)).
+
+    On a GPU the torch model samples (`sample_replies`); on a CPU the numpy inference of the
+    same weights does, because its KV cache makes it many times faster than recomputing.
+    """
     rng = np.random.default_rng([seed, 4242])
     chosen = [training_problem(rng, int(rng.choice(ops[0], p=ops[1]))) for _ in range(problems)]
-    generator = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
-    was_training = model.training
-    model.eval()
-    replies = sample_replies(model, tokenizer, [solve_prompt(p.question) for p in chosen for _ in range(samples)],
-                             max_new_tokens, 1.0, generator)
-    model.train(was_training)
+    prompts = [solve_prompt(p.question) for p in chosen for _ in range(samples)]
+    device = next(model.parameters()).device
+    if device.type == "cpu":
+        from moe.generate import complete
+        from moe.model import MoEModel
+
+        numpy_model = MoEModel(model.config, model.state_arrays(), tokenizer)
+        sample_rng = np.random.default_rng([seed, 4243])
+        replies = [reply for first in range(0, len(prompts), CPU_BATCH)
+                   for reply in complete(numpy_model, prompts[first: first + CPU_BATCH],
+                                         max_new_tokens, 1.0, sample_rng)]
+    else:
+        generator = torch.Generator(device=device).manual_seed(seed)
+        was_training = model.training
+        model.eval()
+        replies = sample_replies(model, tokenizer, prompts, max_new_tokens, 1.0, generator)
+        model.train(was_training)
     return OwnSamples([OwnEntry(p.question, format_solution(p), str(p.answer),
                                 tuple(replies[i * samples: (i + 1) * samples])) for i, p in enumerate(chosen)])
+
+
+CPU_BATCH = 512
+"""Prompts per numpy `complete` call when sampling on a CPU."""

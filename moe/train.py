@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from moe.config import ModelConfig
 from moe.data import arith_items, boxed_answer, solve_prompt
 from moe.generate import complete
-from moe.mixture import first_own_sample_step, sample_batch, text_corpus
+from moe.mixture import CURRICULA, first_own_sample_step, sample_batch, text_corpus
 from moe.model import MoEModel, write_weights
 from moe.self_play import OwnSamples, generate_own_samples
 from moe.tokenizer import Tokenizer
@@ -64,6 +64,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="training problems the model samples its own candidates for (last phase)")
     ap.add_argument("--own-samples", type=int, default=8, help="samples per such problem")
     ap.add_argument("--init-from", type=Path, help="weights dir to start from (fresh optimizer)")
+    ap.add_argument("--curriculum", choices=sorted(CURRICULA), default="full",
+                    help="data mixture: full (from scratch) or refine (fine-tune --init-from weights "
+                         "on aggregating their own samples)")
     ap.add_argument("--config", type=Path, help="config.json overriding the default architecture")
     return ap.parse_args(argv)
 
@@ -93,9 +96,9 @@ def _own_samples(path: str | None) -> OwnSamples | None:
 
 
 def make_batch(step: int, seed: int, size: int, max_len: int, tokenizer_path: str, total_steps: int,
-               own_path: str | None):
+               own_path: str | None, curriculum: str = "full"):
     return sample_batch(seed, step, size, _tokenizer(tokenizer_path), max_len, total_steps,
-                        _own_samples(own_path))
+                        _own_samples(own_path), curriculum)
 
 
 def own_samples_file(args, model, tokenizer: Tokenizer) -> Path:
@@ -212,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
     began = time.time()
     step, fixed = start, not args.budget_seconds
     while step < args.steps:
-        own_from = first_own_sample_step(args.steps)
+        own_from = first_own_sample_step(args.steps, args.curriculum)
         own_path = str(own_samples_file(args, model, tokenizer)) if step >= own_from else None
         stop = args.steps if step >= own_from else own_from
         if not fixed:
@@ -240,7 +243,8 @@ def run_segment(args, model, opt, device, tokenizer, tokenizer_path, own_path, s
     """Train steps [start, stop) on one batch stream; returns the next step and the seconds per
     step after the first WARMUP_STEPS (None when the segment was shorter)."""
     batches = functools.partial(make_batch, seed=args.seed, size=args.batch, max_len=model.config.max_seq_len,
-                                tokenizer_path=tokenizer_path, total_steps=args.steps, own_path=own_path)
+                                tokenizer_path=tokenizer_path, total_steps=args.steps, own_path=own_path,
+                                curriculum=args.curriculum)
     pool = mp.get_context("spawn").Pool(args.workers) if args.workers > 1 else None
     stream = (pool.imap(batches, range(start, stop), chunksize=4) if pool else map(batches, range(start, stop)))
     timed_from = None

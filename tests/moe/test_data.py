@@ -131,6 +131,15 @@ def test_curriculum_phases_start_at_zero_and_switch_at_their_fraction():
     assert first_own_sample_step(1000) == 550 and first_own_sample_step(1082) == 596
 
 
+def test_refine_curriculum_draws_on_own_samples_from_the_first_step():
+    assert first_own_sample_step(100, "refine") == 0
+    names = {s.name for s in sources_at(0, 100, "refine")}
+    assert names == {"solve", "aggregate", "aggregate_own", "figma"}  # no skill left out of the mix
+    tok = Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json")
+    with pytest.raises(ValueError, match="own samples"):
+        sample_batch(1, 0, 4, tok, 768, 100, curriculum="refine")
+
+
 def test_batches_that_need_own_samples_refuse_to_run_without_them():
     tok = Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json")
     with pytest.raises(ValueError, match="own samples"):

@@ -73,6 +73,20 @@ def tiny_run(tmp_path, name: str, steps: int, small_config) -> bytes:
     return (out / "weights" / "model.safetensors").read_bytes()
 
 
+def test_refine_fine_tunes_trained_weights_on_their_own_samples(tmp_path, small_config):
+    tiny_run(tmp_path, "base", 2, small_config)
+    out = tmp_path / "refined"
+    train.main(["--out", str(out), "--init-from", str(tmp_path / "base" / "weights"), "--curriculum", "refine",
+                "--steps", "2", "--batch", "4", "--warmup", "1", "--eval-size", "2", "--threads", "1",
+                "--own-problems", "3", "--own-samples", "2", "--seed", "7"])
+    pool = [json.loads(line) for line in (out / "own_samples.jsonl").read_text().splitlines()]
+    assert len(pool) == 3 and all(len(entry["samples"]) == 2 for entry in pool)  # drawn before step 1
+    refined = MoEModel.load(out / "weights")
+    base = MoEModel.load(tmp_path / "base" / "weights")
+    assert refined.config == base.config
+    assert any(not np.array_equal(refined.tensors[k], base.tensors[k]) for k in base.tensors)
+
+
 def test_training_is_reproducible_and_resumes_exactly(tmp_path, small_config):
     straight = tiny_run(tmp_path, "a", 3, small_config)
     assert tiny_run(tmp_path, "b", 3, small_config) == straight
