@@ -76,21 +76,41 @@ def sampler(model: MoEModel, device: str):
     return run
 
 
-def run_rsa(model, items, n, k, rounds, temperature, max_new, rng, sample) -> list[list[list[str]]]:
-    """Populations per round: [round][problem][member] texts."""
+def run_rsa(model, items, n, k, rounds, temperature, max_new, rng, sample):
+    """Populations per round ([round][problem][member] texts) and the aggregation sets
+    ([round - 1][problem][member] indices into the previous population)."""
     prompts = [solve_prompt(it["question"]) for it in items for _ in range(n)]
     texts = sample(prompts, max_new, temperature, rng)
     populations = [[texts[i * n : (i + 1) * n] for i in range(len(items))]]
+    sets = []
     for _ in range(rounds - 1):
         current = populations[-1]
-        prompts = []
+        prompts, chosen = [], []
         for item, members in zip(items, current):
-            for _ in range(n):
-                chosen = rng.choice(len(members), size=k, replace=False)
-                prompts.append(fit_aggregate_prompt(model, item["question"], [members[j] for j in chosen], max_new))
+            chosen.append([rng.choice(len(members), size=k, replace=False) for _ in range(n)])
+            prompts += [fit_aggregate_prompt(model, item["question"], [members[j] for j in c], max_new)
+                        for c in chosen[-1]]
         texts = sample(prompts, max_new, temperature, rng)
         populations.append([texts[i * n : (i + 1) * n] for i in range(len(items))])
-    return populations
+        sets.append(chosen)
+    return populations, sets
+
+
+def aggregation_by_correct_candidates(items, populations, sets, k) -> list[tuple[int, int]]:
+    """(aggregations, correct outputs) per number of correct candidates 0..k, over all rounds.
+
+    An aggregator that beats voting keeps nearly every set with a correct majority right and
+    repairs some sets with a wrong one; one that re-solves from scratch is flat across the row.
+    """
+    table = [[0, 0] for _ in range(k + 1)]
+    for before, after, chosen in zip(populations, populations[1:], sets):
+        for item, members, outputs, picks in zip(items, before, after, chosen):
+            right = [answer_of(m) == item["answer"] for m in members]
+            for pick, output in zip(picks, outputs):
+                row = table[sum(right[j] for j in pick)]
+                row[0] += 1
+                row[1] += answer_of(output) == item["answer"]
+    return [(a, b) for a, b in table]
 
 
 def scores(items, population) -> tuple[float, float]:
@@ -121,13 +141,17 @@ def main(argv: list[str] | None = None) -> None:
     model = MoEModel.load(args.weights)
     items = arith_items(args.problems, seed=args.seed, steps=args.steps)
     rng = np.random.default_rng(args.seed)
-    populations = run_rsa(model, items, args.n, args.k, args.t, args.temperature, args.max_new_tokens, rng,
-                          sampler(model, args.device))
+    populations, sets = run_rsa(model, items, args.n, args.k, args.t, args.temperature, args.max_new_tokens,
+                                rng, sampler(model, args.device))
     print(f"{len(items)} held-out {args.steps}-operation problems, N={args.n} K={args.k} T={args.t}, "
           f"temperature {args.temperature}, weights {args.weights}")
     for r, population in enumerate(populations, 1):
         mean, vote = scores(items, population)
         print(f"  round {r}: population accuracy {mean:6.1%}   majority {vote:6.1%}")
+    print(f"aggregations by correct candidates (of {args.k}), all rounds: "
+          + "   ".join(f"{c}: {right / total:.0%} of {total}" if total else f"{c}: -"
+                       for c, (total, right) in enumerate(aggregation_by_correct_candidates(
+                           items, populations, sets, args.k))))
     single, majority_n = scores(items, populations[0])
     rsa, rsa_vote = scores(items, populations[-1])
     print(f"single-sample accuracy (T={args.temperature}): {single:6.1%}")

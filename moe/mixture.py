@@ -108,29 +108,44 @@ PHASES: tuple[tuple[float, tuple[Source, ...]], ...] = (
 )
 """(first fraction of the run, sources) per curriculum phase."""
 
+REFINE_OPS = ((2, 3, 4, 5, 6, 7, 8, 9, 10), (0.04, 0.04, 0.06, 0.08, 0.1, 0.14, 0.16, 0.18, 0.2))
+"""Problem sizes of the refine curriculum: longer than the full run's, so that 9-10-operation
+problems leave test-time scaling room once the solver is strong at 8."""
+
 REFINE_PHASES: tuple[tuple[float, tuple[Source, ...]], ...] = (
-    (0.0, (Source("solve", 0.15, _solve_long), Source("aggregate", 0.15, _aggregate_long),
+    (0.0, (Source("solve", 0.15, functools.partial(solve_example, ops=REFINE_OPS)),
+           Source("aggregate", 0.15, functools.partial(aggregate_example, ops=REFINE_OPS,
+                                                       corrupt=slipped_solution)),
            Source("aggregate_own", 0.5, own_aggregate_example, needs_own_samples=True),
            Source("figma", 0.2, figma_example))),
 )
 """Fine-tuning trained weights (`--init-from`): mostly aggregation of their own samples, drawn
 before the first step, with the other skills kept in the mix so that they are not forgotten."""
 
-CURRICULA = {"full": PHASES, "refine": REFINE_PHASES}
+
+@dataclass(frozen=True)
+class Curriculum:
+    phases: tuple[tuple[float, tuple[Source, ...]], ...]
+    """(first fraction of the run, sources) per phase; the first starts at 0."""
+    own_ops: tuple[tuple[int, ...], tuple[float, ...]]
+    """(operation counts, probabilities) of the problems the model samples its own candidates for."""
+
+
+CURRICULA = {"full": Curriculum(PHASES, LONG_AGGREGATE_OPS), "refine": Curriculum(REFINE_PHASES, REFINE_OPS)}
 
 
 def phase_index(step: int, total_steps: int, curriculum: str = "full") -> int:
     fraction = step / max(total_steps, 1)
-    return max(i for i, (first, _) in enumerate(CURRICULA[curriculum]) if first <= fraction)
+    return max(i for i, (first, _) in enumerate(CURRICULA[curriculum].phases) if first <= fraction)
 
 
 def sources_at(step: int, total_steps: int, curriculum: str = "full") -> tuple[Source, ...]:
-    return CURRICULA[curriculum][phase_index(step, total_steps, curriculum)][1]
+    return CURRICULA[curriculum].phases[phase_index(step, total_steps, curriculum)][1]
 
 
 def first_own_sample_step(total_steps: int, curriculum: str = "full") -> int:
     """The first step whose batch draws on the model's own samples."""
-    first = min(f for f, sources in CURRICULA[curriculum] if any(s.needs_own_samples for s in sources))
+    first = min(f for f, sources in CURRICULA[curriculum].phases if any(s.needs_own_samples for s in sources))
     return next(s for s in range(total_steps + 1) if s == total_steps or s / max(total_steps, 1) >= first)
 
 

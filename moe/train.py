@@ -106,7 +106,8 @@ def own_samples_file(args, model, tokenizer: Tokenizer) -> Path:
     path = args.out / "own_samples.jsonl"
     if not path.exists():
         began = time.time()
-        own = generate_own_samples(model, tokenizer, args.seed, args.own_problems, args.own_samples)
+        own = generate_own_samples(model, tokenizer, args.seed, args.own_problems, args.own_samples,
+                                   ops=CURRICULA[args.curriculum].own_ops)
         own.save(path)
         print(f"own samples: {args.own_problems} problems x {args.own_samples}, accuracy "
               f"{own.accuracy():.3f}, {len(own.with_wrong)} problems with a wrong sample "

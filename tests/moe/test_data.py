@@ -5,7 +5,7 @@ import pytest
 
 from moe.data import (EVAL_STEPS, aggregate_prompt, arith_items, boxed_answer, corrupted_solution, format_solution,
                       is_held_out, random_problem, slipped_solution, solve_prompt)
-from moe.mixture import (PHASES, encode_example, first_own_sample_step, own_aggregate_example,
+from moe.mixture import (CURRICULA, PHASES, encode_example, first_own_sample_step, own_aggregate_example,
                          sample_batch, sources_at, training_problem)
 from moe.model import DEFAULT_WEIGHTS_DIR
 from moe.tokenizer import Tokenizer
@@ -135,6 +135,12 @@ def test_refine_curriculum_draws_on_own_samples_from_the_first_step():
     assert first_own_sample_step(100, "refine") == 0
     names = {s.name for s in sources_at(0, 100, "refine")}
     assert names == {"solve", "aggregate", "aggregate_own", "figma"}  # no skill left out of the mix
+    ops, weights = CURRICULA["refine"].own_ops
+    assert max(ops) == 10 and sum(weights) == pytest.approx(1.0)
+    solve = next(s for s in sources_at(0, 100, "refine") if s.name == "solve")
+    rng = np.random.default_rng(2)
+    lengths = {solve.sample(rng)[1].count("\n") for _ in range(200)}  # one line per operation
+    assert max(lengths) == 10 and min(lengths) < 8
     tok = Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json")
     with pytest.raises(ValueError, match="own samples"):
         sample_batch(1, 0, 4, tok, 768, 100, curriculum="refine")
