@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from moe.engine.sampler import sample_softmax
 from moe.model import LatentCache, MoEModel, SeqChunk
 
 
@@ -16,12 +17,7 @@ def sample_tokens(logits: np.ndarray, temperature: float, rng: np.random.Generat
     """One token id per row of logits; temperature 0 means greedy."""
     if temperature <= 0:
         return logits.argmax(axis=-1)
-    z = logits.astype(np.float64) / temperature
-    z -= z.max(axis=-1, keepdims=True)
-    probs = np.exp(z)
-    probs /= probs.sum(axis=-1, keepdims=True)
-    u = rng.random((len(logits), 1))
-    return np.minimum((probs.cumsum(axis=-1) < u).sum(axis=-1), logits.shape[-1] - 1)
+    return sample_softmax(logits, np.full(len(logits), temperature), [rng] * len(logits))
 
 
 def generate(model: MoEModel, prompts: list[list[int]], max_new_tokens: int,

@@ -35,7 +35,7 @@ def choice_rng(seed: int | None, index: int) -> np.random.Generator:
 
 
 BLOCK = 32
-"""Tokens per block of the two-level inverse CDF in `_sample_plain`."""
+"""Tokens per block of the two-level inverse CDF in `sample_softmax`."""
 
 
 def sample_token(
@@ -49,7 +49,7 @@ def sample_token(
     if temperature <= 0.0:
         return int(np.argmax(logits))
     if top_p >= 1.0:
-        return int(_sample_plain(np.asarray(logits)[None], np.array([temperature]), [rng])[0])
+        return int(sample_softmax(np.asarray(logits)[None], np.array([temperature]), [rng])[0])
     z = logits.astype(np.float64) / temperature
     probs = np.exp(z - z.max())
     order = np.argsort(-probs, kind="stable")
@@ -65,7 +65,7 @@ def sample_batch(
 ) -> list[int]:
     """`sample_token` for many rows at once; row i gives exactly what it would alone.
 
-    All plain (top_p = 1) rows are sampled in one `_sample_plain` call, which computes each row
+    All plain (top_p = 1) rows are sampled in one `sample_softmax` call, which computes each row
     with row-wise operations only, so a row's token never depends on its neighbours.
     """
     if not rows:
@@ -75,7 +75,7 @@ def sample_batch(
     plain = [i for i, p in enumerate(params) if p.temperature > 0 and p.top_p >= 1.0]
     if plain:
         temps = np.array([params[i].temperature for i in plain])
-        picks = _sample_plain(logits[plain], temps, [rngs[i] for i in plain]).tolist()
+        picks = sample_softmax(logits[plain], temps, [rngs[i] for i in plain]).tolist()
         for i, pick in zip(plain, picks):
             tokens[i] = pick
     for i, p in enumerate(params):
@@ -84,8 +84,9 @@ def sample_batch(
     return tokens
 
 
-def _sample_plain(logits: np.ndarray, temperatures: np.ndarray, rngs: list) -> np.ndarray:
-    """One token per row of logits [rows, vocab] by inverse CDF of softmax(logits / t).
+def sample_softmax(logits: np.ndarray, temperatures: np.ndarray, rngs: list) -> np.ndarray:
+    """One token per row of logits [rows, vocab] by inverse CDF of softmax(logits / t), t > 0,
+    with one uniform draw from rngs[i] for row i (the same generator may appear repeatedly).
 
     Two levels: the cumulative sums of blocks of BLOCK tokens locate the block, then a
     cumulative sum inside that block the token, because a float64 exp and cumsum over the
