@@ -58,6 +58,12 @@ class Tokenizer:
     def encode(self, text: str) -> list[int]:
         return self._hf.encode(text, add_special_tokens=False).ids
 
+    def token_text(self, token_id: int) -> str:
+        """The text one id contributes to `decode` (so decode is the join of these pieces)."""
+        if token_id not in self.specials:
+            return self._id_text[token_id]
+        return UNKNOWN_TEXT if token_id == self.unk_id else ""
+
     def decode(self, ids: Sequence[int]) -> str:
         """Text of `ids`; special tokens vanish, unknown characters read as U+FFFD."""
         out = []

@@ -11,11 +11,18 @@ class Decoder(Protocol):
     def decode(self, ids: Sequence[int]) -> str: ...
 
 
+class PieceDecoder(Decoder, Protocol):
+    """A decoder whose text is the concatenation of one fixed piece per token (no byte-level
+    merges across tokens), so a new token's text never changes the text before it."""
+
+    def token_text(self, token_id: int) -> str: ...
+
+
 class TextTracker:
     """Turns a growing list of token ids into text deltas, cutting at the first stop string.
 
     Decodes only a short window of recent tokens per step (offsets as in vLLM), so the cost per
-    token stays constant however long the output grows.
+    token stays constant however long the output grows; a `PieceDecoder` skips even that.
     """
 
     def __init__(self, decoder: Decoder, stop: Sequence[str] = ()):
@@ -30,6 +37,7 @@ class TextTracker:
         self.emitted = 0
         """How much of `text` has been handed out as deltas."""
         self.stopped = False
+        self._piece = getattr(decoder, "token_text", None)
 
     def add(self, token_id: int, final: bool = False) -> None:
         """Append one generated token; sets `stopped` when a stop string appears.
@@ -37,6 +45,11 @@ class TextTracker:
         Text ending in a replacement character may be a cut multi-byte character: it waits for
         the next token unless this is the last one.
         """
+        if self._piece is not None:  # the fast path: text grows by the token's own piece
+            start = max(len(self.text) - self._longest_stop + 1, 0)
+            self.text += self._piece(token_id)
+            self._check_stop(start)
+            return
         self._ids.append(token_id)
         self._decode(final)
 

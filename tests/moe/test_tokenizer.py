@@ -75,3 +75,9 @@ def test_train_keeps_digits_apart_and_hits_vocab_size():
     assert tok.vocab_size <= 120
     assert all(len(tok.decode([i])) == 1 for i in tok.encode("46"))
     assert len(tok.encode("Solve step by step.")) < len("Solve step by step.")
+
+
+def test_decode_is_the_join_of_token_pieces():
+    tok = Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json")
+    ids = tok.apply_chat_template([{"role": "user", "content": "Compute 3*4+5. \u00e9"}]) + [tok.eos_id]
+    assert "".join(tok.token_text(i) for i in ids) == tok.decode(ids)

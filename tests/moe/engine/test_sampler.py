@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from moe.engine.detokenizer import TextTracker
 from moe.engine.sampler import choice_rng, sample_token
@@ -46,8 +47,19 @@ class CharDecoder:
         return "".join(chr(i) for i in ids)
 
 
-def test_stop_string_split_across_tokens_is_held_back_and_cut():
-    tracker = TextTracker(CharDecoder(), stop=("END",))
+class PieceCharDecoder(CharDecoder):
+    """The same text through the PieceDecoder fast path."""
+
+    def token_text(self, token_id):
+        return chr(token_id)
+
+
+both_decoders = pytest.mark.parametrize("decoder", [CharDecoder(), PieceCharDecoder()], ids=["window", "piece"])
+
+
+@both_decoders
+def test_stop_string_split_across_tokens_is_held_back_and_cut(decoder):
+    tracker = TextTracker(decoder, stop=("END",))
     emitted = ""
     for ch in "abcEN":
         tracker.add(ord(ch))
@@ -58,8 +70,9 @@ def test_stop_string_split_across_tokens_is_held_back_and_cut():
     assert emitted + tracker.delta(final=True) == "abc"
 
 
-def test_text_resumes_when_a_held_tail_does_not_become_a_stop():
-    tracker = TextTracker(CharDecoder(), stop=("END",))
+@both_decoders
+def test_text_resumes_when_a_held_tail_does_not_become_a_stop(decoder):
+    tracker = TextTracker(decoder, stop=("END",))
     for ch in "xENx":
         tracker.add(ord(ch))
     assert tracker.delta(final=False) == "xE" and not tracker.stopped
