@@ -32,20 +32,20 @@ def test_shipped_embedded_sheet_is_up_to_date(capsys):
 
 
 def test_embedded_sheet_derivation():
-    # $0.045/CPU-h * 2 CPUs = $0.000025/s; measured 2,941 output tok/s ->
-    # 0.000025 / 2941 * 1e6 = $0.00850051 per 1M output; 10,781 prefill tok/s -> $0.00231889;
-    # 216,770 cache-hit tok/s -> $0.00011533 (8 significant digits in the sheet)
+    # $0.045/CPU-h * 2 CPUs = $0.000025/s; measured 4,032 output tok/s ->
+    # 0.000025 / 4032 * 1e6 = $0.0062004 per 1M output; 11,793 prefill tok/s -> $0.0021199;
+    # 195,797 cache-hit tok/s -> $0.000127683 (8 significant digits in the sheet)
     sheet = load_sheet(SHEET)
     assert sheet.endpoint == "embedded"
     rates = sheet.models["moe-tiny"].periods[0].rates
-    assert (rates.output, rates.input_miss, rates.input_hit) == (0.00850051, 0.00231889, 0.00011533)
+    assert (rates.output, rates.input_miss, rates.input_hit) == (0.0062004, 0.0021199, 0.000127683)
     # measured figures: the version carries no placeholder mark
     assert sheet.version == "embedded-cpu-v1"
 
 
 def test_check_flags_a_stale_sheet(tmp_path, monkeypatch, capsys):
     stale = tmp_path / "embedded.yaml"
-    stale.write_text(SHEET.read_text().replace("output: 0.00850051", "output: 0.3"))
+    stale.write_text(SHEET.read_text().replace("output: 0.0062004", "output: 0.3"))
     monkeypatch.setattr("pipelines.cost.derive_embedded.SHEET", stale)
     assert main(["--check"]) == 1
     assert "stale" in capsys.readouterr().out

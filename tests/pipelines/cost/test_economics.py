@@ -127,10 +127,10 @@ def test_utilisation_raises_the_price(qwen):
 
 def test_measured_profile_rates():
     # embedded CPU: $0.045/CPU-h * 2 CPUs = $0.09/h = $0.000025/s
-    #   output 2,941 tok/s -> $0.0085005 per 1M; prefill 10,781 -> $0.0023189; hits 216,770
-    #   -> $0.00011533; batch 8 -> 2941 / 8 = 367.625 tok/s per user
+    #   output 4,032 tok/s -> $0.0062004 per 1M; prefill 11,793 -> $0.0021199; hits 195,797
+    #   -> $0.000127683; batch 8 -> 4032 / 8 = 504 tok/s per user
     e = explain(load_profile(PROFILES_DIR / "embedded-cpu.yaml"))
-    assert e.usd_per_m_output == pytest.approx(0.000025 / 2941 * 1e6, rel=1e-12)
-    assert e.usd_per_m_input_miss == pytest.approx(0.000025 / 10781 * 1e6, rel=1e-12)
-    assert e.usd_per_m_input_hit == pytest.approx(0.000025 / 216770 * 1e6, rel=1e-12)
-    assert e.tokens_per_s_per_user == pytest.approx(367.625)
+    assert e.usd_per_m_output == pytest.approx(0.000025 / 4032 * 1e6, rel=1e-12)
+    assert e.usd_per_m_input_miss == pytest.approx(0.000025 / 11793 * 1e6, rel=1e-12)
+    assert e.usd_per_m_input_hit == pytest.approx(0.000025 / 195797 * 1e6, rel=1e-12)
+    assert e.tokens_per_s_per_user == pytest.approx(504.0)

@@ -32,11 +32,11 @@ def test_satisfies_the_meter_protocol(meter):
 
 
 def test_embedded_endpoint_uses_the_embedded_sheet(meter):
-    # embedded sheet (derived): 0.00231889 miss / 0.00011533 hit / 0.00850051 output per 1M
-    #   (800 * 0.00231889 + 200 * 0.00011533 + 500 * 0.00850051) / 1e6
-    #   = (1.855112 + 0.023066 + 4.250255) / 1e6 = 6.128433e-06
+    # embedded sheet (derived): 0.0021199 miss / 0.000127683 hit / 0.0062004 output per 1M
+    #   (800 * 0.0021199 + 200 * 0.000127683 + 500 * 0.0062004) / 1e6
+    #   = (1.69592 + 0.0255366 + 3.1002) / 1e6 = 4.8216566e-06
     p = meter.price(endpoint="embedded", model="moe-tiny", usage=CALL, started_at=AT)
-    assert p.usd == pytest.approx(6.128433e-06, abs=1e-15)
+    assert p.usd == pytest.approx(4.8216566e-06, abs=1e-15)
     assert p.source.startswith("sheet:embedded/embedded-cpu-v1")
     assert meter.knows(endpoint="embedded", model="moe-tiny")
     # the embedded sheet does not price a remote server that happens to use the name
