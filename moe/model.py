@@ -143,8 +143,6 @@ class MoEModel:
 
     def _validate(self, lengths: np.ndarray, starts: np.ndarray, tokens: np.ndarray) -> None:
         """Checks the step's chunks at once (vectorised: a decode step has one per sequence)."""
-        if not len(lengths):
-            raise InputError("forward() needs at least one SeqChunk")
         if not lengths.all():
             raise InputError(f"chunk {int(np.argmin(lengths))} has no tokens")
         too_long = np.flatnonzero(starts + lengths > self.config.max_seq_len)
@@ -160,10 +158,11 @@ class MoEModel:
 
     def _run(self, chunks: list[SeqChunk]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         cfg = self.config
+        if not chunks:
+            raise InputError("forward() needs at least one SeqChunk")
         lengths = np.array([len(c.tokens) for c in chunks], np.int64)
         starts = np.array([len(c.cache) for c in chunks], np.int64)
-        tokens = (np.concatenate([np.asarray(c.tokens) for c in chunks]).astype(np.int64)
-                  if chunks else np.zeros(0, np.int64))
+        tokens = np.concatenate([np.asarray(c.tokens) for c in chunks]).astype(np.int64)
         self._validate(lengths, starts, tokens)
         ends = np.cumsum(lengths)
         for chunk, n in zip(chunks, lengths.tolist()):
@@ -239,6 +238,8 @@ class _DecodePlan:
     """(cache, start, begin, end) of every other chunk: prefills and unpooled decodes."""
     dense: bool = False
     """The slots are lo, lo+1, ... in batch order: no padding slots, no reordering."""
+    lo: int = 0
+    """The lowest slot of the batch (its slot range starts there)."""
 
     @classmethod
     def build(cls, chunks: list[SeqChunk], starts: list[int], ends: list[int]) -> "_DecodePlan":
@@ -253,24 +254,24 @@ class _DecodePlan:
                 slots.append(chunk.cache.slot)
                 positions.append(start)
             else:
-                others.append((chunk.cache, start, begin, int(end)))
-            begin = int(end)
+                others.append((chunk.cache, start, begin, end))
+            begin = end
         slots_arr, pos_arr = np.array(slots, np.int64), np.array(positions, np.int64)
-        bias = np.zeros((0, 1, 0), np.float32)
+        bias, lo = np.zeros((0, 1, 0), np.float32), 0
         if slots:
-            lo, hi = slots_arr.min(), slots_arr.max() + 1
+            lo, hi = int(slots_arr.min()), int(slots_arr.max()) + 1
             visible = np.zeros(hi - lo, np.int64)
             visible[slots_arr - lo] = pos_arr + 1
             span = np.arange(visible.max())
             bias = np.where(span[None, :] < visible[:, None], np.float32(0), MASKED)[:, None]
         dense = bool(slots) and bool((slots_arr == np.arange(slots_arr[0], slots_arr[0] + len(slots))).all())
-        return cls(pool, np.array(rows, np.int64), slots_arr, pos_arr, bias.astype(np.float32), others, dense)
+        return cls(pool, np.array(rows, np.int64), slots_arr, pos_arr, bias.astype(np.float32), others, dense, lo)
 
     def attend(self, li: int, q: np.ndarray, new_rows: np.ndarray, r: int) -> np.ndarray:
         """Write the decode tokens' rows into layer li and attend; returns [len(rows), H, r]."""
         data = self.pool.data[li]
         data[self.slots, self.positions] = new_rows[self.rows]
-        lo, batch, length = int(self.slots.min()), self.bias.shape[0], self.bias.shape[2]
+        lo, batch, length = self.lo, self.bias.shape[0], self.bias.shape[2]
         if self.dense:  # slots lo, lo+1, ... in batch order: the common case, no scatter
             return layers.attend_batched(q[self.rows], data[lo : lo + batch, :length], r, self.bias)
         queries = np.zeros((batch, *q.shape[1:]), np.float32)

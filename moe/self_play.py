@@ -22,7 +22,9 @@ import numpy as np
 import torch
 
 from moe.data import boxed_answer, format_solution, solve_prompt
+from moe.generate import complete
 from moe.mixture import LONG_AGGREGATE_OPS, training_problem
+from moe.model import MoEModel
 from moe.tokenizer import Tokenizer
 
 WRONG_SHARE = 0.75
@@ -115,9 +117,6 @@ def generate_own_samples(model, tokenizer: Tokenizer, seed: int, problems: int, 
     prompts = [solve_prompt(p.question) for p in chosen for _ in range(samples)]
     device = next(model.parameters()).device
     if device.type == "cpu":
-        from moe.generate import complete
-        from moe.model import MoEModel
-
         numpy_model = MoEModel(model.config, model.state_arrays(), tokenizer)
         sample_rng = np.random.default_rng([seed, 4243])
         replies = [reply for first in range(0, len(prompts), CPU_BATCH)

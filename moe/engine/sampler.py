@@ -106,7 +106,8 @@ def sample_softmax(logits: np.ndarray, temperatures: np.ndarray, rngs: list) -> 
     targets = np.array([rng.random() for rng in rngs]) * cdf[:, -1]
     # searchsorted(row, target, side="right") for every row at once: entries <= target
     block = np.minimum((cdf <= targets[:, None]).sum(axis=1), cdf.shape[1] - 1)
-    rest = targets - (cdf[np.arange(n), block] - block_sums[np.arange(n), block])
-    inside = np.cumsum(probs[np.arange(n), block], axis=1, dtype=np.float64)
+    rows = np.arange(n)
+    rest = targets - (cdf[rows, block] - block_sums[rows, block])
+    inside = np.cumsum(probs[rows, block], axis=1, dtype=np.float64)
     pick = np.minimum((inside <= rest[:, None]).sum(axis=1), BLOCK - 1)
     return np.minimum(block * BLOCK + pick, vocab - 1)
