@@ -123,6 +123,21 @@ REFINE_PHASES: tuple[tuple[float, tuple[Source, ...]], ...] = (
 before the first step, with the other skills kept in the mix so that they are not forgotten."""
 
 
+STRETCH_AGGREGATE_OPS = ((6, 7, 8, 9, 10, 11, 12, 13), (0.04, 0.06, 0.08, 0.1, 0.14, 0.18, 0.2, 0.2))
+STRETCH_OWN_OPS = ((9, 10, 11, 12, 13), (0.1, 0.15, 0.25, 0.25, 0.25))
+
+STRETCH_PHASES: tuple[tuple[float, tuple[Source, ...]], ...] = (
+    (0.0, (Source("solve", 0.15, functools.partial(solve_example, ops=REFINE_OPS)),
+           Source("aggregate", 0.25, functools.partial(aggregate_example, ops=STRETCH_AGGREGATE_OPS,
+                                                       corrupt=slipped_solution)),
+           Source("aggregate_own", 0.45, own_aggregate_example, needs_own_samples=True),
+           Source("figma", 0.15, figma_example))),
+)
+"""Aggregation on longer problems than solving (up to 13 operations vs 10): test-time scaling is for
+the problems one sample cannot solve, so the aggregator is trained where the solver is unreliable
+and its own samples there (mostly wrong) are the candidates it learns to repair and vote over."""
+
+
 @dataclass(frozen=True)
 class Curriculum:
     phases: tuple[tuple[float, tuple[Source, ...]], ...]
@@ -131,7 +146,8 @@ class Curriculum:
     """(operation counts, probabilities) of the problems the model samples its own candidates for."""
 
 
-CURRICULA = {"full": Curriculum(PHASES, LONG_AGGREGATE_OPS), "refine": Curriculum(REFINE_PHASES, REFINE_OPS)}
+CURRICULA = {"full": Curriculum(PHASES, LONG_AGGREGATE_OPS), "refine": Curriculum(REFINE_PHASES, REFINE_OPS),
+             "stretch": Curriculum(STRETCH_PHASES, STRETCH_OWN_OPS)}
 
 
 def phase_index(step: int, total_steps: int, curriculum: str = "full") -> int:

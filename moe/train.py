@@ -65,8 +65,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--own-samples", type=int, default=8, help="samples per such problem")
     ap.add_argument("--init-from", type=Path, help="weights dir to start from (fresh optimizer)")
     ap.add_argument("--curriculum", choices=sorted(CURRICULA), default="full",
-                    help="data mixture: full (from scratch) or refine (fine-tune --init-from weights "
-                         "on aggregating their own samples)")
+                    help="data mixture: full (from scratch); refine or stretch (fine-tune --init-from "
+                         "weights on aggregating their own samples; stretch aggregates longer problems "
+                         "than it solves)")
     ap.add_argument("--config", type=Path, help="config.json overriding the default architecture")
     return ap.parse_args(argv)
 

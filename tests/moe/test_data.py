@@ -146,6 +146,18 @@ def test_refine_curriculum_draws_on_own_samples_from_the_first_step():
         sample_batch(1, 0, 4, tok, 768, 100, curriculum="refine")
 
 
+def test_stretch_curriculum_aggregates_longer_problems_than_it_solves():
+    sources = {s.name: s for s in sources_at(0, 100, "stretch")}
+    assert set(sources) == {"solve", "aggregate", "aggregate_own", "figma"}
+    assert first_own_sample_step(100, "stretch") == 0
+    rng = np.random.default_rng(3)
+    solve_lines = {sources["solve"].sample(rng)[1].count("\n") for _ in range(300)}
+    aggregate_lines = {sources["aggregate"].sample(rng)[1].count("\n") for _ in range(300)}
+    assert max(solve_lines) == 10 and max(aggregate_lines) == 13  # one line per operation
+    ops, weights = CURRICULA["stretch"].own_ops
+    assert min(ops) > 8 and max(ops) == 13 and sum(weights) == pytest.approx(1.0)
+
+
 def test_batches_that_need_own_samples_refuse_to_run_without_them():
     tok = Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json")
     with pytest.raises(ValueError, match="own samples"):
