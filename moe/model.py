@@ -7,6 +7,8 @@ the compressed latent space (MLA with W_uk absorbed into the query), per sequenc
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -277,6 +279,16 @@ class _DecodePlan:
         queries = np.zeros((batch, *q.shape[1:]), np.float32)
         queries[self.slots - lo] = q[self.rows]
         return layers.attend_batched(queries, data[lo : lo + batch, :length], r, self.bias)[self.slots - lo]
+
+
+@functools.lru_cache(maxsize=4)
+def weights_digest(path: str | Path = DEFAULT_WEIGHTS_DIR) -> str:
+    """Short sha256 of a weights directory's three files: names what the model answers with, so
+    that a response cached from other weights is never served as this model's."""
+    digest = hashlib.sha256()
+    for name in ("config.json", "tokenizer.json", "model.safetensors"):
+        digest.update((Path(path) / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def write_weights(path: str | Path, config: ModelConfig, tokenizer: Tokenizer,

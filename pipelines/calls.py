@@ -72,6 +72,7 @@ class CallPath:
         self.meter, self.model, self.offline = meter, model, offline
         self.budget, self.stats = budget, stats
         self.endpoint = client.identity
+        self.cache_scope = client.cache_scope
 
     def _price(self, usage: Usage, started_at: datetime) -> Price:
         return self.meter.price(endpoint=self.endpoint, model=self.model, usage=usage,
@@ -85,7 +86,7 @@ class CallPath:
         req = ChatRequest(model=self.model, messages=tuple(messages), params=params,
                           route_key=item_id, request_id=f"{self.run_id}/{item_id}/{node_id}#{sample}")
         from pipelines.cache import cache_key
-        key = cache_key(self.endpoint, req, sample)
+        key = cache_key(self.cache_scope, req, sample)
         done = self.store.completed_call(self.run_id, key)
         if done is not None:
             self.stats.resumed += 1

@@ -13,7 +13,7 @@ import httpx
 import openai
 
 from pipelines.endpoints.config import EndpointConfig
-from pipelines.endpoints.embedded import EMBEDDED_BASE_URL, embedded_transport
+from pipelines.endpoints.embedded import EMBEDDED_BASE_URL, embedded_transport, embedded_weights_digest
 from pipelines.endpoints.limiter import AdaptiveLimiter
 from pipelines.endpoints.response import Completion, MalformedResponse, parse_completion
 from pipelines.endpoints.retry import Failure, backoff_delay, classify
@@ -55,7 +55,11 @@ class EndpointClient:
     ):
         self.config = config
         self.identity: str = config.identity
-        """Names the endpoint in cache keys and reports; holds no secret."""
+        """Names the endpoint in reports and price lookups; holds no secret."""
+        self.cache_scope: str = (f"{config.identity}@{embedded_weights_digest()}" if config.is_embedded
+                                 else config.identity)
+        """Names the endpoint in cache keys: the embedded one with its weights' fingerprint, so
+        that new shipped weights never answer from responses cached before them."""
         self.pool_limits = httpx.Limits(
             max_connections=config.concurrency, max_keepalive_connections=config.concurrency
         )

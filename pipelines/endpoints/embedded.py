@@ -23,3 +23,10 @@ def embedded_transport() -> httpx.AsyncBaseTransport:
             "reinstall pipe, or pass --endpoint URL to use a running server"
         ) from err
     return httpx.ASGITransport(app=create_app())
+
+
+def embedded_weights_digest() -> str:
+    """Fingerprint of the weights the embedded server answers with (part of its cache scope)."""
+    from moe.model import weights_digest
+
+    return weights_digest()

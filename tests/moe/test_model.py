@@ -204,3 +204,19 @@ def test_pooled_decode_batch_equals_sequences_run_alone(small_model):
     out = small_model.forward([SeqChunk(p[-1:], c) for p, c in zip(prompts, caches)])
     np.testing.assert_allclose(out.logits, np.stack(alone), atol=1e-5)
     np.testing.assert_allclose(pool.data[:, 1], 0.0)  # a freed slot is zeroed
+
+
+def test_weights_digest_names_the_bytes_of_a_weights_directory(tmp_path):
+    import shutil
+
+    from moe.model import DEFAULT_WEIGHTS_DIR, weights_digest
+
+    copy = tmp_path / "copy"
+    shutil.copytree(DEFAULT_WEIGHTS_DIR, copy)
+    assert weights_digest(copy) == weights_digest(DEFAULT_WEIGHTS_DIR)
+    changed = tmp_path / "changed"
+    shutil.copytree(DEFAULT_WEIGHTS_DIR, changed)
+    data = bytearray((changed / "model.safetensors").read_bytes())
+    data[-1] ^= 1  # one bit of one weight
+    (changed / "model.safetensors").write_bytes(bytes(data))
+    assert weights_digest(changed) != weights_digest(DEFAULT_WEIGHTS_DIR)

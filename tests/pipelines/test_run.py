@@ -91,6 +91,25 @@ def test_second_run_is_served_from_the_response_cache_at_zero_cost(tmp_path):
     assert all(r["cache_hit"] == 1 and r["cost_usd"] == 0 and r["would_cost_usd"] == 1.0 for r in rows)
 
 
+def test_new_embedded_weights_never_answer_from_responses_cached_before_them(tmp_path, monkeypatch):
+    import pipelines.endpoints.client as client_module
+
+    fake = FakeLLM()
+
+    def run_on(weights: str):
+        monkeypatch.setattr(client_module, "embedded_weights_digest", lambda: weights)
+        return api.run(RSA, {}, endpoint="embedded", store=tmp_path,
+                       transport=httpx.ASGITransport(app=fake.app))
+
+    first = run_on("old-weights")
+    sent = len(fake.requests)
+    assert first.stats.cache_hits == 0 and sent > 0
+    again = run_on("old-weights")
+    assert again.stats.cache_hits == again.stats.calls and len(fake.requests) == sent
+    retrained = run_on("new-weights")
+    assert retrained.stats.cache_hits == 0 and len(fake.requests) == 2 * sent
+
+
 def test_offline_without_cache_fails_items_and_sends_nothing(tmp_path):
     fake = FakeLLM()
     result = run(fake, tmp_path, offline=True)
