@@ -218,8 +218,9 @@ def boxed_answer(text: str) -> str | None:
 
 # ---- evaluation items ------------------------------------------------------------------------
 
-EVAL_STEPS = 6
-"""Operations per benchmark problem (chosen so one sample at temperature 1.0 lands mid-range)."""
+EVAL_STEPS = 12
+"""Operations per benchmark problem: longer than any solve example in training (at most 10), so
+one sample at temperature 1.0 lands mid-range, and within the aggregation examples (up to 13)."""
 
 
 def arith_items(size: int, seed: int, steps: int = EVAL_STEPS) -> list[dict]:
