@@ -13,7 +13,9 @@ Curriculum (PHASES, by fraction of the run):
   actually makes, not only the ones we imagine.
 Solving is learned first; aggregating (long context, checking candidates' steps) is the harder skill.
 
-The `refine` curriculum (REFINE_PHASES) fine-tunes trained weights on aggregating their own samples.
+The `refine` curriculum (REFINE_PHASES) fine-tunes trained weights on aggregating their own samples;
+`stretch` (STRETCH_PHASES) does so on longer problems than it solves, which is what made RSA pay
+off for the shipped weights (docs/model.md).
 """
 
 from __future__ import annotations
