@@ -1,6 +1,7 @@
 """Content-addressed response cache (SQLite): the same call is never paid for twice.
 
-A key names what determines an answer: the endpoint's identity (never its key), the model,
+A key names what determines an answer: the endpoint's identity (never its key; for the embedded
+server also its weights' fingerprint, `EndpointClient.cache_scope`), the model,
 the rendered messages, the sampling parameters and the sample index. The request id and
 route key only label or route a call, so they stay out.
 """
