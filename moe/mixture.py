@@ -114,27 +114,25 @@ REFINE_OPS = ((2, 3, 4, 5, 6, 7, 8, 9, 10), (0.04, 0.04, 0.06, 0.08, 0.1, 0.14, 
 """Problem sizes of the refine curriculum: longer than the full run's, so that 9-10-operation
 problems leave test-time scaling room once the solver is strong at 8."""
 
-REFINE_PHASES: tuple[tuple[float, tuple[Source, ...]], ...] = (
-    (0.0, (Source("solve", 0.15, functools.partial(solve_example, ops=REFINE_OPS)),
-           Source("aggregate", 0.15, functools.partial(aggregate_example, ops=REFINE_OPS,
-                                                       corrupt=slipped_solution)),
-           Source("aggregate_own", 0.5, own_aggregate_example, needs_own_samples=True),
-           Source("figma", 0.2, figma_example))),
-)
-"""Fine-tuning trained weights (`--init-from`): mostly aggregation of their own samples, drawn
-before the first step, with the other skills kept in the mix so that they are not forgotten."""
+def fine_tune_phases(aggregate_ops, solve: float, aggregate: float, own: float,
+                     figma: float) -> tuple[tuple[float, tuple[Source, ...]], ...]:
+    """One phase for fine-tuning trained weights (`--init-from`): solving up to REFINE_OPS, synthetic
+    aggregation over `aggregate_ops`, aggregation of the model's own samples (drawn before the
+    first step) and Figma, with these batch shares, so that no skill is forgotten."""
+    return ((0.0, (Source("solve", solve, functools.partial(solve_example, ops=REFINE_OPS)),
+                   Source("aggregate", aggregate, functools.partial(aggregate_example, ops=aggregate_ops,
+                                                                    corrupt=slipped_solution)),
+                   Source("aggregate_own", own, own_aggregate_example, needs_own_samples=True),
+                   Source("figma", figma, figma_example))),)
 
+
+REFINE_PHASES = fine_tune_phases(REFINE_OPS, solve=0.15, aggregate=0.15, own=0.5, figma=0.2)
+"""Mostly aggregation of the model's own samples, on the problem sizes it also solves."""
 
 STRETCH_AGGREGATE_OPS = ((6, 7, 8, 9, 10, 11, 12, 13), (0.04, 0.06, 0.08, 0.1, 0.14, 0.18, 0.2, 0.2))
 STRETCH_OWN_OPS = ((9, 10, 11, 12, 13), (0.1, 0.15, 0.25, 0.25, 0.25))
 
-STRETCH_PHASES: tuple[tuple[float, tuple[Source, ...]], ...] = (
-    (0.0, (Source("solve", 0.15, functools.partial(solve_example, ops=REFINE_OPS)),
-           Source("aggregate", 0.25, functools.partial(aggregate_example, ops=STRETCH_AGGREGATE_OPS,
-                                                       corrupt=slipped_solution)),
-           Source("aggregate_own", 0.45, own_aggregate_example, needs_own_samples=True),
-           Source("figma", 0.15, figma_example))),
-)
+STRETCH_PHASES = fine_tune_phases(STRETCH_AGGREGATE_OPS, solve=0.15, aggregate=0.25, own=0.45, figma=0.15)
 """Aggregation on longer problems than solving (up to 13 operations vs 10): test-time scaling is for
 the problems one sample cannot solve, so the aggregator is trained where the solver is unreliable
 and its own samples there (mostly wrong) are the candidates it learns to repair and vote over."""
