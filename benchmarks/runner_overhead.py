@@ -24,7 +24,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._sim import SlotServer, zero_latency_app  # noqa: E402
-from pipelines import api  # noqa: E402
+import pipelines
+from pipelines import RunOptions  # noqa: E402
 
 CONCURRENCY = 16
 
@@ -77,9 +78,7 @@ def overhead(tmp: Path) -> None:
     for attempt in range(3):  # interleaved best-of-3: the machine's other load hits both alike
         bare = min(bare, asyncio.run(bare_loop(app, prompts)))
         start = time.perf_counter()
-        result = api.run(recipe, endpoint="http://sim/v1", store=tmp / f"store{attempt}",
-                         cache=False, transport=httpx.ASGITransport(app=app),
-                         concurrency=CONCURRENCY)
+        result = pipelines.run(recipe, options=RunOptions(endpoint="http://sim/v1", store=tmp / f"store{attempt}", cache=False, transport=httpx.ASGITransport(app=app), concurrency=CONCURRENCY))
         piped = min(piped, time.perf_counter() - start)
     assert result.exit_code == 0 and result.stats.calls == calls
     print(f"[overhead] {calls} calls, zero-latency endpoint, concurrency {CONCURRENCY}")
@@ -116,8 +115,7 @@ def scheduling(tmp: Path, slots: int = 8, per_token: float = 0.0005) -> None:
     recipe = write_recipe(tmp, items, n=n, k=k, t=t)
     server = SlotServer(slots, per_token)
     start = time.perf_counter()
-    result = api.run(recipe, endpoint="http://sim/v1", store=tmp / "store2", cache=False,
-                     transport=httpx.ASGITransport(app=server.app), concurrency=CONCURRENCY)
+    result = pipelines.run(recipe, options=RunOptions(endpoint="http://sim/v1", store=tmp / "store2", cache=False, transport=httpx.ASGITransport(app=server.app), concurrency=CONCURRENCY))
     wall = time.perf_counter() - start
     assert result.exit_code == 0
     occupancy = server.occupancy(server.last - server.first)  # while the run had calls out

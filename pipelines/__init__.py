@@ -1,12 +1,33 @@
-"""`pipe`: declarative YAML pipelines of LLM calls, metered in dollars.
+"""`pipe`: declarative YAML pipelines (DAGs) of LLM calls, metered in dollars.
 
-The public API is `pipelines.api`; the CLI (`pipelines.cli`) is a thin shell over it.
+The public API is what this module exports; everything else is internal and may change.
+
+    plan = pipelines.validate("recipes/rsa_math.yaml", {"N": 8})      # spends nothing
+    result = pipelines.run("recipes/rsa_math.yaml", {"N": 8},
+                           pipelines.RunOptions(max_cost=0.50))
+    pipelines.show(result.run_id)["nodes"]
+
+Errors: every deliberate error is a `PipeError` (tree in `pipelines.errors`); its `exit_code`
+is an `ExitCode`. Extensions (node kinds, extractors, datasets, commands) plug in through
+entry points: see `pipelines.plugins`.
 """
 
-import os
+from pipelines._api import RunResult, arun, estimate, graph, run, runs, show, validate
+from pipelines.errors import (BudgetExceeded, CacheMiss, CallError, ExitCode, FatalCallError,
+                              InputError, Issue, PipeError, RecipeError, RetriesExhausted)
+from pipelines.options import RunOptions
+from pipelines.recipe.plan import Plan
+from pipelines.recipe.schema import parse_overrides
+from pipelines.types import (CallRow, CallStatus, ChatRequest, ChatResult, ItemStatus, Price,
+                             RunStatus, Usage)
 
-# The embedded MoE server runs numpy in this process. BLAS must be pinned to one thread before
-# numpy is first imported (by any package): threaded BLAS makes its small matmuls 20-60x slower
-# on 2 cores. The user's own settings win.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+__all__ = [
+    # functions
+    "validate", "run", "arun", "estimate", "graph", "show", "runs", "parse_overrides",
+    # options and results
+    "RunOptions", "RunResult", "Plan", "CallRow", "ChatRequest", "ChatResult", "Usage", "Price",
+    "RunStatus", "ItemStatus", "CallStatus", "ExitCode",
+    # errors
+    "PipeError", "InputError", "RecipeError", "Issue", "CallError", "FatalCallError",
+    "RetriesExhausted", "CacheMiss", "BudgetExceeded",
+]

@@ -1,60 +1,49 @@
-"""Named answer extractors and equivalences, looked up lazily by import string.
+"""Answers: named extractors and equivalences, and the greedy clustering votes are made of.
 
-The `vote` node (and eval suites) refer to them by name; `evals.scoring` implements them.
-Register more with `register_extractor` / `register_equivalence` (an import string
-"module:function" or a callable).
+The `vote` node (and eval suites) name extractors and equivalences; the engine ships `none`
+and `exact`, other packages register more (`evals` adds `boxed`, `answer_tag`, `normalized`,
+`math`) through the `pipe.extractors` / `pipe.equivalences` entry points (`pipelines.plugins`).
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from pipelines.registry import load
+from pipelines.plugins import EQUIVALENCES, EXTRACTORS
 
 Extractor = Callable[[str], "str | None"]
 Equivalence = Callable[[str, str], bool]
 
-EXTRACTORS: dict[str, Any] = {
-    "boxed": "evals.scoring.extract:extract_boxed",
-    "answer_tag": "evals.scoring.extract:extract_answer_tag",
-    "none": "pipelines.answers:whole_text",
-}
-EQUIVALENCES: dict[str, Any] = {
-    "exact": "pipelines.answers:exact",
-    "normalized": "evals.scoring.equivalence:normalized_equal",
-    "math": "evals.scoring.equivalence:math_equal",
-}
-
 
 def whole_text(text: str) -> str | None:
+    """The `none` extractor: the whole reply, stripped (None when empty)."""
     text = text.strip()
     return text or None
 
 
 def exact(a: str, b: str) -> bool:
+    """The `exact` equivalence: the same string."""
     return a == b
 
 
-def register_extractor(name: str, fn: Any) -> None:
-    EXTRACTORS[name] = fn
+def register_extractor(name: str, fn: Extractor) -> None:
+    """Add an extractor at run time (packages register theirs as entry points)."""
+    EXTRACTORS.register(name, fn)
 
 
-def register_equivalence(name: str, fn: Any) -> None:
-    EQUIVALENCES[name] = fn
-
-
-def _resolve(table: dict[str, Any], name: str, what: str) -> Callable:
-    if name not in table:
-        raise KeyError(f"unknown {what} {name!r}; known: {sorted(table)}")
-    return load(table, name)
+def register_equivalence(name: str, fn: Equivalence) -> None:
+    """Add an equivalence at run time (packages register theirs as entry points)."""
+    EQUIVALENCES.register(name, fn)
 
 
 def extractor(name: str) -> Extractor:
-    return _resolve(EXTRACTORS, name, "extractor")
+    """The extractor registered as `name` (KeyError naming the known ones)."""
+    return EXTRACTORS.get(name)
 
 
 def equivalence(name: str) -> Equivalence:
-    return _resolve(EQUIVALENCES, name, "equivalence")
+    """The equivalence registered as `name` (KeyError naming the known ones)."""
+    return EQUIVALENCES.get(name)
 
 
 def cluster(answers: list[str | None], equal: Equivalence) -> list[dict[str, Any]]:

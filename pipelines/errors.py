@@ -8,17 +8,32 @@
     │   └── RetriesExhausted  429/5xx/timeouts/drops until the retry budget ran out
     ├── CacheMiss             --offline and the response cache has no answer
     └── BudgetExceeded        --max-cost reached; exit code 3, partial results kept
+
+`ExitCode` is the one definition of what `pipe` exits with: runs, eval suites and batch jobs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The process exit status of every `pipe` command."""
+
+    OK = 0
+    FAILED = 1
+    """Some items (or requests) failed; partial results are kept."""
+    BAD_INPUT = 2
+    """The input was refused before anything was spent or written."""
+    BUDGET = 3
+    """--max-cost was reached; partial results are kept."""
 
 
 class PipeError(Exception):
     """Base class of every error `pipe` raises deliberately."""
 
-    exit_code = 1
+    exit_code = ExitCode.FAILED
 
 
 @dataclass(frozen=True)
@@ -36,16 +51,22 @@ class Issue:
 
 
 class InputError(PipeError):
-    exit_code = 2
+    """Bad input (a recipe, a flag, a file): refused before anything is spent."""
+
+    exit_code = ExitCode.BAD_INPUT
 
 
 class RecipeError(InputError):
+    """A recipe failed validation; `issues` holds every problem found, in file order."""
+
     def __init__(self, issues: list[Issue]):
         self.issues = list(issues)
         super().__init__("\n".join(str(i) for i in self.issues))
 
 
 class CallError(PipeError):
+    """One LLM call failed; carries the request id and HTTP status when known."""
+
     def __init__(self, message: str, *, request_id: str | None = None, status: int | None = None):
         self.request_id = request_id
         self.status = status
@@ -54,16 +75,18 @@ class CallError(PipeError):
 
 
 class FatalCallError(CallError):
-    pass
+    """The server refused the call (400/401/403/404/422); retrying cannot help."""
 
 
 class RetriesExhausted(CallError):
-    pass
+    """429s, 5xx, timeouts or dropped connections until the retry budget ran out."""
 
 
 class CacheMiss(PipeError):
-    pass
+    """--offline was asked and the response cache has no answer for a call."""
 
 
 class BudgetExceeded(PipeError):
-    exit_code = 3
+    """--max-cost would be passed by the next call; partial results are kept."""
+
+    exit_code = ExitCode.BUDGET

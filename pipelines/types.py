@@ -1,7 +1,10 @@
-"""Value types shared across the engine, the endpoint client and the cost meter.
+"""Value types and protocols shared across the engine, the endpoint client, the cost meter
+and the run store.
 
-These are the seams between packages: the scheduler builds a `ChatRequest`, an endpoint
-returns a `ChatResult`, and a `Meter` turns its `Usage` into a `Price`.
+These are the seams between packages: the scheduler builds a `ChatRequest`, a `ChatClient`
+returns a `ChatResult`, a `Meter` turns its `Usage` into a `Price`, and every call is recorded
+as a `CallRow` in a `RunStoreLike`. Statuses are enums whose values are the strings stored in
+the run store and printed in JSON.
 """
 
 from __future__ import annotations
@@ -9,7 +12,35 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Mapping, Protocol
+
+
+class RunStatus(StrEnum):
+    """How a run stands (`runs.status`)."""
+
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    """Some items failed; the others' results are kept."""
+    BUDGET = "budget"
+    """--max-cost was reached; finished items are kept."""
+
+
+class ItemStatus(StrEnum):
+    """How one dataset item ended (`items.status`)."""
+
+    OK = "ok"
+    FAILED = "failed"
+    BUDGET = "budget"
+    """Not finished because the budget was reached."""
+
+
+class CallStatus(StrEnum):
+    """How one LLM call ended (`calls.status`)."""
+
+    OK = "ok"
+    ERROR = "error"
 
 
 @dataclass(frozen=True)
@@ -98,3 +129,90 @@ class UnknownPriceMeter:
 
     def worst_case_usd(self, *, endpoint, model, prompt_tokens, max_tokens, started_at):
         return None
+
+
+@dataclass(frozen=True)
+class CallRow:
+    """One LLM call as the run store keeps it (table `calls`): what was asked, what it cost."""
+
+    run_id: str
+    item_id: str
+    node: str
+    """Graph node id, e.g. `steps.2.aggregate`."""
+    call_key: str
+    """The response-cache key (sha256 of endpoint identity, model, messages, params, sample)."""
+    model: str
+    endpoint: str
+    status: CallStatus = CallStatus.OK
+    error: str | None = None
+    started_at: str | None = None
+    """ISO 8601 UTC time the call started; it is priced at this time."""
+    latency_s: float | None = None
+    attempts: int | None = None
+    prompt_tokens: int | None = None
+    cached_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    completion_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    cache_hit: int = 0
+    """1 when the response cache answered (the call cost $0)."""
+    cost_usd: float | None = None
+    """What this call cost; None when its price is unknown (never silently zero)."""
+    would_cost_usd: float | None = None
+    """What it would have cost without the cache."""
+    price_source: str | None = None
+    tier: str | None = None
+    finish_reason: str | None = None
+    response: str | None = None
+
+    @classmethod
+    def columns(cls) -> tuple[str, ...]:
+        """Column names, in table order."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
+    def from_mapping(cls, row: Mapping[str, Any]) -> CallRow:
+        """From a database row or dict (other keys ignored)."""
+        values = {k: row[k] for k in cls.columns() if k in row.keys()}
+        if "status" in values:
+            values["status"] = CallStatus(values["status"])
+        return cls(**values)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class ChatClient(Protocol):
+    """Sends one chat call (implemented by `pipelines.endpoints.EndpointClient`)."""
+
+    identity: str
+    """Where calls go, without secrets (recorded with every call)."""
+    cache_scope: str
+    """`identity` plus whatever else decides the answers (the embedded weights' digest)."""
+
+    async def chat(self, req: ChatRequest) -> ChatResult: ...
+
+    async def aclose(self) -> None: ...
+
+
+class ResponseCacheLike(Protocol):
+    """Answers by cache key (implemented by `pipelines.storage.ResponseCache`)."""
+
+    def get(self, key: str) -> ChatResult | None: ...
+
+    def put(self, key: str, result: ChatResult) -> None: ...
+
+
+class RunStoreLike(Protocol):
+    """What a run records as it goes (implemented by `pipelines.storage.RunStore`)."""
+
+    def completed_call(self, run_id: str, call_key: str) -> CallRow | None: ...
+
+    def record_call(self, row: CallRow) -> None: ...
+
+    def save_output(self, run_id: str, item_id: str, node: str, value: Any) -> None: ...
+
+    def outputs(self, run_id: str) -> dict[str, dict[str, Any]]: ...
+
+    def finish_item(self, run_id: str, item_id: str, status: ItemStatus, error: str | None,
+                    outputs: dict[str, Any] | None) -> None: ...

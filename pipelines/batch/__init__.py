@@ -15,9 +15,9 @@ cheapest prices an endpoint offers.
     api.py / cli.py  submit, status, results, cancel, resume
 """
 
-from pipelines.batch.api import cancel, resume, results, status, submit
-from pipelines.batch.clock import ScaledClock, SystemClock
-from pipelines.batch.runner import RunOptions
+from pipelines.batch.jobs import cancel, resume, results, status, submit
+from pipelines.clock import ScaledClock, SystemClock
+from pipelines.options import RunOptions
 
 __all__ = ["RunOptions", "ScaledClock", "SystemClock", "cancel", "resume", "results", "status",
            "submit"]

@@ -1,6 +1,6 @@
-"""`pipe batch`: submit, status, results, cancel, resume (a thin shell over pipelines.batch.api).
+"""`pipe batch`: submit, status, results, cancel, resume (a thin shell over pipelines.batch.jobs).
 
-Registered in `pipelines/cli.py` as EXTENSIONS["batch"]; also runs as `python -m pipelines.batch.cli`.
+Registered in `pipelines/cli/main.py` as EXTENSIONS["batch"]; also runs as `python -m pipelines.batch.cli`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from pipelines.batch import api
-from pipelines.batch.clock import parse_utc
-from pipelines.batch.planner import SchedulePlan
-from pipelines.batch.report import format_plan, format_report
+from pipelines.batch import jobs
+from pipelines.clock import parse_utc
+from pipelines.batch.windows import SchedulePlan
+from pipelines.batch.savings import format_plan, format_report
 from pipelines.errors import PipeError
 
 store_option = click.option("--store", default=".pipe", show_default=True,
@@ -51,7 +51,7 @@ def batch() -> None:
 @click.option("--now", "now", is_flag=True, help="Run at once (the default without a window).")
 @click.option("--max-cost", type=float, metavar="USD", help="Stop sending before passing this bill.")
 @click.option("--strict", is_flag=True, help="Refuse the whole file if any line is bad.")
-@click.option("--api", "api_kind", type=click.Choice(api.APIS), default="auto", show_default=True,
+@click.option("--api", "api_kind", type=click.Choice(jobs.APIS), default="auto", show_default=True,
               help="concurrent requests, the endpoint's Batch API, or whichever it has.")
 @click.option("--pricing", help="Price sheet or deployment profile (default: shipped sheets).")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
@@ -66,9 +66,9 @@ def batch() -> None:
 def submit(source, endpoint, window, deadline, now, max_cost, strict, api_kind, pricing, params,
            model, concurrency, throughput, detach, store, as_json) -> None:
     """Submit SOURCE (an OpenAI Batch JSONL file, or a recipe over its dataset) and run it."""
-    from pipelines.spec import parse_overrides
+    from pipelines.recipe.schema import parse_overrides
     try:
-        submitted = api.submit(
+        submitted = jobs.submit(
             source, store=store, endpoint=endpoint, window=window, deadline=deadline, now=now,
             max_cost=max_cost, strict=strict, api=api_kind, pricing=pricing,
             params=parse_overrides(list(params)) or None, model=model, concurrency=concurrency,
@@ -117,7 +117,7 @@ def _emit(as_json: bool, data, text: str) -> None:
 def status(job, store, as_json) -> None:
     """Jobs with id, state, counts, tier and $ (one JOB: with its plan)."""
     try:
-        found = api.status(job, store=store)
+        found = jobs.status(job, store=store)
     except PipeError as exc:
         _fail(exc)
     if as_json:
@@ -147,7 +147,7 @@ def status(job, store, as_json) -> None:
 def results(job, out, errors, store, as_json) -> None:
     """Write JOB's OpenAI Batch output and error files and print its cost report."""
     try:
-        written = api.results(job, out, errors=errors, store=store)
+        written = jobs.results(job, out, errors=errors, store=store)
     except PipeError as exc:
         _fail(exc)
     if as_json:
@@ -164,7 +164,7 @@ def results(job, out, errors, store, as_json) -> None:
 def cancel(job, store) -> None:
     """Stop JOB: no new requests are sent; those in flight finish and are kept."""
     try:
-        click.echo(f"{job}: {api.cancel(job, store=store)}")
+        click.echo(f"{job}: {jobs.cancel(job, store=store)}")
     except PipeError as exc:
         _fail(exc)
 
@@ -176,7 +176,7 @@ def cancel(job, store) -> None:
 def resume(job, max_cost, store) -> None:
     """Finish JOB after a crash, kill or budget stop; nothing recorded is sent again."""
     try:
-        outcome = api.resume(job, store=store, max_cost=max_cost)
+        outcome = jobs.resume(job, store=store, max_cost=max_cost)
     except PipeError as exc:
         _fail(exc)
     click.echo(f"{outcome.job_id}: {outcome.state} {_counts(outcome.counts)}")

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterator
 
-from pipelines.batch.clock import Clock
+from pipelines.clock import Clock
 from pipelines.batch.jobstore import JobStore
 from pipelines.batch.metering import JobMeter
 from pipelines.batch.output import chat_response_body, error_code_for
 from pipelines.batch.requests import BatchRequest
-from pipelines.calls import Budget
+from pipelines.execution.budget import Budget
 from pipelines.errors import BudgetExceeded, CallError, RetriesExhausted
 
 

@@ -17,7 +17,7 @@ import time
 from typing import Any, Iterator
 
 from pipelines.batch.requests import BatchRequest, Rejected
-from pipelines.db import SqliteFile
+from pipelines.storage.sqlite import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (

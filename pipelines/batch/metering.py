@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.calls import estimate_prompt_tokens
+from pipelines.execution.call_path import estimate_prompt_tokens
 from pipelines.types import Meter, Price, Usage
 
 DEFAULT_COMPLETION_TOKENS = 256

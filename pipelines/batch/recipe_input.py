@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.batch.requests import CHAT_URL, BatchRequest, BadLine, check_chat_body
-from pipelines.build import build_plan
-from pipelines.calls import sample_seed
-from pipelines.datasets import load_items
+from pipelines.recipe.plan_builder import build_plan
+from pipelines.execution.call_path import sample_seed
+from pipelines.recipe.datasets import load_items
 from pipelines.errors import InputError
 from pipelines.nodes.base import NodeRun
 from pipelines.nodes.llm import LLMNode
-from pipelines.plan import Plan
+from pipelines.recipe.plan import Plan
 
 
 def first_level_llm_nodes(plan: Plan) -> list[LLMNode]:

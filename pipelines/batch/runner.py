@@ -15,40 +15,24 @@ from typing import Any
 
 import httpx
 
-from pipelines.batch.batch_api import BatchAPIRun, batch_api_client
-from pipelines.batch.clock import Clock, SystemClock, parse_utc
+from pipelines.batch.provider_batch import BatchAPIRun, batch_api_client
+from pipelines.clock import Clock, SystemClock, parse_utc
 from pipelines.batch.executor import Executor
 from pipelines.batch.jobstore import FINAL_STATES, JobStore
 from pipelines.batch.metering import JobMeter, load_meter
-from pipelines.batch.planner import SchedulePlan, next_run_span
-from pipelines.batch.scheduling import off_peak_slots
-from pipelines.calls import Budget
+from pipelines.batch.windows import SchedulePlan, next_run_span
+from pipelines.batch.schedule import off_peak_slots
+from pipelines.execution.budget import Budget
+from pipelines.options import RunOptions
 from pipelines.endpoints import EndpointClient, EndpointConfig
-from pipelines.errors import BudgetExceeded, InputError
+from pipelines.errors import BudgetExceeded, ExitCode, InputError
 from pipelines.types import Meter
-
-EXIT_CODES = {"completed": 0, "budget": 3}
-
-
-@dataclass
-class RunOptions:
-    """How this process runs jobs; the defaults are the real ones, tests inject the rest."""
-
-    clock: Clock = field(default_factory=SystemClock)
-    transport: httpx.AsyncBaseTransport | None = None
-    """Sends HTTP somewhere other than the network (an in-process ASGI app, a fault injector)."""
-    meter: Meter | None = None
-    poll_s: float = 5.0
-    """Seconds between Batch API status polls."""
-    watch_s: float = 0.5
-    """Seconds between heartbeats and checks for a cancel from another shell."""
-
 
 @dataclass
 class Outcome:
     job_id: str
     state: str
-    exit_code: int
+    exit_code: ExitCode
     counts: dict[str, int]
 
 
@@ -168,10 +152,11 @@ class JobRunner:
         return True
 
 
-def exit_code(state: str, counts: dict[str, int]) -> int:
+def exit_code(state: str, counts: dict[str, int]) -> ExitCode:
+    """A finished job's exit code: like a run's, from its state and its requests' counts."""
     if state == "completed":
-        return 1 if counts.get("failed") else 0
-    return EXIT_CODES.get(state, 1)
+        return ExitCode.FAILED if counts.get("failed") else ExitCode.OK
+    return ExitCode.BUDGET if state == "budget" else ExitCode.FAILED
 
 
 async def run_job(store: JobStore, job_id: str, options: RunOptions) -> Outcome:

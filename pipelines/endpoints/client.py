@@ -20,7 +20,7 @@ from pipelines.endpoints.retry import Failure, backoff_delay, classify
 from pipelines.endpoints.routing import pick_replica, route_key
 from pipelines.errors import FatalCallError, RetriesExhausted
 from pipelines.types import ChatRequest, ChatResult
-from pipelines.usage import normalize_usage
+from pipelines.endpoints.usage import normalize_usage
 
 EventCallback = Callable[[str, dict[str, Any]], None]
 """`on_event(kind, info)`; kind "retry" has info {status, attempt, delay, cause, request_id}."""

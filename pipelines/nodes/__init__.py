@@ -1,22 +1,13 @@
-"""Node kinds. Adding one = one module defining a `Node` subclass + one line below."""
+"""Node kinds: what one step of a recipe does for one item.
+
+The engine's kinds live here (`llm`, `python`, `groups`, `vote`, `value`); every kind, these
+and other packages' (`evals` adds `score`), is registered as a `pipe.node_kinds` entry point in
+`pyproject.toml` and looked up through `pipelines.plugins.NODE_KINDS`. Adding one = one module
+defining a `Node` subclass + one entry point.
+"""
 
 from __future__ import annotations
 
-from pipelines.nodes.base import Node, NodeRun
-from pipelines.nodes.groups import GroupsNode
-from pipelines.nodes.llm import LLMNode
-from pipelines.nodes.python import PythonNode
-from pipelines.nodes.score import ScoreNode
-from pipelines.nodes.value import ValueNode
-from pipelines.nodes.vote import VoteNode
+from pipelines.nodes.base import Node, NodeConfig, NodeRun
 
-NODE_KINDS: dict[str, type[Node]] = {
-    "llm": LLMNode,
-    "python": PythonNode,
-    "groups": GroupsNode,
-    "vote": VoteNode,
-    "value": ValueNode,
-    "score": ScoreNode,
-}
-
-__all__ = ["NODE_KINDS", "Node", "NodeRun"]
+__all__ = ["Node", "NodeConfig", "NodeRun"]

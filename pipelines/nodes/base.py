@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pipelines.errors import Issue
-from pipelines.expr import evaluate, names_in
-from pipelines.spec import Strict
+from pipelines.sandbox.expr import evaluate, names_in
+from pipelines.recipe.schema import Strict
 
 if TYPE_CHECKING:
-    from pipelines.plan import Plan
+    from pipelines.recipe.plan import Plan
 
 
 class NodeConfig(Strict):

@@ -10,8 +10,8 @@ from pydantic import Field
 
 from pipelines.errors import Issue
 from pipelines.nodes.base import Node, NodeConfig, NodeRun
-from pipelines.spec import Strict
-from pipelines.templates import templates_for
+from pipelines.recipe.schema import Strict
+from pipelines.sandbox.templates import templates_for
 
 SAMPLING_KEYS = ("temperature", "top_p", "max_tokens", "stop", "response_format")
 
@@ -141,6 +141,6 @@ def _list_length(plan, source: Node | None) -> int:
 
 
 def _single_name(expr: Any) -> str | None:
-    from pipelines.expr import names_in
+    from pipelines.sandbox.expr import names_in
     names = names_in(expr)
     return next(iter(names)) if len(names) == 1 else None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cache import ResponseCache, cache_key
+from pipelines.storage.response_cache import ResponseCache, cache_key
 from pipelines.endpoints import EndpointClient, EndpointConfig
 from pipelines.types import ChatRequest, ChatResult, Usage
 from tests.pipelines.endpoints.fakes import DEEPSEEK_USAGE, Script, ok

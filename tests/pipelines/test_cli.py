@@ -8,8 +8,9 @@ from pathlib import Path
 import httpx
 from click.testing import CliRunner
 
-from pipelines import api
-from pipelines.cli import main
+import pipelines
+from pipelines import RunOptions
+from pipelines.cli.main import main
 from tests.pipelines.fake_llm import FakeLLM
 
 RSA = Path(__file__).parent / "recipes" / "rsa.yaml"
@@ -17,8 +18,7 @@ RSA = Path(__file__).parent / "recipes" / "rsa.yaml"
 
 def test_runs_and_show_list_what_a_run_did(tmp_path):
     fake = FakeLLM()
-    result = api.run(RSA, {"T": 2}, endpoint="http://fake.test/v1", store=tmp_path,
-                     transport=httpx.ASGITransport(app=fake.app), model="deepseek-chat")
+    result = pipelines.run(RSA, {"T": 2}, RunOptions(endpoint="http://fake.test/v1", store=tmp_path, transport=httpx.ASGITransport(app=fake.app), model="deepseek-chat"))
     runner = CliRunner()
     listing = runner.invoke(main, ["runs", "--store", str(tmp_path), "--json"])
     assert listing.exit_code == 0
@@ -55,7 +55,7 @@ def test_graph_command_prints_mermaid_and_dot():
 
 def test_run_json_summary_and_exit_code(tmp_path, monkeypatch):
     fake = FakeLLM(fail=lambda body: 500 if "2+3" in body["messages"][-1]["content"] else None)
-    monkeypatch.setattr(api, "_client", _client_with(fake))
+    monkeypatch.setattr(pipelines._api, "_client", _client_with(fake))
     out = CliRunner().invoke(main, ["run", str(RSA), "--json", "--store", str(tmp_path),
                                     "-p", "T=2", "--endpoint", "http://fake.test/v1"])
     summary = json.loads(out.output)
@@ -65,11 +65,10 @@ def test_run_json_summary_and_exit_code(tmp_path, monkeypatch):
 
 
 def _client_with(fake: FakeLLM):
-    real = api._client
+    real = pipelines._api._client
 
-    def make(plan, endpoint, transport, concurrency, stats):
-        from pipelines.endpoints import resolve_endpoint
-        client = real(plan, endpoint, httpx.ASGITransport(app=fake.app), concurrency, stats)
+    def make(plan, options, stats):
+        client = real(plan, options.but(transport=httpx.ASGITransport(app=fake.app)), stats)
         client._sleep = _no_sleep  # retries of the injected 500s take no wall time
         return client
     return make

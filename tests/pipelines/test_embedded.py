@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from moe import data
-from pipelines import api
-from pipelines.store import RunStore
-from pipelines.templates import Templates
+import pipelines
+from pipelines import RunOptions
+from pipelines.storage.run_store import RunStore
+from pipelines.sandbox.templates import Templates
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,15 +27,15 @@ def test_rsa_templates_render_exactly_the_training_prompts():
 
 
 def test_rsa_math_runs_on_the_embedded_server(tmp_path):
-    result = api.run(ROOT / "recipes/rsa_math.yaml", {"N": 3, "K": 2, "T": 2, "size": 2,
-                                                      "max_tokens": 48}, store=tmp_path)
+    result = pipelines.run(ROOT / "recipes/rsa_math.yaml", {"N": 3, "K": 2, "T": 2, "size": 2,
+                                                      "max_tokens": 48}, RunOptions(store=tmp_path))
     assert result.exit_code == 0, result.items
     calls = RunStore(tmp_path).calls(result.run_id)
     assert len(calls) == 2 * (3 + 3)
-    assert all(c["status"] == "ok" and c["completion_tokens"] > 0 for c in calls)
-    assert all(c["endpoint"] == "embedded" and c["cost_usd"] is not None for c in calls)
+    assert all(c.status == "ok" and c.completion_tokens > 0 for c in calls)
+    assert all(c.endpoint == "embedded" and c.cost_usd is not None for c in calls)
     # aggregation prompts of one item share instruction + problem: the server's prefix cache hits
-    agg = [c for c in calls if c["node"] == "steps.1.aggregate"]
-    assert sum(c["cached_tokens"] for c in agg) > 0
+    agg = [c for c in calls if c.node == "steps.1.aggregate"]
+    assert sum(c.cached_tokens for c in agg) > 0
     for item in result.items:
         assert set(item["outputs"]) == {"question", "gold", "answer", "votes"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.build import build_plan
+from pipelines.recipe.plan_builder import build_plan
 
 RSA = Path(__file__).parent / "recipes" / "rsa.yaml"
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.store import RunStore
+from pipelines.storage.run_store import RunStore
 from tests.pipelines.fake_llm import FakeLLM
 from tests.pipelines.live_server import serve
 
@@ -18,7 +18,7 @@ RSA = ROOT / "tests" / "pipelines" / "recipes" / "rsa.yaml"
 
 
 def pipe(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pipelines.cli", "run", *args]
+    return [sys.executable, "-m", "pipelines.cli.main", "run", *args]
 
 
 def test_kill_9_then_resume_repeats_no_completed_call(tmp_path):
@@ -38,7 +38,7 @@ def test_kill_9_then_resume_repeats_no_completed_call(tmp_path):
         runs = RunStore(store).runs()
         assert len(runs) == 1 and runs[0]["status"] == "running"
         run_id = runs[0]["run_id"]
-        done_before = [c for c in RunStore(store).calls(run_id) if c["status"] == "ok"]
+        done_before = [c for c in RunStore(store).calls(run_id) if c.status == "ok"]
         assert 0 < len(done_before) < 32
         sent_before = len(fake.requests)
 
@@ -49,12 +49,12 @@ def test_kill_9_then_resume_repeats_no_completed_call(tmp_path):
     total = 2 * (4 + 3 * 4)  # items x (N solve + (T-1) x N aggregation calls)
     resent = fake.requests[sent_before:]
     assert len(resent) == total - len(done_before)
-    done_keys = {c["call_key"] for c in done_before}
+    done_keys = {c.call_key for c in done_before}
     after = RunStore(store).calls(run_id)
-    ok_after = [c for c in after if c["status"] == "ok"]
+    ok_after = [c for c in after if c.status == "ok"]
     assert len(ok_after) == total
-    assert len({c["call_key"] for c in ok_after}) == total
-    assert done_keys <= {c["call_key"] for c in ok_after}
+    assert len({c.call_key for c in ok_after}) == total
+    assert done_keys <= {c.call_key for c in ok_after}
     final = RunStore(store).run(run_id)
     assert final["status"] == "ok" and final["exit_code"] == 0
     assert {i["status"] for i in RunStore(store).items(run_id)} == {"ok"}

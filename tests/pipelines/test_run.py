@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipelines import api
+import pipelines
+from pipelines import RunOptions
 from pipelines.errors import CacheMiss
 from pipelines.types import Price, Usage
 from tests.pipelines.fake_llm import FakeLLM
@@ -18,8 +19,7 @@ URL = "http://fake.test/v1"
 
 
 def run(fake: FakeLLM, store: Path, **kw):
-    return api.run(RSA, kw.pop("params", {}), endpoint=URL, store=store,
-                   transport=httpx.ASGITransport(app=fake.app), **kw)
+    return pipelines.run(RSA, kw.pop("params", {}), RunOptions(endpoint=URL, store=store, transport=httpx.ASGITransport(app=fake.app), **kw))
 
 
 def question(body: dict) -> str:
@@ -32,12 +32,12 @@ def test_rsa_shaped_run_completes_and_stores_everything(tmp_path):
     assert result.exit_code == 0 and result.status == "ok"
     # per item: N solve calls + (T-1) * N aggregation calls
     assert len(fake.requests) == 2 * (4 + 2 * 4)
-    report = api.show(result.run_id, tmp_path)
+    report = pipelines.show(result.run_id, tmp_path)
     nodes = {r["node"]: r for r in report["nodes"]}
     assert set(nodes) == {"solve", "steps.1.aggregate", "steps.2.aggregate"}
     assert all(r["calls"] == 8 for r in nodes.values())
     items = {i["item_id"]: i for i in report["items"]}
-    from pipelines.store import RunStore
+    from pipelines.storage.run_store import RunStore
     final = RunStore(tmp_path).outputs(result.run_id)["a"]["steps.2.aggregate"]
     assert len(final) == 4 and items["a"]["outputs"]["answer"] in final
     # aggregation prompts carry K candidates from the previous population
@@ -85,10 +85,10 @@ def test_second_run_is_served_from_the_response_cache_at_zero_cost(tmp_path):
     second = run(fake, tmp_path, meter=DollarMeter())
     assert len(fake.requests) == sent
     assert second.stats.cache_hits == second.stats.calls == first.stats.calls
-    calls = api.show(second.run_id, tmp_path)
+    calls = pipelines.show(second.run_id, tmp_path)
     assert calls["total_usd"] == 0.0
-    rows = __import__("pipelines.store", fromlist=["RunStore"]).RunStore(tmp_path).calls(second.run_id)
-    assert all(r["cache_hit"] == 1 and r["cost_usd"] == 0 and r["would_cost_usd"] == 1.0 for r in rows)
+    rows = __import__("pipelines.storage.run_store", fromlist=["RunStore"]).RunStore(tmp_path).calls(second.run_id)
+    assert all(r.cache_hit == 1 and r.cost_usd == 0 and r.would_cost_usd == 1.0 for r in rows)
 
 
 def test_new_embedded_weights_never_answer_from_responses_cached_before_them(tmp_path, monkeypatch):
@@ -98,8 +98,7 @@ def test_new_embedded_weights_never_answer_from_responses_cached_before_them(tmp
 
     def run_on(weights: str):
         monkeypatch.setattr(client_module, "embedded_weights_digest", lambda: weights)
-        return api.run(RSA, {}, endpoint="embedded", store=tmp_path,
-                       transport=httpx.ASGITransport(app=fake.app))
+        return pipelines.run(RSA, {}, RunOptions(endpoint="embedded", store=tmp_path, transport=httpx.ASGITransport(app=fake.app)))
 
     first = run_on("old-weights")
     sent = len(fake.requests)
@@ -126,7 +125,7 @@ def test_max_cost_stops_new_calls_keeps_partial_results_exit_3(tmp_path):
     # worst case $1 per call: never more than 10 calls could have been admitted
     assert len(fake.requests) <= 10
     assert result.stats.usd <= 10.5
-    report = api.show(result.run_id, tmp_path)
+    report = pipelines.show(result.run_id, tmp_path)
     assert report["total_usd"] == len(fake.requests)
 
 
@@ -147,16 +146,16 @@ def test_calls_are_metered_with_the_shipped_price_sheets(tmp_path):
     """Model deepseek-chat is priced from the shipped sheet: every call row gets $ and a source."""
     fake = FakeLLM()
     result = run(fake, tmp_path, model="deepseek-chat", cache=False)
-    rows = __import__("pipelines.store", fromlist=["RunStore"]).RunStore(tmp_path).calls(result.run_id)
-    assert rows and all(r["cost_usd"] > 0 and r["price_source"].startswith("sheet:deepseek")
+    rows = __import__("pipelines.storage.run_store", fromlist=["RunStore"]).RunStore(tmp_path).calls(result.run_id)
+    assert rows and all(r.cost_usd > 0 and r.price_source.startswith("sheet:deepseek")
                         for r in rows)
-    assert all(r["tier"] in ("standard", "off-peak") for r in rows)
-    assert abs(api.show(result.run_id, tmp_path)["total_usd"] - sum(r["cost_usd"] for r in rows)) < 1e-12
+    assert all(r.tier in ("standard", "off-peak") for r in rows)
+    assert abs(pipelines.show(result.run_id, tmp_path)["total_usd"] - sum(r.cost_usd for r in rows)) < 1e-12
 
 
 def test_cost_command_is_part_of_the_pipe_cli():
     from click.testing import CliRunner
-    from pipelines.cli import main
+    from pipelines.cli.main import main
     profile = Path(__file__).resolve().parents[2] / "recipes/cost/profiles/deepseek-v3-h800-ep144.yaml"
     out = CliRunner().invoke(main, ["cost", "explain", str(profile), "--format", "json"])
     assert out.exit_code == 0, out.output
@@ -164,7 +163,7 @@ def test_cost_command_is_part_of_the_pipe_cli():
 
 
 def test_dataset_options_pass_through_one_dict_param(tmp_path):
-    from pipelines.datasets import load_items
+    from pipelines.recipe.datasets import load_items
     from pipelines.errors import InputError
     rows = tmp_path / "rows.jsonl"
     rows.write_text("".join(f'{{"question": "q{i}", "answer": "{i}"}}\n' for i in range(10)))

@@ -1,7 +1,7 @@
 """normalize_usage: every provider shape maps to Usage with no token counted twice."""
 
 from pipelines.types import Usage
-from pipelines.usage import normalize_usage
+from pipelines.endpoints.usage import normalize_usage
 
 
 def test_openai_chat_cached_is_subset_of_prompt():

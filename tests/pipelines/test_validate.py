@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipelines.cli import main
+from pipelines.cli.main import main
 from tests.pipelines.conftest import BASIC
 
 PROMPT = {"solve.j2": "Solve {{ question }}"}

@@ -7,14 +7,15 @@ import asyncio
 import pytest
 
 from moe.server import create_app
-from pipelines.batch import api
-from pipelines.batch.batch_api import BatchAPIRun, batch_api_client
+from pipelines.batch import jobs
+from pipelines.batch.provider_batch import BatchAPIRun, batch_api_client
 from pipelines.batch.jobstore import JobStore
 from pipelines.batch.metering import JobMeter
-from pipelines.batch.runner import RunOptions, run_job
+from pipelines import RunOptions
+from pipelines.batch.runner import run_job
 from pipelines.cost import load_meter
 from pipelines.endpoints import resolve_endpoint
-from pipelines.usage import normalize_usage
+from pipelines.endpoints.usage import normalize_usage
 from tests.moe.engine.conftest import small_model
 from tests.pipelines.batch.conftest import read_jsonl, request_line
 from tests.pipelines.batch.test_timeline import utc
@@ -65,12 +66,12 @@ def write(tmp_path, count: int):
 def test_batch_api_job_end_to_end_is_billed_at_the_batch_tier(tmp_path, url):
     path, sheet = write(tmp_path, 30)
     store = tmp_path / "s"
-    done = api.submit(path, store=store, endpoint=url, pricing=sheet, options=OPTS)
+    done = jobs.submit(path, store=store, endpoint=url, pricing=sheet, options=OPTS)
     assert done.outcome.state == "completed"
-    job = api.status(done.job_id, store=store)[0]
+    job = jobs.status(done.job_id, store=store)[0]
     assert job["api"] == "batch"  # auto: the endpoint has a Batch API
     assert job["remote"]["status"] == "completed" and job["remote"]["batch_id"].startswith("batch_")
-    written = api.results(done.job_id, tmp_path / "out.jsonl", store=store)
+    written = jobs.results(done.job_id, tmp_path / "out.jsonl", store=store)
     outputs = read_jsonl(tmp_path / "out.jsonl")
     assert sorted(o["custom_id"] for o in outputs) == sorted(f"r{i}" for i in range(30))
     assert all(o["response"]["body"]["object"] == "chat.completion" for o in outputs)
@@ -91,10 +92,10 @@ def test_failed_lines_come_back_through_the_error_file(tmp_path, url):
     with path.open("a") as f:
         f.write(request_line("wrong-model", "no-such-model") + "\n")
     store = tmp_path / "s"
-    done = api.submit(path, store=store, endpoint=url, api="batch", pricing=sheet,
+    done = jobs.submit(path, store=store, endpoint=url, api="batch", pricing=sheet,
                       options=OPTS)
     assert (done.outcome.state, done.outcome.exit_code) == ("completed", 1)
-    api.results(done.job_id, tmp_path / "out.jsonl", store=store)
+    jobs.results(done.job_id, tmp_path / "out.jsonl", store=store)
     errors = read_jsonl(tmp_path / "out.errors.jsonl")
     assert [(e["custom_id"], e["response"]["status_code"], e["error"]["code"]) for e in errors] \
         == [("wrong-model", 404, "model_not_found")]
@@ -105,9 +106,9 @@ def test_a_job_killed_after_creating_its_batch_finds_it_instead_of_submitting_ag
                                                                                      server, url):
     path, sheet = write(tmp_path, 5)
     store = tmp_path / "s"
-    job_id = api.submit(path, store=store, endpoint=url, api="batch", pricing=sheet,
+    job_id = jobs.submit(path, store=store, endpoint=url, api="batch", pricing=sheet,
                         run=False, options=OPTS).job_id
-    jobs = JobStore(store)
+    job_store = JobStore(store)
 
     class Killed(Exception):
         pass
@@ -115,7 +116,7 @@ def test_a_job_killed_after_creating_its_batch_finds_it_instead_of_submitting_ag
     async def crash_after_create():
         client = batch_api_client(resolve_endpoint(url))
         meter = JobMeter(load_meter(sheet), url, sheet, utc("2025-06-01T00:00"))
-        run = BatchAPIRun(job_id, jobs, client, meter, poll_s=0.02)
+        run = BatchAPIRun(job_id, job_store, client, meter, poll_s=0.02)
         created = run._create
 
         async def create_then_die(file_id):
@@ -128,8 +129,8 @@ def test_a_job_killed_after_creating_its_batch_finds_it_instead_of_submitting_ag
         await client.close()
 
     asyncio.run(crash_after_create())
-    assert jobs.job(job_id)["remote"].keys() == {"file_id", "file_created_at"}
-    outcome = api.resume(job_id, store=store, options=OPTS)
+    assert job_store.job(job_id)["remote"].keys() == {"file_id", "file_created_at"}
+    outcome = jobs.resume(job_id, store=store, options=OPTS)
     assert outcome.state == "completed" and outcome.counts["done"] == 5
     ours = [b for b in server.state.batch_service.batches.values()
             if (b.meta["metadata"] or {}).get("pipe_job") == job_id]
@@ -140,19 +141,19 @@ def test_a_job_killed_after_creating_its_batch_finds_it_instead_of_submitting_ag
 def test_cancel_a_running_batch_job(tmp_path, url):
     path, sheet = write(tmp_path, 400)
     store = tmp_path / "s"
-    job_id = api.submit(path, store=store, endpoint=url, api="batch", pricing=sheet,
+    job_id = jobs.submit(path, store=store, endpoint=url, api="batch", pricing=sheet,
                         run=False, options=OPTS).job_id
 
     async def scenario():
         task = asyncio.create_task(run_job(JobStore(store), job_id, OPTS))
         while not JobStore(store).job(job_id)["remote"].get("batch_id"):
             await asyncio.sleep(0.01)
-        assert api.cancel(job_id, store=store) == "cancelling"
+        assert jobs.cancel(job_id, store=store) == "cancelling"
         return await task
 
     outcome = asyncio.run(scenario())
     assert outcome.state == "cancelled"
-    api.results(job_id, tmp_path / "out.jsonl", store=store)
+    jobs.results(job_id, tmp_path / "out.jsonl", store=store)
     outputs = read_jsonl(tmp_path / "out.jsonl")
     errors = read_jsonl(tmp_path / "out.errors.jsonl")
     assert {e["error"]["code"] for e in errors} == {"batch_cancelled"}

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from pipelines.batch.metering import JobMeter
-from pipelines.batch.planner import Slot, next_run_span
+from pipelines.batch.windows import Slot, next_run_span
 from pipelines.batch.requests import BatchRequest
-from pipelines.batch.scheduling import build_schedule, job_shape, off_peak_slots
+from pipelines.batch.schedule import build_schedule, job_shape, off_peak_slots
 from pipelines.cost import load_meter
 from pipelines.errors import InputError
 from tests.pipelines.batch.test_timeline import utc

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.batch import api
+from pipelines.batch import jobs
 from pipelines.batch.recipe_input import requests_from_recipe
-from pipelines.batch.runner import RunOptions
-from pipelines.calls import sample_seed
+from pipelines import RunOptions
+from pipelines.execution.call_path import sample_seed
 from pipelines.errors import InputError
 from tests.pipelines.batch.conftest import read_jsonl, transport_for
 
@@ -58,11 +58,11 @@ def test_a_recipe_job_runs_and_its_outputs_are_keyed_by_item_node_and_sample(
         tmp_path, recipe_dir, fake, sheet):
     path = recipe_dir(RECIPE, FILES)
     store = tmp_path / "s"
-    done = api.submit(path, store=store, endpoint="http://fake/v1", api="concurrent",
+    done = jobs.submit(path, store=store, endpoint="http://fake/v1", api="concurrent",
                       params={"n": 1}, pricing=str(sheet),
                       options=RunOptions(transport=transport_for(fake)))
     assert done.outcome.state == "completed" and done.outcome.counts["done"] == 4
-    api.results(done.job_id, tmp_path / "out.jsonl", store=store)
+    jobs.results(done.job_id, tmp_path / "out.jsonl", store=store)
     assert sorted(o["custom_id"] for o in read_jsonl(tmp_path / "out.jsonl")) == [
         "a/shout#0", "a/solve#0", "b/shout#0", "b/solve#0"]
     assert sorted(b["messages"][-1]["content"] for b in fake.requests) == [
@@ -84,8 +84,8 @@ def test_a_recipe_with_nothing_to_batch_is_refused(recipe_dir):
 def test_jsonl_only_options_are_refused_for_a_recipe_and_the_reverse(tmp_path, recipe_dir):
     path = recipe_dir(RECIPE, FILES)
     with pytest.raises(InputError, match="unknown param 'nope'"):
-        api.submit(path, store=tmp_path / "s", params={"nope": 1}, run=False)
+        jobs.submit(path, store=tmp_path / "s", params={"nope": 1}, run=False)
     jsonl = tmp_path / "in.jsonl"
     jsonl.write_text("")
     with pytest.raises(InputError, match="-p/--param applies to a recipe"):
-        api.submit(jsonl, store=tmp_path / "s", params={"n": 1}, run=False)
+        jobs.submit(jsonl, store=tmp_path / "s", params={"n": 1}, run=False)

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from pipelines.batch import api
+from pipelines.batch import jobs
 from pipelines.batch.jobstore import JobStore
 from pipelines.batch.requests import parse_batch_file
-from pipelines.batch.runner import RunOptions
+from pipelines import RunOptions
 from pipelines.errors import InputError
 from tests.pipelines.batch.conftest import read_jsonl, request_line, transport_for
 
@@ -53,7 +53,7 @@ def test_strict_refuses_the_whole_file_before_anything_is_sent(tmp_path, fake):
     path.write_text("\n".join([request_line("a"), "{oops", request_line("b"),
                                request_line("c").replace("/v1/chat/completions", "/v1/audio")]))
     with pytest.raises(InputError) as err:
-        api.submit(path, store=tmp_path / "s", endpoint="http://fake/v1", strict=True,
+        jobs.submit(path, store=tmp_path / "s", endpoint="http://fake/v1", strict=True,
                    api="concurrent", options=RunOptions(transport=transport_for(fake)))
     text = str(err.value)
     assert "2 bad line(s)" in text and f"{path}:2: not valid JSON" in text
@@ -67,11 +67,11 @@ def test_default_mode_skips_bad_lines_into_the_error_file(tmp_path, fake, sheet)
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join([request_line("a"), "{oops", request_line("b", n=3)]) + "\n")
     store = tmp_path / "s"
-    done = api.submit(path, store=store, endpoint="http://fake/v1", api="concurrent",
+    done = jobs.submit(path, store=store, endpoint="http://fake/v1", api="concurrent",
                       pricing=str(sheet), options=RunOptions(transport=transport_for(fake)))
     assert done.outcome.state == "completed" and done.outcome.exit_code == 0
     assert len(fake.requests) == 1
-    written = api.results(done.job_id, tmp_path / "out.jsonl", store=store)
+    written = jobs.results(done.job_id, tmp_path / "out.jsonl", store=store)
     assert [o["custom_id"] for o in read_jsonl(tmp_path / "out.jsonl")] == ["a"]
     errors = read_jsonl(tmp_path / "out.errors.jsonl")
     assert written["error_lines"] == 2
@@ -86,7 +86,7 @@ def test_duplicate_custom_ids_are_refused_before_any_spend(tmp_path, fake):
     path.write_text("\n".join([request_line("a"), request_line("b"), request_line("a"),
                                request_line("b", stream=True)]))
     with pytest.raises(InputError) as err:
-        api.submit(path, store=tmp_path / "s", endpoint="http://fake/v1", api="concurrent",
+        jobs.submit(path, store=tmp_path / "s", endpoint="http://fake/v1", api="concurrent",
                    options=RunOptions(transport=transport_for(fake)))
     text = str(err.value)
     assert "custom_id 'a' on lines 1, 3" in text and "custom_id 'b' on lines 2, 4" in text

@@ -11,13 +11,13 @@ from datetime import time as clock_time
 
 import pytest
 
-from pipelines.batch import api
-from pipelines.batch.clock import ScaledClock, parse_utc
+from pipelines.batch import jobs
+from pipelines.clock import ScaledClock, parse_utc
 from pipelines.batch.jobstore import JobStore
-from pipelines.batch.runner import RunOptions
+from pipelines import RunOptions
 from pipelines.cost import load_meter, load_sheet
 from pipelines.cost.sheets import cost_components
-from pipelines.usage import normalize_usage
+from pipelines.endpoints.usage import normalize_usage
 from tests.pipelines.batch.conftest import (MODEL, custom_id_of, read_jsonl, transport_for,
                                             write_input)
 from tests.pipelines.batch.test_timeline import utc
@@ -37,10 +37,10 @@ def in_window(at: datetime) -> bool:  # testsheet's 22:00-02:00 UTC window
 
 def test_report_numbers_are_the_sum_of_the_metered_calls(tmp_path, fake, sheet):
     store = tmp_path / "s"
-    done = api.submit(write_input(tmp_path / "in.jsonl", 40), store=store, endpoint=ENDPOINT,
+    done = jobs.submit(write_input(tmp_path / "in.jsonl", 40), store=store, endpoint=ENDPOINT,
                       api="concurrent", pricing=str(sheet), options=options(fake))
     assert done.outcome.state == "completed"
-    written = api.results(done.job_id, tmp_path / "out.jsonl", store=store)
+    written = jobs.results(done.job_id, tmp_path / "out.jsonl", store=store)
     outputs = read_jsonl(tmp_path / "out.jsonl")
     rows = {r["custom_id"]: r for r in JobStore(store).rows(done.job_id)}
     meter, rates = load_meter(str(sheet)), load_sheet(sheet).models[MODEL].periods[0].rates
@@ -64,7 +64,7 @@ def test_off_peak_job_pauses_at_the_window_end_and_finishes_in_the_next(tmp_path
     """10 job-hours per real second: the 22:00-02:00 window lasts 0.4 s, the day between 2 s."""
     fake = FakeLLM(delay=lambda body: 0.01)
     store = tmp_path / "s"
-    done = api.submit(write_input(tmp_path / "in.jsonl", 150), store=store, endpoint=ENDPOINT,
+    done = jobs.submit(write_input(tmp_path / "in.jsonl", 150), store=store, endpoint=ENDPOINT,
                       window="off-peak", concurrency=2, api="concurrent", pricing=str(sheet),
                       throughput_tok_s=1.0, options=options(fake, "2025-03-01T21:30", 36000))
     assert done.outcome.state == "completed"
@@ -75,16 +75,16 @@ def test_off_peak_job_pauses_at_the_window_end_and_finishes_in_the_next(tmp_path
     assert len(nights) >= 2, nights  # paused at 02:00, went on at 22:00 the next night
     assert {r["tier"] for r in rows} == {"off-peak"}
     assert Counter(custom_id_of(b) for b in fake.requests) == Counter(r["custom_id"] for r in rows)
-    report = api.results(done.job_id, tmp_path / "o.jsonl", store=store)["report"]["total"]
+    report = jobs.results(done.job_id, tmp_path / "o.jsonl", store=store)["report"]["total"]
     assert report["saving_pct"] == pytest.approx(50.0)
 
 
 def test_deadline_job_runs_in_the_cheapest_window(tmp_path, fake, sheet):
     store = tmp_path / "s"
-    done = api.submit(write_input(tmp_path / "in.jsonl", 20), store=store, endpoint=ENDPOINT,
+    done = jobs.submit(write_input(tmp_path / "in.jsonl", 20), store=store, endpoint=ENDPOINT,
                       deadline=utc("2025-03-02T12:00"), api="concurrent", pricing=str(sheet),
                       throughput_tok_s=1.0, options=options(fake, "2025-03-01T20:00", 36000))
-    status = api.status(done.job_id, store=store)[0]
+    status = jobs.status(done.job_id, store=store)[0]
     assert [w["tier"] for w in status["plan"]["windows"]] == ["off-peak"]
     assert status["plan"]["windows"][0]["start"].startswith("2025-03-01T22:00")
     assert status["tiers"].keys() == {"off-peak"} and status["counts"]["done"] == 20
@@ -93,14 +93,14 @@ def test_deadline_job_runs_in_the_cheapest_window(tmp_path, fake, sheet):
 def test_max_cost_stops_sending_then_resume_finishes_without_rebilling(tmp_path, sheet):
     fake = FakeLLM()
     store = tmp_path / "s"
-    done = api.submit(write_input(tmp_path / "in.jsonl", 100), store=store, endpoint=ENDPOINT,
+    done = jobs.submit(write_input(tmp_path / "in.jsonl", 100), store=store, endpoint=ENDPOINT,
                       api="concurrent", pricing=str(sheet), max_cost=0.001, concurrency=4,
                       options=options(fake))
     assert (done.outcome.state, done.outcome.exit_code) == ("budget", 3)
-    first = api.status(done.job_id, store=store)[0]
+    first = jobs.status(done.job_id, store=store)[0]
     assert 0 < first["counts"]["done"] < 100 and first["spent_usd"] <= 0.001
     assert "higher --max-cost" in first["note"]
-    again = api.resume(done.job_id, store=store, max_cost=1.0, options=options(fake))
+    again = jobs.resume(done.job_id, store=store, max_cost=1.0, options=options(fake))
     assert (again.state, again.counts["done"]) == ("completed", 100)
     assert set(Counter(custom_id_of(b) for b in fake.requests).values()) == {1}
 
@@ -110,17 +110,17 @@ def test_failed_requests_go_to_the_error_file_and_transient_ones_retry_on_resume
     fake = FakeLLM(fail=lambda body: broken.get(custom_id_of(body)))
     store = tmp_path / "s"
     endpoint = {"url": ENDPOINT, "max_retries": 0}
-    done = api.submit(write_input(tmp_path / "in.jsonl", 8), store=store, endpoint=endpoint,
+    done = jobs.submit(write_input(tmp_path / "in.jsonl", 8), store=store, endpoint=endpoint,
                       api="concurrent", pricing=str(sheet), options=options(fake))
     assert (done.outcome.state, done.outcome.exit_code) == ("completed", 1)
-    api.results(done.job_id, tmp_path / "out.jsonl", store=store)
+    jobs.results(done.job_id, tmp_path / "out.jsonl", store=store)
     errors = {e["custom_id"]: e for e in read_jsonl(tmp_path / "out.errors.jsonl")}
     assert errors["req-00003"]["response"]["status_code"] == 400
     assert errors["req-00003"]["error"]["code"] == "invalid_request"
     assert errors["req-00005"]["error"]["code"] == "server_error"
     assert len(read_jsonl(tmp_path / "out.jsonl")) == 6
     del broken["req-00005"]
-    again = api.resume(done.job_id, store=store, options=options(fake))
+    again = jobs.resume(done.job_id, store=store, options=options(fake))
     assert again.counts == {"pending": 0, "done": 7, "failed": 1, "rejected": 0}
     assert Counter(custom_id_of(b) for b in fake.requests)["req-00005"] == 2
 
@@ -131,7 +131,7 @@ def test_cancel_from_another_thread_stops_sending_and_keeps_what_is_done(tmp_pat
     submitted: dict = {}
 
     def run() -> None:
-        submitted["job"] = api.submit(write_input(tmp_path / "in.jsonl", 400), store=store,
+        submitted["job"] = jobs.submit(write_input(tmp_path / "in.jsonl", 400), store=store,
                                       endpoint=ENDPOINT, api="concurrent", pricing=str(sheet),
                                       concurrency=2, options=options(fake))
 
@@ -139,17 +139,17 @@ def test_cancel_from_another_thread_stops_sending_and_keeps_what_is_done(tmp_pat
     worker.start()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        found = api.status(store=store)
+        found = jobs.status(store=store)
         if found and found[0]["counts"]["done"] >= 20:
             break
         time.sleep(0.01)
-    watched = api.status(found[0]["job_id"], store=store)[0]
+    watched = jobs.status(found[0]["job_id"], store=store)[0]
     assert watched["state"] == "running" and watched["spent_usd"] > 0
-    assert api.cancel(watched["job_id"], store=store) == "cancelling"
+    assert jobs.cancel(watched["job_id"], store=store) == "cancelling"
     worker.join(20)
     outcome = submitted["job"].outcome
     assert outcome.state == "cancelled" and 0 < outcome.counts["pending"] < 380
-    api.results(outcome.job_id, tmp_path / "out.jsonl", store=store)
+    jobs.results(outcome.job_id, tmp_path / "out.jsonl", store=store)
     outputs = [o["custom_id"] for o in read_jsonl(tmp_path / "out.jsonl")]
     errors = read_jsonl(tmp_path / "out.errors.jsonl")
     assert {e["error"]["code"] for e in errors} == {"batch_cancelled"}

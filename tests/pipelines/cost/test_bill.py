@@ -7,7 +7,8 @@ from click.testing import CliRunner
 
 from pipelines.cost import format_bill, itemise
 from pipelines.cost.cli import cost
-from pipelines.store import RunStore
+from pipelines.storage.run_store import RunStore
+from pipelines.types import CallRow
 
 DS = "sheet:deepseek/2025-10-01@2025-02-26T16:30Z"
 
@@ -72,14 +73,17 @@ def test_cache_hit_with_unknown_would_cost_is_still_free():
 def store(tmp_path):
     """A real run store (the engine's writer and schema) holding two runs."""
     runs = RunStore(tmp_path)
-    for i, row in enumerate(ROWS):
-        runs.record_call({**row, "run_id": "20251005-abc", "item_id": "item1", "call_key": f"k{i}",
-                          "endpoint": "https://api.deepseek.com", "status": "ok",
-                          "started_at": f"2025-10-05T12:00:0{i}+00:00", "response": "text"})
-    runs.record_call({**call("solve", "gpt-4o", "standard", 7.0, source="sheet:openai"),
-                      "run_id": "20251004-zzz", "status": "ok"})
-    runs.record_call({**call("solve", "gpt-4o", "standard", None), "run_id": "20251004-zzz",
-                      "status": "error", "error": "HTTP 500"})
+    rows = [{**row, "run_id": "20251005-abc", "item_id": "item1", "call_key": f"k{i}",
+             "endpoint": "https://api.deepseek.com", "status": "ok",
+             "started_at": f"2025-10-05T12:00:0{i}+00:00", "response": "text"}
+            for i, row in enumerate(ROWS)]
+    rows += [{**call("solve", "gpt-4o", "standard", 7.0, source="sheet:openai"),
+              "run_id": "20251004-zzz", "status": "ok"},
+             {**call("solve", "gpt-4o", "standard", None), "run_id": "20251004-zzz",
+              "status": "error", "error": "HTTP 500"}]
+    for row in rows:
+        runs.record_call(CallRow.from_mapping({"item_id": None, "call_key": None,
+                                               "endpoint": None, **row}))
     runs.close()
     return tmp_path
 

@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.cost import load_meter
 from pipelines.types import Usage
-from pipelines.usage import normalize_usage
+from pipelines.endpoints.usage import normalize_usage
 
 EXACT = 1e-12  # far below a cent: the bills must match the arithmetic, not approximately
 DS = "https://api.deepseek.com"

@@ -11,15 +11,17 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from pipelines.execution.call_path import DEFAULT_MAX_TOKENS
 from pipelines.nodes.llm import LLMNode
-from pipelines.plan import Plan
-from pipelines.templates import templates_for
+from pipelines.recipe.plan import Plan
+from pipelines.sandbox.expr import names_in
+from pipelines.sandbox.templates import templates_for
 from pipelines.types import Meter
-
-DEFAULT_MAX_TOKENS = 1024
 
 
 def estimate(plan: Plan, items: list[dict[str, Any]], meter: Meter, endpoint: str) -> dict[str, Any]:
+    """Worst-case calls, tokens and dollars per llm node: `{nodes: [...], items, total_usd}`
+    (`total_usd` None when any node's price is unknown)."""
     templates = templates_for(plan.recipe_dir)
     item_chars = sum(len(json.dumps(i)) for i in items) / max(len(items), 1)
     now = datetime.now(timezone.utc)
@@ -47,7 +49,6 @@ def estimate(plan: Plan, items: list[dict[str, Any]], meter: Meter, endpoint: st
 
 
 def _group_size(plan: Plan, node: LLMNode) -> int:
-    from pipelines.expr import names_in
     for name in names_in(node.config.map):
         source = plan.nodes.get(node.scope.get(name, ""))
         size = getattr(getattr(source, "config", None), "size", None)

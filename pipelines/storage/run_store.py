@@ -12,7 +12,8 @@ import sqlite3
 import time
 from typing import Any
 
-from pipelines.db import SqliteFile
+from pipelines.storage.sqlite import SqliteFile
+from pipelines.types import CallRow, ItemStatus, RunStatus
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -33,10 +34,9 @@ CREATE TABLE IF NOT EXISTS items (
     PRIMARY KEY (run_id, item_id));
 """
 
-CALL_COLUMNS = (
-    "run_id item_id node call_key model endpoint started_at latency_s attempts status error "
-    "prompt_tokens cached_tokens cache_write_tokens completion_tokens reasoning_tokens cache_hit "
-    "cost_usd would_cost_usd price_source tier finish_reason response").split()
+CALL_COLUMNS = CallRow.columns()
+_INSERT_CALL = (f"INSERT INTO calls ({','.join(CALL_COLUMNS)}) "
+                f"VALUES ({','.join('?' * len(CALL_COLUMNS))})")
 
 
 def new_run_id() -> str:
@@ -57,7 +57,7 @@ class RunStore(SqliteFile):
         run_id = new_run_id()
         self._write("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (run_id, recipe_path, recipe_name, json.dumps(params), json.dumps(overrides),
-                     endpoint, model, "running", None, items_total, time.time(), None, max_cost))
+                     endpoint, model, RunStatus.RUNNING, None, items_total, time.time(), None, max_cost))
         return run_id
 
     def run(self, run_id: str) -> dict[str, Any] | None:
@@ -71,7 +71,7 @@ class RunStore(SqliteFile):
             return []
         return [_run_row(r) for r in self.db.execute("SELECT * FROM runs ORDER BY created_at DESC")]
 
-    def finish_run(self, run_id: str, status: str, exit_code: int) -> None:
+    def finish_run(self, run_id: str, status: RunStatus, exit_code: int) -> None:
         self._write("UPDATE runs SET status=?, exit_code=?, finished_at=? WHERE run_id=?",
                     (status, exit_code, time.time(), run_id))
 
@@ -79,22 +79,22 @@ class RunStore(SqliteFile):
         self._write("UPDATE runs SET status='running', finished_at=NULL WHERE run_id=?", (run_id,))
 
     # -- calls ---------------------------------------------------------------------------------
-    def record_call(self, row: dict[str, Any]) -> None:
-        values = tuple(row.get(c) for c in CALL_COLUMNS)
-        self._write(f"INSERT INTO calls ({','.join(CALL_COLUMNS)}) VALUES "
-                    f"({','.join('?' * len(CALL_COLUMNS))})", values)
+    def record_call(self, row: CallRow) -> None:
+        self._write(_INSERT_CALL, tuple(getattr(row, c) for c in CALL_COLUMNS))
 
-    def completed_call(self, run_id: str, call_key: str) -> dict[str, Any] | None:
+    def completed_call(self, run_id: str, call_key: str) -> CallRow | None:
+        """The successful call recorded under `call_key` in this run, if any (for resume)."""
         row = self.db.execute(
             "SELECT * FROM calls WHERE run_id=? AND call_key=? AND status='ok' LIMIT 1",
             (run_id, call_key)).fetchone()
-        return dict(row) if row else None
+        return CallRow.from_mapping(row) if row else None
 
-    def calls(self, run_id: str) -> list[dict[str, Any]]:
+    def calls(self, run_id: str) -> list[CallRow]:
+        """Every call of a run, in the order they were recorded."""
         if not self.exists():
             return []
-        return [dict(r) for r in self.db.execute("SELECT * FROM calls WHERE run_id=? ORDER BY id",
-                                                 (run_id,))]
+        rows = self.db.execute("SELECT * FROM calls WHERE run_id=? ORDER BY id", (run_id,))
+        return [CallRow.from_mapping(r) for r in rows]
 
     # -- node outputs and items ----------------------------------------------------------------
     def save_output(self, run_id: str, item_id: str, node: str, value: Any) -> None:
@@ -109,7 +109,7 @@ class RunStore(SqliteFile):
             found.setdefault(r["item_id"], {})[r["node"]] = json.loads(r["value"])
         return found
 
-    def finish_item(self, run_id: str, item_id: str, status: str, error: str | None,
+    def finish_item(self, run_id: str, item_id: str, status: ItemStatus, error: str | None,
                     outputs: dict[str, Any] | None) -> None:
         self._write("INSERT OR REPLACE INTO items VALUES (?,?,?,?,?)",
                     (run_id, item_id, status, error, json.dumps(outputs)))

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from pipelines.batch.clock import parse_utc
+from pipelines.clock import parse_utc
 from pipelines.errors import InputError
 
 STANDARD_TIERS = frozenset({"standard", "unknown"})

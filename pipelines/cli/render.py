@@ -9,7 +9,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from pipelines import api
+import pipelines
+from pipelines import ItemStatus
 
 console = Console()
 
@@ -20,12 +21,12 @@ def _usd(value: float | None, unknown: int = 0) -> str:
     return f"${value:.6f}" + (f" (+{unknown} unknown)" if unknown else "")
 
 
-def print_run_result(result: api.RunResult, *, as_json: bool, store: str) -> None:
+def print_run_result(result: pipelines.RunResult, *, as_json: bool, store: str) -> None:
     s = result.stats
     summary = {"run_id": result.run_id, "status": result.status, "exit_code": result.exit_code,
-               "items_ok": sum(1 for i in result.items if i["status"] == "ok"),
-               "items_failed": sum(1 for i in result.items if i["status"] == "failed"),
-               "items_budget": sum(1 for i in result.items if i["status"] == "budget"),
+               "items_ok": sum(1 for i in result.items if i["status"] == ItemStatus.OK),
+               "items_failed": sum(1 for i in result.items if i["status"] == ItemStatus.FAILED),
+               "items_budget": sum(1 for i in result.items if i["status"] == ItemStatus.BUDGET),
                "calls": s.calls if s else 0, "cache_hits": s.cache_hits if s else 0,
                "resumed_calls": s.resumed if s else 0, "usd": s.usd if s else 0.0,
                "unpriced_calls": s.usd_unknown if s else 0}
@@ -37,7 +38,7 @@ def print_run_result(result: api.RunResult, *, as_json: bool, store: str) -> Non
     table.add_column("status")
     table.add_column("outputs / error", overflow="fold")
     for item in result.items[:50]:
-        body = item["error"] if item["status"] != "ok" else json.dumps(item["outputs"], default=str)
+        body = item["error"] if item["status"] != ItemStatus.OK else json.dumps(item["outputs"], default=str)
         table.add_row(item["item_id"], item["status"], (body or "")[:300])
     console.print(table)
     console.print(f"{summary['items_ok']} ok, {summary['items_failed']} failed, "
@@ -82,7 +83,7 @@ def print_show(report: dict[str, Any]) -> None:
     items.add_column("status")
     items.add_column("outputs / error", overflow="fold")
     for item in report["items"]:
-        body = item["error"] if item["status"] != "ok" else json.dumps(item["outputs"], default=str)
+        body = item["error"] if item["status"] != ItemStatus.OK else json.dumps(item["outputs"], default=str)
         items.add_row(item["item_id"], item["status"], (body or "")[:400])
     console.print(items)
 
@@ -99,19 +100,9 @@ def _steps_table(steps: list[dict[str, Any]]) -> Table:
     return table
 
 
-def print_estimate(recipe: str, overrides: dict[str, Any], model: str | None,
-                   endpoint: str | None) -> None:
-    from pipelines.datasets import load_items
-    from pipelines.estimate import estimate
-
-    plan = api.validate(recipe, overrides)
-    if model:
-        plan.model = model
-    items = load_items(plan.dataset, plan.recipe_dir)
-    if endpoint:
-        plan.endpoint = endpoint
-    est = estimate(plan, items, api._meter(plan), api._endpoint_name(plan))
-    table = Table(title=f"estimate for {plan.name} over {est['items']} items (worst case)")
+def print_estimate(est: dict[str, Any]) -> None:
+    """The table of `pipelines.estimate`'s worst case, per llm node."""
+    table = Table(title=f"estimate for {est['name']} over {est['items']} items (worst case)")
     for col in ("node", "calls", "prompt tok", "max output tok", "$"):
         table.add_column(col, no_wrap=col == "node")
     for r in est["nodes"]:

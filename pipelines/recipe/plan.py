@@ -9,8 +9,8 @@ from typing import Any
 import networkx as nx
 
 from pipelines.nodes.base import Node
-from pipelines.source import Source
-from pipelines.spec import Recipe
+from pipelines.recipe.source import Source
+from pipelines.recipe.schema import Recipe
 
 
 @dataclass

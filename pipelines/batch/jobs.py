@@ -15,16 +15,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.batch.batch_api import TERMINAL, batch_api_client, has_batch_api
+from pipelines.batch.provider_batch import TERMINAL, batch_api_client, has_batch_api
 from pipelines.batch.jobstore import FINAL_STATES, LIVE_STATES, JobStore
 from pipelines.batch.metering import JobMeter, load_meter
 from pipelines.batch.output import error_lines, errors_path_for, output_lines, write_jsonl
-from pipelines.batch.planner import SchedulePlan
+from pipelines.batch.windows import SchedulePlan
 from pipelines.batch.recipe_input import requests_from_recipe
-from pipelines.batch.report import cost_report
+from pipelines.batch.savings import cost_report
 from pipelines.batch.requests import ParsedInput, Rejected, parse_batch_file
-from pipelines.batch.runner import Outcome, RunOptions, run_job
-from pipelines.batch.scheduling import build_schedule, job_shape, throughput_estimate
+from pipelines.batch.runner import Outcome, run_job
+from pipelines.options import RunOptions
+from pipelines.batch.schedule import build_schedule, job_shape, throughput_estimate
 from pipelines.endpoints import EndpointConfig, resolve_endpoint
 from pipelines.errors import InputError
 

@@ -9,12 +9,12 @@ import networkx as nx
 from pydantic import ValidationError
 
 from pipelines.errors import Issue, RecipeError
-from pipelines.expr import ExprError, evaluate, names_in
-from pipelines.nodes import NODE_KINDS
+from pipelines.sandbox.expr import ExprError, evaluate, names_in
+from pipelines.plugins import NODE_KINDS
 from pipelines.nodes.base import Node
-from pipelines.plan import Plan
-from pipelines.source import Source, load_yaml
-from pipelines.spec import Recipe, coerce_param
+from pipelines.recipe.plan import Plan
+from pipelines.recipe.source import Source, load_yaml
+from pipelines.recipe.schema import Recipe, coerce_param
 
 BUILTIN_NAMES = {"params", "item"}
 REPEAT_KEYS = {"kind", "times", "init", "output", "body"}
@@ -74,12 +74,12 @@ class _Builder:
              locals_: dict[str, Any]) -> None:
         if not isinstance(raw, dict) or "kind" not in raw:
             self.issue("a node must be a mapping with a `kind`", loc,
-                       f"add `kind:` (one of {sorted(NODE_KINDS) + ['repeat']})")
+                       f"add `kind:` (one of {sorted([*NODE_KINDS, 'repeat'])})")
             return
         if raw["kind"] == "repeat":
             self.repeat(prefix, name, raw, scope, loc, locals_)
             return
-        kind = NODE_KINDS.get(raw["kind"])
+        kind = NODE_KINDS.get(raw["kind"]) if raw["kind"] in NODE_KINDS else None
         if kind is None:
             self.issue(f"unknown node kind {raw['kind']!r}", (*loc, "kind"),
                        f"use one of {sorted([*NODE_KINDS, 'repeat'])}")

@@ -1,4 +1,4 @@
-"""`pipe` command line: a thin shell over `pipelines.api`."""
+"""`pipe` command line: a thin shell over the public API in `pipelines`."""
 
 from __future__ import annotations
 
@@ -7,30 +7,27 @@ import sys
 
 import click
 
-from pipelines import api
-from pipelines.errors import InputError, PipeError, RecipeError
-from pipelines.registry import load
-from pipelines.spec import parse_overrides
-
-EXTENSIONS = {  # subcommands defined by other packages, imported on first use
-    "cost": "pipelines.cost.cli:cost",
-    "serve": "moe.server.cli:serve_command",
-    "eval": "evals.cli:eval_command",
-    "batch": "pipelines.batch.cli:batch",
-}
+import pipelines
+from pipelines import InputError, PipeError, RecipeError, RunOptions, parse_overrides
+from pipelines.cli.render import print_estimate, print_run_result, print_runs, print_show
+from pipelines.plugins import COMMANDS
 
 
 class Pipe(click.Group):
+    """The `pipe` group: its own commands plus every `pipe.commands` entry point, loaded when
+    named (so `pipe run` never imports the eval or serving code)."""
+
     def list_commands(self, ctx):
-        return sorted([*super().list_commands(ctx), *EXTENSIONS])
+        return sorted({*super().list_commands(ctx), *COMMANDS})
 
     def get_command(self, ctx, name):
-        if name in EXTENSIONS:
-            return load(EXTENSIONS, name)
+        if name in COMMANDS:
+            return COMMANDS.get(name)
         return super().get_command(ctx, name)
 
 
 def fail(exc: PipeError) -> None:
+    """Print an error the way every `pipe` command does, and exit with its code."""
     if isinstance(exc, RecipeError):
         click.echo(f"error: {len(exc.issues)} problem(s) found; nothing was run:", err=True)
         for issue in exc.issues:
@@ -56,7 +53,7 @@ params_option = click.option("-p", "--param", "params", multiple=True, metavar="
 def validate(recipe: str, params: tuple[str, ...]) -> None:
     """Check a recipe completely without calling any model."""
     try:
-        plan = api.validate(recipe, parse_overrides(list(params)))
+        plan = pipelines.validate(recipe, parse_overrides(list(params)))
     except PipeError as exc:
         fail(exc)
     for warning in plan.warnings:
@@ -72,7 +69,7 @@ def validate(recipe: str, params: tuple[str, ...]) -> None:
 def graph(recipe: str, params: tuple[str, ...], fmt: str) -> None:
     """Print the unrolled DAG as Mermaid or Graphviz DOT text."""
     try:
-        click.echo(api.graph(recipe, parse_overrides(list(params)), fmt), nl=False)
+        click.echo(pipelines.graph(recipe, parse_overrides(list(params)), fmt), nl=False)
     except PipeError as exc:
         fail(exc)
 
@@ -98,17 +95,16 @@ def run(recipe, params, endpoint, model, max_cost, resume, no_cache, offline, es
         fail(InputError("give a RECIPE path or --resume RUN_ID"))
     try:
         overrides = parse_overrides(list(params))
-        if estimate:
-            from pipelines.report_cli import print_estimate
-            print_estimate(recipe, overrides, model, endpoint)
-            return
         display = "none" if as_json else "plain" if plain or not sys.stderr.isatty() else "rich"
-        result = api.run(recipe, overrides, endpoint=endpoint, model=model, store=store,
-                         resume=resume, max_cost=max_cost, cache=not no_cache, offline=offline,
-                         display=display, concurrency=concurrency)
+        options = RunOptions(endpoint=endpoint, model=model, store=store, resume=resume,
+                             max_cost=max_cost, cache=not no_cache, offline=offline,
+                             display=display, concurrency=concurrency)
+        if estimate:
+            print_estimate(pipelines.estimate(recipe, overrides, options))
+            return
+        result = pipelines.run(recipe, overrides, options)
     except PipeError as exc:
         fail(exc)
-    from pipelines.report_cli import print_run_result
     print_run_result(result, as_json=as_json, store=store)
     sys.exit(result.exit_code)
 
@@ -118,8 +114,7 @@ def run(recipe, params, endpoint, model, max_cost, resume, no_cache, offline, es
 @click.option("--json", "as_json", is_flag=True)
 def runs(store: str, as_json: bool) -> None:
     """List runs in the run store."""
-    from pipelines.report_cli import print_runs
-    print_runs(api.runs(store), as_json)
+    print_runs(pipelines.runs(store), as_json)
 
 
 @main.command()
@@ -129,13 +124,12 @@ def runs(store: str, as_json: bool) -> None:
 def show(run_id: str, store: str, as_json: bool) -> None:
     """Per-node calls, tokens, cache hits, errors, latency and $; item outputs."""
     try:
-        report = api.show(run_id, store)
+        report = pipelines.show(run_id, store)
     except PipeError as exc:
         fail(exc)
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
         return
-    from pipelines.report_cli import print_show
     print_show(report)
 
 

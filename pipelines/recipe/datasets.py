@@ -1,7 +1,9 @@
 """Dataset sources: name -> function returning a list of item dicts ({id, question, answer, ...}).
 
-Sources are import strings so that heavy generators load only when used. A source whose name
-ends in .jsonl (or `source: jsonl` with `path:`) reads a file relative to the recipe.
+Sources are `pipe.datasets` entry points (`pipelines.plugins`), loaded only when used; the engine
+ships `inline` and `jsonl`, other packages add theirs (`arith`, `reasoning_gym`, `figma`). A
+source whose name ends in .jsonl (or `source: jsonl` with `path:`) reads a file relative to the
+recipe.
 """
 
 from __future__ import annotations
@@ -13,19 +15,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pipelines.errors import InputError
-from pipelines.registry import load
-
-SOURCES: dict[str, Any] = {
-    "arith": "moe.data:arith_items",
-    "reasoning_gym": "evals.datasets:reasoning_gym_items",
-    "figma": "translators.figma.dataset:figma_items",
-    "inline": "pipelines.datasets:inline_items",
-    "jsonl": "pipelines.datasets:jsonl_items",
-}
+from pipelines.plugins import DATASETS
 
 
-def register_source(name: str, fn: Any) -> None:
-    SOURCES[name] = fn
+def register_source(name: str, fn: Callable[..., list[dict[str, Any]]]) -> None:
+    """Add a dataset source at run time (packages register theirs as entry points)."""
+    DATASETS.register(name, fn)
 
 
 def inline_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -61,7 +56,7 @@ def jsonl_items(path: str | Path, size: int | None = None, seed: int | None = No
 
 
 def _resolve(name: str) -> Callable[..., list[dict[str, Any]]]:
-    return load(SOURCES, name)
+    return DATASETS.get(name)
 
 
 def flatten(options: dict[str, Any]) -> dict[str, Any]:
@@ -83,8 +78,8 @@ def check_dataset(options: dict[str, Any]) -> str | None:
     source = options.get("source", "")
     if source.endswith(".jsonl"):
         return None
-    if source not in SOURCES:
-        return f"unknown dataset source {source!r}; known: {sorted(SOURCES)} or a .jsonl path"
+    if source not in DATASETS:
+        return f"unknown dataset source {source!r}; known: {DATASETS.names()} or a .jsonl path"
     try:
         fn = _resolve(source)
     except ImportError as exc:

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pipelines.db import open_db
+from pipelines.storage.sqlite import open_db
 from pipelines.types import ChatRequest, ChatResult, Usage
 
 _SCHEMA = """

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Callable
 
-from pipelines.calls import Stats
+from pipelines.execution.stats import Stats
 
 
 def _eta(stats: Stats) -> str:

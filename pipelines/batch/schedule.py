@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pipelines.batch.metering import JobMeter, expected_usage
-from pipelines.batch.planner import SchedulePlan, Slot, plan_schedule
+from pipelines.batch.windows import SchedulePlan, Slot, plan_schedule
 from pipelines.batch.requests import BatchRequest
 from pipelines.types import Usage
 

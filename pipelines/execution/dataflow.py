@@ -12,24 +12,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.calls import CallPath, Stats
-from pipelines.errors import BudgetExceeded, CallError, CacheMiss
-from pipelines.expr import evaluate
+from pipelines.errors import BudgetExceeded, CacheMiss, CallError
+from pipelines.execution.call_path import CallPath
+from pipelines.execution.stats import Stats
 from pipelines.nodes.base import NodeRun
-from pipelines.plan import Plan
+from pipelines.recipe.plan import Plan
+from pipelines.sandbox.expr import evaluate
+from pipelines.types import ItemStatus, RunStoreLike
 
 
 @dataclass
 class ItemResult:
     item_id: str
-    status: str
-    """ok | failed | budget"""
+    status: ItemStatus
     error: str | None
     outputs: dict[str, Any] | None
 
 
-class Scheduler:
-    def __init__(self, plan: Plan, calls: CallPath, store, run_id: str, stats: Stats,
+class ItemDataflow:
+    """Runs every item of a run through the plan's DAG, many items at once."""
+
+    def __init__(self, plan: Plan, calls: CallPath, store: RunStoreLike, run_id: str, stats: Stats,
                  artifacts_root: Path, max_items_in_flight: int = 256):
         self.plan, self.calls, self.store, self.run_id = plan, calls, store, run_id
         self.stats = stats
@@ -37,6 +40,7 @@ class Scheduler:
         self.item_slots = asyncio.Semaphore(max_items_in_flight)
 
     async def run(self, items: list[dict[str, Any]], skip: set[str]) -> list[ItemResult]:
+        """Every item not in `skip`, resuming each from its node outputs already stored."""
         saved = self.store.outputs(self.run_id)
         todo = [i for i in items if i["id"] not in skip]
         self.stats.items_total = len(items)
@@ -46,12 +50,13 @@ class Scheduler:
     async def _guarded(self, item: dict[str, Any], saved: dict[str, Any]) -> ItemResult:
         async with self.item_slots:
             if self.calls.budget.exhausted:
-                result = ItemResult(item["id"], "budget", "budget reached before this item started", None)
+                result = ItemResult(item["id"], ItemStatus.BUDGET,
+                                    "budget reached before this item started", None)
             else:
                 result = await self._item(item, saved)
-        if result.status == "ok":
+        if result.status == ItemStatus.OK:
             self.stats.items_done += 1
-        elif result.status == "failed":
+        elif result.status == ItemStatus.FAILED:
             self.stats.items_failed += 1
         self.store.finish_item(self.run_id, item["id"], result.status, result.error, result.outputs)
         return result
@@ -61,14 +66,14 @@ class Scheduler:
             done = await self._flow(item, dict(saved))
             env = self._env(item, self.plan.top_scope, {}, done)
             outputs = evaluate(self.plan.outputs, env)
-            return ItemResult(item["id"], "ok", None, outputs)
+            return ItemResult(item["id"], ItemStatus.OK, None, outputs)
         except BudgetExceeded as exc:
-            return ItemResult(item["id"], "budget", str(exc), None)
+            return ItemResult(item["id"], ItemStatus.BUDGET, str(exc), None)
         except (CallError, CacheMiss) as exc:
-            return ItemResult(item["id"], "failed", str(exc), None)
+            return ItemResult(item["id"], ItemStatus.FAILED, str(exc), None)
         except Exception as exc:  # a node's own failure fails this item only
             where = traceback.extract_tb(exc.__traceback__)[-1]
-            return ItemResult(item["id"], "failed",
+            return ItemResult(item["id"], ItemStatus.FAILED,
                               f"{type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})",
                               None)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.batch.planner import SchedulePlan
+from pipelines.batch.windows import SchedulePlan
 
 
 TOTALLED = ("requests", "prompt_tokens", "completion_tokens", "cost_usd", "standard_usd",

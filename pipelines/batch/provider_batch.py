@@ -25,7 +25,7 @@ from pipelines.batch.requests import CHAT_URL
 from pipelines.endpoints import EndpointConfig
 from pipelines.endpoints.embedded import EMBEDDED_BASE_URL, embedded_transport
 from pipelines.errors import InputError
-from pipelines.usage import normalize_usage
+from pipelines.endpoints.usage import normalize_usage
 
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 

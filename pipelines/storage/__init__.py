@@ -1,0 +1,13 @@
+"""What a run leaves on disk, in SQLite files under the store folder (`.pipe` by default).
+
+    sqlite.py          opening the files (WAL, busy timeout, schema)
+    run_store.py       runs.sqlite: runs, every call (`CallRow`), node outputs, item results
+    response_cache.py  cache.sqlite: content-addressed responses, so no call is paid twice
+    call_tables.py     per-node sums over a run's calls (for `pipe show`)
+"""
+
+from pipelines.storage.call_tables import node_table
+from pipelines.storage.response_cache import ResponseCache, cache_key
+from pipelines.storage.run_store import RunStore, new_run_id
+
+__all__ = ["ResponseCache", "RunStore", "cache_key", "new_run_id", "node_table"]
