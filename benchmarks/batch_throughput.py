@@ -32,8 +32,8 @@ import openai
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipelines.batch import api  # noqa: E402
-from pipelines.batch.runner import RunOptions  # noqa: E402
+from pipelines.batch import jobs  # noqa: E402
+from pipelines import RunOptions  # noqa: E402
 
 MODEL = "moe-tiny"
 QUESTION = "Compute {a}+{b}*{c}-{d}. Think step by step and give the answer in a box."
@@ -98,11 +98,12 @@ def pipe_batch(url: str, requests: list[dict], kind: str, concurrency: int,
                                           "url": "/v1/chat/completions", "body": b}) + "\n"
                               for i, b in enumerate(requests)))
     start = time.perf_counter()
-    done = api.submit(source, store=folder / kind, endpoint=url, api=kind, now=True,
-                      concurrency=concurrency, options=RunOptions(poll_s=0.05))
+    done = jobs.submit(source,
+                       options=RunOptions(poll_s=0.05, store=folder / kind, endpoint=url,
+                                          concurrency=concurrency), api=kind, now=True)
     elapsed = time.perf_counter() - start
     assert done.outcome.state == "completed", done.outcome
-    report = api.results(done.job_id, folder / f"{kind}.out.jsonl", store=folder / kind)
+    report = jobs.results(done.job_id, folder / f"{kind}.out.jsonl", store=folder / kind)
     return elapsed, report["report"]["total"]["completion_tokens"]
 
 

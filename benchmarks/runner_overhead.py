@@ -78,7 +78,9 @@ def overhead(tmp: Path) -> None:
     for attempt in range(3):  # interleaved best-of-3: the machine's other load hits both alike
         bare = min(bare, asyncio.run(bare_loop(app, prompts)))
         start = time.perf_counter()
-        result = pipelines.run(recipe, options=RunOptions(endpoint="http://sim/v1", store=tmp / f"store{attempt}", cache=False, transport=httpx.ASGITransport(app=app), concurrency=CONCURRENCY))
+        options = RunOptions(endpoint="http://sim/v1", store=tmp / f"store{attempt}", cache=False,
+                             transport=httpx.ASGITransport(app=app), concurrency=CONCURRENCY)
+        result = pipelines.run(recipe, options=options)
         piped = min(piped, time.perf_counter() - start)
     assert result.exit_code == 0 and result.stats.calls == calls
     print(f"[overhead] {calls} calls, zero-latency endpoint, concurrency {CONCURRENCY}")
@@ -115,7 +117,9 @@ def scheduling(tmp: Path, slots: int = 8, per_token: float = 0.0005) -> None:
     recipe = write_recipe(tmp, items, n=n, k=k, t=t)
     server = SlotServer(slots, per_token)
     start = time.perf_counter()
-    result = pipelines.run(recipe, options=RunOptions(endpoint="http://sim/v1", store=tmp / "store2", cache=False, transport=httpx.ASGITransport(app=server.app), concurrency=CONCURRENCY))
+    options = RunOptions(endpoint="http://sim/v1", store=tmp / "store2", cache=False,
+                         transport=httpx.ASGITransport(app=server.app), concurrency=CONCURRENCY)
+    result = pipelines.run(recipe, options=options)
     wall = time.perf_counter() - start
     assert result.exit_code == 0
     occupancy = server.occupancy(server.last - server.first)  # while the run had calls out

@@ -12,19 +12,15 @@ from pathlib import Path
 
 import click
 
+from pipelines import PipeError, RunOptions, parse_overrides
 from pipelines.batch import jobs
-from pipelines.clock import parse_utc
-from pipelines.batch.windows import SchedulePlan
 from pipelines.batch.savings import format_plan, format_report
-from pipelines.errors import PipeError
+from pipelines.batch.windows import SchedulePlan
+from pipelines.cli import fail
+from pipelines.clock import parse_utc
 
 store_option = click.option("--store", default=".pipe", show_default=True,
                             help="Folder holding batch.sqlite.")
-
-
-def _fail(exc: PipeError) -> None:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(exc.exit_code)
 
 
 def _deadline(ctx, param, value):
@@ -66,15 +62,15 @@ def batch() -> None:
 def submit(source, endpoint, window, deadline, now, max_cost, strict, api_kind, pricing, params,
            model, concurrency, throughput, detach, store, as_json) -> None:
     """Submit SOURCE (an OpenAI Batch JSONL file, or a recipe over its dataset) and run it."""
-    from pipelines.recipe.schema import parse_overrides
     try:
-        submitted = jobs.submit(
-            source, store=store, endpoint=endpoint, window=window, deadline=deadline, now=now,
-            max_cost=max_cost, strict=strict, api=api_kind, pricing=pricing,
-            params=parse_overrides(list(params)) or None, model=model, concurrency=concurrency,
-            throughput_tok_s=throughput, run=not detach)
+        options = RunOptions(store=store, endpoint=endpoint, max_cost=max_cost, model=model,
+                             concurrency=concurrency)
+        submitted = jobs.submit(source, parse_overrides(list(params)) or None, options,
+                                window=window, deadline=deadline, now=now, strict=strict,
+                                api=api_kind, pricing=pricing, throughput_tok_s=throughput,
+                                run=not detach)
     except PipeError as exc:
-        _fail(exc)
+        fail(exc)
     for r in submitted.rejected[:20]:
         click.echo(f"warning: {r.located(source)}; skipped into the error file", err=True)
     if len(submitted.rejected) > 20:
@@ -119,7 +115,7 @@ def status(job, store, as_json) -> None:
     try:
         found = jobs.status(job, store=store)
     except PipeError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         click.echo(json.dumps(found if job is None else found[0], indent=2, default=str))
         return
@@ -149,7 +145,7 @@ def results(job, out, errors, store, as_json) -> None:
     try:
         written = jobs.results(job, out, errors=errors, store=store)
     except PipeError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         click.echo(json.dumps(written, indent=2, default=str))
         return
@@ -166,7 +162,7 @@ def cancel(job, store) -> None:
     try:
         click.echo(f"{job}: {jobs.cancel(job, store=store)}")
     except PipeError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @batch.command()
@@ -176,9 +172,9 @@ def cancel(job, store) -> None:
 def resume(job, max_cost, store) -> None:
     """Finish JOB after a crash, kill or budget stop; nothing recorded is sent again."""
     try:
-        outcome = jobs.resume(job, store=store, max_cost=max_cost)
+        outcome = jobs.resume(job, options=RunOptions(store=store, max_cost=max_cost))
     except PipeError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"{outcome.job_id}: {outcome.state} {_counts(outcome.counts)}")
     sys.exit(outcome.exit_code)
 

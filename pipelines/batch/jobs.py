@@ -80,22 +80,23 @@ def _choose_api(api: str, config: EndpointConfig, scheduled: bool, options: RunO
     return "batch" if len(config.replicas) == 1 and asyncio.run(probe()) else "concurrent"
 
 
-def submit(source: str | Path, *, store: str | Path = ".pipe", endpoint: Any = None,
-           window: str | None = None, deadline: datetime | None = None, now: bool = False,
-           max_cost: float | None = None, strict: bool = False, api: str = "auto",
-           pricing: str | None = None, params: dict[str, Any] | None = None,
-           model: str | None = None, concurrency: int | None = None,
-           throughput_tok_s: float | None = None, run: bool = True,
-           options: RunOptions | None = None) -> Submitted:
-    """Validate SOURCE (a Batch JSONL file or a recipe), plan, store the job, and run it here
-    unless `run` is False (then `resume` runs it)."""
+def submit(source: str | Path, params: dict[str, Any] | None = None,
+           options: RunOptions | None = None, *, window: str | None = None,
+           deadline: datetime | None = None, now: bool = False, strict: bool = False,
+           api: str = "auto", pricing: str | None = None,
+           throughput_tok_s: float | None = None, run: bool = True) -> Submitted:
+    """Validate SOURCE (a Batch JSONL file, or a recipe with `params`), plan, store the job,
+    and run it here unless `run` is False (then `resume` runs it).
+
+    From `options`: store, endpoint, model (recipe input), concurrency, max_cost, and the
+    transport / meter / clock / poll_s / watch_s seams."""
     options = options or RunOptions()
     if now and (window or deadline):
         raise InputError("--now runs at once; it cannot be combined with --window or --deadline")
     if window not in (None, "off-peak"):
         raise InputError(f"--window {window!r}: the only window kind is `off-peak`")
-    parsed = _read_input(source, strict, params, model)
-    config = _endpoint(endpoint, concurrency)
+    parsed = _read_input(source, strict, params, options.model)
+    config = _endpoint(options.endpoint, options.concurrency)
     chosen = _choose_api(api, config, bool(window or deadline), options)
     if chosen == "batch" and (window or deadline):
         raise InputError("the Batch API path runs when the endpoint decides; --window and "
@@ -109,12 +110,12 @@ def submit(source: str | Path, *, store: str | Path = ".pipe", endpoint: Any = N
                           off_peak=window == "off-peak", deadline=deadline,
                           batch_api=chosen == "batch", throughput_tok_s=throughput,
                           throughput_source=source_note)
-    jobs = JobStore(store)
+    jobs = JobStore(options.store)
     try:
         job_id = jobs.create_job(
             created_at=created.isoformat(), source=str(Path(source).resolve()),
             endpoint=config.identity, endpoint_spec=config.model_dump(mode="json"), api=chosen,
-            pricing=pricing, max_cost=max_cost, plan=plan.as_dict(), requests=parsed.requests,
+            pricing=pricing, max_cost=options.max_cost, plan=plan.as_dict(), requests=parsed.requests,
             rejected=parsed.rejected)
         outcome = asyncio.run(run_job(jobs, job_id, options)) if run else None
     finally:
@@ -206,11 +207,13 @@ async def _cancel_remote(job: dict[str, Any], batch_id: str, options: RunOptions
         await client.close()
 
 
-def resume(job_id: str, *, store: str | Path = ".pipe", max_cost: float | None = None,
-           options: RunOptions | None = None) -> Outcome:
+def resume(job_id: str, options: RunOptions | None = None) -> Outcome:
     """Run an interrupted, waiting or budget-stopped job to its end in this process; requests
-    already recorded are never sent again. Transient failures are retried."""
-    jobs = JobStore(store)
+    already recorded are never sent again. Transient failures are retried. A given
+    `options.max_cost` replaces the job's budget."""
+    options = options or RunOptions()
+    max_cost = options.max_cost
+    jobs = JobStore(options.store)
     try:
         job = _known(jobs, job_id)
         if job["state"] not in FINAL_STATES:
@@ -222,6 +225,6 @@ def resume(job_id: str, *, store: str | Path = ".pipe", max_cost: float | None =
             jobs.update_job(job_id, max_cost=max_cost)
         if job["state"] in FINAL_STATES or job["state"] == "budget":
             jobs.set_state(job_id, "submitted")
-        return asyncio.run(run_job(jobs, job_id, options or RunOptions()))
+        return asyncio.run(run_job(jobs, job_id, options))
     finally:
         jobs.close()

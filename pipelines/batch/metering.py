@@ -8,6 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.batch.timeline import timeline_for
+from pipelines.cost import load_meter as cost_meter
+from pipelines.cost.sheets import cost_components
 from pipelines.execution.call_path import estimate_prompt_tokens
 from pipelines.types import Meter, Price, Usage
 
@@ -16,7 +19,7 @@ DEFAULT_COMPLETION_TOKENS = 256
 
 
 def load_meter(pricing: str | Path | None) -> Meter:
-    from pipelines.cost import load_meter as cost_meter
+    """The cost model's meter for a job's `pricing` (a sheet, a profile, or the shipped sheets)."""
     return cost_meter(pricing)
 
 
@@ -48,7 +51,6 @@ class JobMeter:
 
     def timeline(self, model: str):
         if model not in self._timelines:
-            from pipelines.batch.timeline import timeline_for
             self._timelines[model] = timeline_for(self.pricing, self.endpoint, model)
         return self._timelines[model]
 
@@ -61,7 +63,6 @@ class JobMeter:
         rates = self.timeline(model).standard_rates(self.reference_at)
         if rates is None:
             return self.price(model, usage, self.reference_at, batch=False).usd
-        from pipelines.cost.sheets import cost_components
         return sum(cost_components(rates, usage).values())
 
     def worst_case_usd(self, body: dict[str, Any], at: datetime) -> float | None:

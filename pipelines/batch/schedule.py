@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pipelines.batch.metering import JobMeter, expected_usage
+from pipelines.cost import MeasuredProfile, explain, load_profile
+from pipelines.cost.yamlio import COST_DATA_DIR, read_yaml
 from pipelines.batch.windows import SchedulePlan, Slot, plan_schedule
 from pipelines.batch.requests import BatchRequest
 from pipelines.types import Usage
@@ -73,8 +75,6 @@ def throughput_estimate(pricing: str | Path | None, endpoint: str) -> tuple[floa
     """Output tokens/s of the endpoint from the cost model's deployment profile (the one given
     as pricing, or the embedded server's), else an assumption to override with --throughput.
     Decode dominates a job's time, so its duration is its output tokens over this."""
-    from pipelines.cost import MeasuredProfile, explain, load_profile
-    from pipelines.cost.yamlio import COST_DATA_DIR, read_yaml
 
     path = None
     if pricing is not None and Path(pricing).is_file() and "hardware" in read_yaml(Path(pricing))[0]:

@@ -7,6 +7,9 @@ import sys
 import time
 from typing import Callable
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
 from pipelines.execution.stats import Stats
 
 
@@ -44,8 +47,6 @@ async def show_progress(stats: Stats, mode: str, stop: asyncio.Event) -> None:
             except asyncio.TimeoutError:
                 pass
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (TextColumn("items"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                TextColumn("{task.fields[detail]}"))

@@ -8,6 +8,6 @@ defining a `Node` subclass + one entry point.
 
 from __future__ import annotations
 
-from pipelines.nodes.base import Node, NodeConfig, NodeRun
+from pipelines.nodes.base import Node, NodeConfig, NodeRun, PlanView
 
-__all__ = ["Node", "NodeConfig", "NodeRun"]
+__all__ = ["Node", "NodeConfig", "NodeRun", "PlanView"]

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import hashlib
-from abc import ABC, abstractmethod
 import random
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
+
+from pydantic import BaseModel, ConfigDict
 
 from pipelines.errors import Issue
 from pipelines.sandbox.expr import evaluate, names_in
-from pipelines.recipe.schema import Strict
-
-if TYPE_CHECKING:
-    from pipelines.recipe.plan import Plan
 
 
-class NodeConfig(Strict):
-    """Fields shared by every node kind."""
+class PlanView(Protocol):
+    """What a node may read of the plan it belongs to (`pipelines.recipe.Plan`) when it checks
+    itself: nodes sit below recipes, so they see the plan only through this."""
+
+    recipe: Any
+    """The parsed recipe (`pipelines.recipe.schema.Recipe`)."""
+    params: dict[str, Any]
+    nodes: dict[str, Node]
+
+    @property
+    def recipe_dir(self) -> Path: ...
+
+
+class NodeConfig(BaseModel):
+    """Fields shared by every node kind (unknown keys are errors)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     kind: str
     """The node kind (llm, python, groups, vote, repeat, ...)."""
@@ -80,11 +93,11 @@ class Node(ABC):
     def deps(self) -> set[str]:
         return {self.scope[n] for n in self.referenced() if n in self.scope}
 
-    def check(self, plan: "Plan") -> list[Issue]:
+    def check(self, plan: PlanView) -> list[Issue]:
         """Kind-specific validation (files, templates). Runs before anything is spent."""
         return []
 
-    def calls_per_item(self, plan: "Plan") -> int:
+    def calls_per_item(self, plan: PlanView) -> int:
         """How many LLM calls one item makes here (for --estimate)."""
         return 0
 

@@ -6,17 +6,19 @@ import asyncio
 from typing import Any, Literal
 
 import jinja2
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.errors import Issue
-from pipelines.nodes.base import Node, NodeConfig, NodeRun
-from pipelines.recipe.schema import Strict
+from pipelines.nodes.base import Node, NodeConfig, NodeRun, PlanView
+from pipelines.sandbox.expr import names_in
 from pipelines.sandbox.templates import templates_for
 
 SAMPLING_KEYS = ("temperature", "top_p", "max_tokens", "stop", "response_format")
 
 
-class MessageSpec(Strict):
+class MessageSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     role: Literal["system", "user", "assistant"]
     """Chat role of this message."""
     prompt: str | None = None
@@ -65,7 +67,7 @@ class LLMNode(Node):
         names = {"item", "params", *self.config.vars, *self.locals}
         return names | ({"each", "index"} if self.config.map is not None else set())
 
-    def check(self, plan) -> list[Issue]:
+    def check(self, plan: PlanView) -> list[Issue]:
         c = self.config
         if bool(c.prompt) == bool(c.messages):
             return [Issue(f"llm node {self.id} needs exactly one of `prompt` or `messages`",
@@ -99,7 +101,7 @@ class LLMNode(Node):
                           f"add {sorted(missing)[0]}: ${{...}} under vars")]
         return []
 
-    def calls_per_item(self, plan) -> int:
+    def calls_per_item(self, plan: PlanView) -> int:
         if self.config.map is None:
             return self.config.n
         return _list_length(plan, plan.nodes.get(self.scope.get(_single_name(self.config.map) or "", "")))
@@ -141,6 +143,5 @@ def _list_length(plan, source: Node | None) -> int:
 
 
 def _single_name(expr: Any) -> str | None:
-    from pipelines.sandbox.expr import names_in
     names = names_in(expr)
     return next(iter(names)) if len(names) == 1 else None

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from pydantic import Field
 
 from pipelines.errors import Issue
-from pipelines.nodes.base import Node, NodeConfig, NodeRun
+from pipelines.nodes.base import Node, NodeConfig, NodeRun, PlanView
 
 
 class PythonConfig(NodeConfig):
@@ -53,7 +53,7 @@ class PythonNode(Node):
     Config = PythonConfig
     dynamic = frozenset({"inputs"})
 
-    def check(self, plan) -> list[Issue]:
+    def check(self, plan: PlanView) -> list[Issue]:
         if not plan.recipe.allow_python:
             return [Issue(f"python node {self.id} needs the recipe's explicit opt-in", self.where,
                           "add `allow_python: true` at the top level of the recipe")]

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from pipelines.answers import EQUIVALENCES, EXTRACTORS, cluster, equivalence, extractor, majority
 from pipelines.errors import Issue
-from pipelines.nodes.base import Node, NodeConfig, NodeRun
+from pipelines.nodes.base import Node, NodeConfig, NodeRun, PlanView
 
 
 class VoteConfig(NodeConfig):
@@ -27,7 +27,7 @@ class VoteNode(Node):
     Config = VoteConfig
     dynamic = frozenset({"from"})
 
-    def check(self, plan) -> list[Issue]:
+    def check(self, plan: PlanView) -> list[Issue]:
         issues = []
         if self.config.extract not in EXTRACTORS:
             issues.append(Issue(f"unknown extract {self.config.extract!r}", self.where,

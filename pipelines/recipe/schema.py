@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipelines.errors import Issue
+from pipelines.errors import Issue, RecipeError
 
 ParamType = Literal["int", "float", "str", "bool", "list", "dict"]
 _PY_TYPES: dict[str, tuple[type, ...]] = {
@@ -99,7 +99,6 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            from pipelines.errors import RecipeError
             raise RecipeError([Issue(f"bad -p value {pair!r}", "command line", "write -p NAME=VALUE")])
         out[key.strip()] = value
     return out

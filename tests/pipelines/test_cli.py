@@ -18,7 +18,9 @@ RSA = Path(__file__).parent / "recipes" / "rsa.yaml"
 
 def test_runs_and_show_list_what_a_run_did(tmp_path):
     fake = FakeLLM()
-    result = pipelines.run(RSA, {"T": 2}, RunOptions(endpoint="http://fake.test/v1", store=tmp_path, transport=httpx.ASGITransport(app=fake.app), model="deepseek-chat"))
+    result = pipelines.run(RSA, {"T": 2},
+                           RunOptions(endpoint="http://fake.test/v1", store=tmp_path,
+                                      transport=httpx.ASGITransport(app=fake.app), model="deepseek-chat"))
     runner = CliRunner()
     listing = runner.invoke(main, ["runs", "--store", str(tmp_path), "--json"])
     assert listing.exit_code == 0

@@ -19,7 +19,9 @@ URL = "http://fake.test/v1"
 
 
 def run(fake: FakeLLM, store: Path, **kw):
-    return pipelines.run(RSA, kw.pop("params", {}), RunOptions(endpoint=URL, store=store, transport=httpx.ASGITransport(app=fake.app), **kw))
+    return pipelines.run(RSA, kw.pop("params", {}),
+                         RunOptions(endpoint=URL, store=store,
+                                    transport=httpx.ASGITransport(app=fake.app), **kw))
 
 
 def question(body: dict) -> str:
@@ -87,7 +89,8 @@ def test_second_run_is_served_from_the_response_cache_at_zero_cost(tmp_path):
     assert second.stats.cache_hits == second.stats.calls == first.stats.calls
     calls = pipelines.show(second.run_id, tmp_path)
     assert calls["total_usd"] == 0.0
-    rows = __import__("pipelines.storage.run_store", fromlist=["RunStore"]).RunStore(tmp_path).calls(second.run_id)
+    rows = __import__("pipelines.storage.run_store",
+                      fromlist=["RunStore"]).RunStore(tmp_path).calls(second.run_id)
     assert all(r.cache_hit == 1 and r.cost_usd == 0 and r.would_cost_usd == 1.0 for r in rows)
 
 
@@ -98,7 +101,9 @@ def test_new_embedded_weights_never_answer_from_responses_cached_before_them(tmp
 
     def run_on(weights: str):
         monkeypatch.setattr(client_module, "embedded_weights_digest", lambda: weights)
-        return pipelines.run(RSA, {}, RunOptions(endpoint="embedded", store=tmp_path, transport=httpx.ASGITransport(app=fake.app)))
+        return pipelines.run(RSA, {},
+                             RunOptions(endpoint="embedded", store=tmp_path,
+                                        transport=httpx.ASGITransport(app=fake.app)))
 
     first = run_on("old-weights")
     sent = len(fake.requests)
@@ -146,7 +151,8 @@ def test_calls_are_metered_with_the_shipped_price_sheets(tmp_path):
     """Model deepseek-chat is priced from the shipped sheet: every call row gets $ and a source."""
     fake = FakeLLM()
     result = run(fake, tmp_path, model="deepseek-chat", cache=False)
-    rows = __import__("pipelines.storage.run_store", fromlist=["RunStore"]).RunStore(tmp_path).calls(result.run_id)
+    rows = __import__("pipelines.storage.run_store",
+                      fromlist=["RunStore"]).RunStore(tmp_path).calls(result.run_id)
     assert rows and all(r.cost_usd > 0 and r.price_source.startswith("sheet:deepseek")
                         for r in rows)
     assert all(r.tier in ("standard", "off-peak") for r in rows)

@@ -66,7 +66,7 @@ def write(tmp_path, count: int):
 def test_batch_api_job_end_to_end_is_billed_at_the_batch_tier(tmp_path, url):
     path, sheet = write(tmp_path, 30)
     store = tmp_path / "s"
-    done = jobs.submit(path, store=store, endpoint=url, pricing=sheet, options=OPTS)
+    done = jobs.submit(path, options=OPTS.but(store=store, endpoint=url), pricing=sheet)
     assert done.outcome.state == "completed"
     job = jobs.status(done.job_id, store=store)[0]
     assert job["api"] == "batch"  # auto: the endpoint has a Batch API
@@ -92,8 +92,7 @@ def test_failed_lines_come_back_through_the_error_file(tmp_path, url):
     with path.open("a") as f:
         f.write(request_line("wrong-model", "no-such-model") + "\n")
     store = tmp_path / "s"
-    done = jobs.submit(path, store=store, endpoint=url, api="batch", pricing=sheet,
-                      options=OPTS)
+    done = jobs.submit(path, options=OPTS.but(store=store, endpoint=url), api="batch", pricing=sheet)
     assert (done.outcome.state, done.outcome.exit_code) == ("completed", 1)
     jobs.results(done.job_id, tmp_path / "out.jsonl", store=store)
     errors = read_jsonl(tmp_path / "out.errors.jsonl")
@@ -106,8 +105,8 @@ def test_a_job_killed_after_creating_its_batch_finds_it_instead_of_submitting_ag
                                                                                      server, url):
     path, sheet = write(tmp_path, 5)
     store = tmp_path / "s"
-    job_id = jobs.submit(path, store=store, endpoint=url, api="batch", pricing=sheet,
-                        run=False, options=OPTS).job_id
+    job_id = jobs.submit(path, options=OPTS.but(store=store, endpoint=url), api="batch",
+                         pricing=sheet, run=False).job_id
     job_store = JobStore(store)
 
     class Killed(Exception):
@@ -130,7 +129,7 @@ def test_a_job_killed_after_creating_its_batch_finds_it_instead_of_submitting_ag
 
     asyncio.run(crash_after_create())
     assert job_store.job(job_id)["remote"].keys() == {"file_id", "file_created_at"}
-    outcome = jobs.resume(job_id, store=store, options=OPTS)
+    outcome = jobs.resume(job_id, options=OPTS.but(store=store))
     assert outcome.state == "completed" and outcome.counts["done"] == 5
     ours = [b for b in server.state.batch_service.batches.values()
             if (b.meta["metadata"] or {}).get("pipe_job") == job_id]
@@ -141,8 +140,8 @@ def test_a_job_killed_after_creating_its_batch_finds_it_instead_of_submitting_ag
 def test_cancel_a_running_batch_job(tmp_path, url):
     path, sheet = write(tmp_path, 400)
     store = tmp_path / "s"
-    job_id = jobs.submit(path, store=store, endpoint=url, api="batch", pricing=sheet,
-                        run=False, options=OPTS).job_id
+    job_id = jobs.submit(path, options=OPTS.but(store=store, endpoint=url), api="batch",
+                         pricing=sheet, run=False).job_id
 
     async def scenario():
         task = asyncio.create_task(run_job(JobStore(store), job_id, OPTS))

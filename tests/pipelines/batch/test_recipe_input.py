@@ -58,9 +58,9 @@ def test_a_recipe_job_runs_and_its_outputs_are_keyed_by_item_node_and_sample(
         tmp_path, recipe_dir, fake, sheet):
     path = recipe_dir(RECIPE, FILES)
     store = tmp_path / "s"
-    done = jobs.submit(path, store=store, endpoint="http://fake/v1", api="concurrent",
-                      params={"n": 1}, pricing=str(sheet),
-                      options=RunOptions(transport=transport_for(fake)))
+    done = jobs.submit(path, {"n": 1},
+                       RunOptions(transport=transport_for(fake), store=store,
+                                  endpoint="http://fake/v1"), api="concurrent", pricing=str(sheet))
     assert done.outcome.state == "completed" and done.outcome.counts["done"] == 4
     jobs.results(done.job_id, tmp_path / "out.jsonl", store=store)
     assert sorted(o["custom_id"] for o in read_jsonl(tmp_path / "out.jsonl")) == [
@@ -84,8 +84,8 @@ def test_a_recipe_with_nothing_to_batch_is_refused(recipe_dir):
 def test_jsonl_only_options_are_refused_for_a_recipe_and_the_reverse(tmp_path, recipe_dir):
     path = recipe_dir(RECIPE, FILES)
     with pytest.raises(InputError, match="unknown param 'nope'"):
-        jobs.submit(path, store=tmp_path / "s", params={"nope": 1}, run=False)
+        jobs.submit(path, {"nope": 1}, RunOptions(store=tmp_path / "s"), run=False)
     jsonl = tmp_path / "in.jsonl"
     jsonl.write_text("")
     with pytest.raises(InputError, match="-p/--param applies to a recipe"):
-        jobs.submit(jsonl, store=tmp_path / "s", params={"n": 1}, run=False)
+        jobs.submit(jsonl, {"n": 1}, RunOptions(store=tmp_path / "s"), run=False)

@@ -53,8 +53,9 @@ def test_strict_refuses_the_whole_file_before_anything_is_sent(tmp_path, fake):
     path.write_text("\n".join([request_line("a"), "{oops", request_line("b"),
                                request_line("c").replace("/v1/chat/completions", "/v1/audio")]))
     with pytest.raises(InputError) as err:
-        jobs.submit(path, store=tmp_path / "s", endpoint="http://fake/v1", strict=True,
-                   api="concurrent", options=RunOptions(transport=transport_for(fake)))
+        jobs.submit(path,
+                    options=RunOptions(transport=transport_for(fake), store=tmp_path / "s",
+                                       endpoint="http://fake/v1"), strict=True, api="concurrent")
     text = str(err.value)
     assert "2 bad line(s)" in text and f"{path}:2: not valid JSON" in text
     assert f"{path}:4: url '/v1/audio' is not supported" in text
@@ -67,8 +68,9 @@ def test_default_mode_skips_bad_lines_into_the_error_file(tmp_path, fake, sheet)
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join([request_line("a"), "{oops", request_line("b", n=3)]) + "\n")
     store = tmp_path / "s"
-    done = jobs.submit(path, store=store, endpoint="http://fake/v1", api="concurrent",
-                      pricing=str(sheet), options=RunOptions(transport=transport_for(fake)))
+    done = jobs.submit(path,
+                       options=RunOptions(transport=transport_for(fake), store=store,
+                                          endpoint="http://fake/v1"), api="concurrent", pricing=str(sheet))
     assert done.outcome.state == "completed" and done.outcome.exit_code == 0
     assert len(fake.requests) == 1
     written = jobs.results(done.job_id, tmp_path / "out.jsonl", store=store)
@@ -86,8 +88,9 @@ def test_duplicate_custom_ids_are_refused_before_any_spend(tmp_path, fake):
     path.write_text("\n".join([request_line("a"), request_line("b"), request_line("a"),
                                request_line("b", stream=True)]))
     with pytest.raises(InputError) as err:
-        jobs.submit(path, store=tmp_path / "s", endpoint="http://fake/v1", api="concurrent",
-                   options=RunOptions(transport=transport_for(fake)))
+        jobs.submit(path,
+                    options=RunOptions(transport=transport_for(fake), store=tmp_path / "s",
+                                       endpoint="http://fake/v1"), api="concurrent")
     text = str(err.value)
     assert "custom_id 'a' on lines 1, 3" in text and "custom_id 'b' on lines 2, 4" in text
     assert err.value.exit_code == 2

@@ -37,8 +37,9 @@ def in_window(at: datetime) -> bool:  # testsheet's 22:00-02:00 UTC window
 
 def test_report_numbers_are_the_sum_of_the_metered_calls(tmp_path, fake, sheet):
     store = tmp_path / "s"
-    done = jobs.submit(write_input(tmp_path / "in.jsonl", 40), store=store, endpoint=ENDPOINT,
-                      api="concurrent", pricing=str(sheet), options=options(fake))
+    done = jobs.submit(write_input(tmp_path / "in.jsonl", 40),
+                       options=options(fake).but(store=store, endpoint=ENDPOINT), api="concurrent",
+                       pricing=str(sheet))
     assert done.outcome.state == "completed"
     written = jobs.results(done.job_id, tmp_path / "out.jsonl", store=store)
     outputs = read_jsonl(tmp_path / "out.jsonl")
@@ -64,9 +65,10 @@ def test_off_peak_job_pauses_at_the_window_end_and_finishes_in_the_next(tmp_path
     """10 job-hours per real second: the 22:00-02:00 window lasts 0.4 s, the day between 2 s."""
     fake = FakeLLM(delay=lambda body: 0.01)
     store = tmp_path / "s"
-    done = jobs.submit(write_input(tmp_path / "in.jsonl", 150), store=store, endpoint=ENDPOINT,
-                      window="off-peak", concurrency=2, api="concurrent", pricing=str(sheet),
-                      throughput_tok_s=1.0, options=options(fake, "2025-03-01T21:30", 36000))
+    opts = options(fake, "2025-03-01T21:30", 36000).but(store=store, endpoint=ENDPOINT,
+                                                        concurrency=2)
+    done = jobs.submit(write_input(tmp_path / "in.jsonl", 150), options=opts, window="off-peak",
+                       api="concurrent", pricing=str(sheet), throughput_tok_s=1.0)
     assert done.outcome.state == "completed"
     rows = JobStore(store).rows(done.job_id)
     starts = [parse_utc(r["started_at"]) for r in rows]
@@ -81,9 +83,10 @@ def test_off_peak_job_pauses_at_the_window_end_and_finishes_in_the_next(tmp_path
 
 def test_deadline_job_runs_in_the_cheapest_window(tmp_path, fake, sheet):
     store = tmp_path / "s"
-    done = jobs.submit(write_input(tmp_path / "in.jsonl", 20), store=store, endpoint=ENDPOINT,
-                      deadline=utc("2025-03-02T12:00"), api="concurrent", pricing=str(sheet),
-                      throughput_tok_s=1.0, options=options(fake, "2025-03-01T20:00", 36000))
+    opts = options(fake, "2025-03-01T20:00", 36000).but(store=store, endpoint=ENDPOINT)
+    done = jobs.submit(write_input(tmp_path / "in.jsonl", 20), options=opts,
+                       deadline=utc("2025-03-02T12:00"), api="concurrent", pricing=str(sheet),
+                       throughput_tok_s=1.0)
     status = jobs.status(done.job_id, store=store)[0]
     assert [w["tier"] for w in status["plan"]["windows"]] == ["off-peak"]
     assert status["plan"]["windows"][0]["start"].startswith("2025-03-01T22:00")
@@ -93,14 +96,14 @@ def test_deadline_job_runs_in_the_cheapest_window(tmp_path, fake, sheet):
 def test_max_cost_stops_sending_then_resume_finishes_without_rebilling(tmp_path, sheet):
     fake = FakeLLM()
     store = tmp_path / "s"
-    done = jobs.submit(write_input(tmp_path / "in.jsonl", 100), store=store, endpoint=ENDPOINT,
-                      api="concurrent", pricing=str(sheet), max_cost=0.001, concurrency=4,
-                      options=options(fake))
+    done = jobs.submit(write_input(tmp_path / "in.jsonl", 100),
+                       options=options(fake).but(store=store, endpoint=ENDPOINT, max_cost=0.001,
+                                                 concurrency=4), api="concurrent", pricing=str(sheet))
     assert (done.outcome.state, done.outcome.exit_code) == ("budget", 3)
     first = jobs.status(done.job_id, store=store)[0]
     assert 0 < first["counts"]["done"] < 100 and first["spent_usd"] <= 0.001
     assert "higher --max-cost" in first["note"]
-    again = jobs.resume(done.job_id, store=store, max_cost=1.0, options=options(fake))
+    again = jobs.resume(done.job_id, options=options(fake).but(store=store, max_cost=1.0))
     assert (again.state, again.counts["done"]) == ("completed", 100)
     assert set(Counter(custom_id_of(b) for b in fake.requests).values()) == {1}
 
@@ -110,8 +113,9 @@ def test_failed_requests_go_to_the_error_file_and_transient_ones_retry_on_resume
     fake = FakeLLM(fail=lambda body: broken.get(custom_id_of(body)))
     store = tmp_path / "s"
     endpoint = {"url": ENDPOINT, "max_retries": 0}
-    done = jobs.submit(write_input(tmp_path / "in.jsonl", 8), store=store, endpoint=endpoint,
-                      api="concurrent", pricing=str(sheet), options=options(fake))
+    done = jobs.submit(write_input(tmp_path / "in.jsonl", 8),
+                       options=options(fake).but(store=store, endpoint=endpoint), api="concurrent",
+                       pricing=str(sheet))
     assert (done.outcome.state, done.outcome.exit_code) == ("completed", 1)
     jobs.results(done.job_id, tmp_path / "out.jsonl", store=store)
     errors = {e["custom_id"]: e for e in read_jsonl(tmp_path / "out.errors.jsonl")}
@@ -120,7 +124,7 @@ def test_failed_requests_go_to_the_error_file_and_transient_ones_retry_on_resume
     assert errors["req-00005"]["error"]["code"] == "server_error"
     assert len(read_jsonl(tmp_path / "out.jsonl")) == 6
     del broken["req-00005"]
-    again = jobs.resume(done.job_id, store=store, options=options(fake))
+    again = jobs.resume(done.job_id, options=options(fake).but(store=store))
     assert again.counts == {"pending": 0, "done": 7, "failed": 1, "rejected": 0}
     assert Counter(custom_id_of(b) for b in fake.requests)["req-00005"] == 2
 
@@ -131,9 +135,9 @@ def test_cancel_from_another_thread_stops_sending_and_keeps_what_is_done(tmp_pat
     submitted: dict = {}
 
     def run() -> None:
-        submitted["job"] = jobs.submit(write_input(tmp_path / "in.jsonl", 400), store=store,
-                                      endpoint=ENDPOINT, api="concurrent", pricing=str(sheet),
-                                      concurrency=2, options=options(fake))
+        opts = options(fake).but(store=store, endpoint=ENDPOINT, concurrency=2)
+        submitted["job"] = jobs.submit(write_input(tmp_path / "in.jsonl", 400), options=opts,
+                                       api="concurrent", pricing=str(sheet))
 
     worker = threading.Thread(target=run)
     worker.start()
