@@ -28,7 +28,7 @@ LAYERS: dict[str, set[str]] = {
     "pipelines.plugins": set(),
     "pipelines.options": ENGINE_BASE,
     "pipelines.storage": ENGINE_BASE,
-    "pipelines.cost": ENGINE_BASE,
+    "pipelines.cost": ENGINE_BASE,  # reads runs.sqlite itself (`pipe cost bill` on any store)
     "pipelines.endpoints": ENGINE_BASE | {"moe"},
     "pipelines.sandbox": ENGINE_BASE,
     "pipelines.answers": ENGINE_BASE,

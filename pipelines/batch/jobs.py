@@ -1,6 +1,7 @@
 """The Python API of `pipe batch` (the CLI is a thin shell over it).
 
-    job = submit("requests.jsonl", endpoint="http://localhost:8000/v1", window="off-peak")
+    job = submit("requests.jsonl", options=RunOptions(endpoint="http://localhost:8000/v1"),
+                 window="off-peak")
     status(job.job_id); results(job.job_id, "out.jsonl"); cancel(...); resume(...)
 
 Everything that can be wrong with the input or the schedule is found before the job is

@@ -7,13 +7,12 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from pipelines.errors import InputError
+from pipelines.types import CallRow, CallStatus
 
 TOKEN_COLUMNS = ("prompt_tokens", "cached_tokens", "completion_tokens", "reasoning_tokens")
-ROW_COLUMNS = ("node", "model", "tier", "status", "cost_usd", "would_cost_usd", "cache_hit",
-               "price_source", *TOKEN_COLUMNS)
 
 
 @dataclass
@@ -36,22 +35,23 @@ class Totals:
     """What the cache hits would have cost (where known)."""
     price_sources: set[str] = field(default_factory=set)
 
-    def add(self, row: Mapping[str, Any]) -> None:
-        if row.get("status", "ok") not in ("ok", None):  # failed: no answer, nothing billed
+    def add(self, row: CallRow) -> None:
+        """Count one call (a failed one brought no answer and is not billed)."""
+        if row.status != CallStatus.OK:
             self.failed_calls += 1
             return
         self.calls += 1
         for col in TOKEN_COLUMNS:
-            setattr(self, col, getattr(self, col) + int(row.get(col) or 0))
-        hit = bool(row.get("cache_hit"))
+            setattr(self, col, getattr(self, col) + int(getattr(row, col) or 0))
+        hit = bool(row.cache_hit)
         self.cache_hits += hit
         if hit:
-            self.saved_usd += float(row.get("would_cost_usd") or 0.0)
-        elif row.get("cost_usd") is None:
+            self.saved_usd += float(row.would_cost_usd or 0.0)
+        elif row.cost_usd is None:
             self.unknown_calls += 1
         else:
-            self.known_usd += float(row["cost_usd"])
-        self.price_sources.add(str(row.get("price_source") or "unknown"))
+            self.known_usd += float(row.cost_usd)
+        self.price_sources.add(str(row.price_source or "unknown"))
 
     @property
     def usd(self) -> float | None:
@@ -84,12 +84,12 @@ class Bill:
         }
 
 
-def itemise(rows: Iterable[Mapping[str, Any]], run_id: str = "") -> Bill:
-    """Group call rows (dicts with the run store's `calls` columns) into a bill."""
+def itemise(rows: Iterable[CallRow], run_id: str = "") -> Bill:
+    """Group a run's call rows into a bill."""
     bill = Bill(run_id, {}, {}, {}, {}, Totals())
     for row in rows:
-        node, model = str(row.get("node") or "?"), str(row.get("model") or "?")
-        tier = str(row.get("tier") or "standard")
+        node, model = str(row.node or "?"), str(row.model or "?")
+        tier = str(row.tier or "standard")
         for bucket, key in ((bill.lines, (node, model, tier)), (bill.nodes, node),
                             (bill.models, model), (bill.tiers, tier)):
             bucket.setdefault(key, Totals()).add(row)
@@ -151,7 +151,7 @@ def _resolve_run(con: sqlite3.Connection, run: str, db: Path) -> str:
     raise InputError(f"run {run!r} {why} {db}; runs with calls: {known}")
 
 
-def read_calls(store: str | Path, run: str) -> tuple[str, list[dict[str, Any]]]:
+def read_calls(store: str | Path, run: str) -> tuple[str, list[CallRow]]:
     """(run id, its call rows) from `<store>/runs.sqlite`; `run` may be a unique prefix."""
     db = Path(store) / "runs.sqlite"
     if not db.is_file():
@@ -160,9 +160,8 @@ def read_calls(store: str | Path, run: str) -> tuple[str, list[dict[str, Any]]]:
     con.row_factory = sqlite3.Row
     try:
         run_id = _resolve_run(con, run, db)
-        cur = con.execute(f"SELECT {', '.join(ROW_COLUMNS)} FROM calls WHERE run_id = ? "
-                          "ORDER BY rowid", (run_id,))
-        return run_id, [dict(r) for r in cur]
+        cur = con.execute("SELECT * FROM calls WHERE run_id = ? ORDER BY rowid", (run_id,))
+        return run_id, [CallRow.from_mapping(r) for r in cur]
     except sqlite3.Error as exc:
         raise InputError(f"{db}: cannot read calls ({exc})") from exc
     finally:

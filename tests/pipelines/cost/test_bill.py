@@ -1,6 +1,7 @@
 """`pipe cost bill`: itemising call rows, and reading them from a real run store."""
 
 import json
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -8,17 +9,19 @@ from click.testing import CliRunner
 from pipelines.cost import format_bill, itemise
 from pipelines.cost.cli import cost
 from pipelines.storage.run_store import RunStore
-from pipelines.types import CallRow
+from pipelines.types import CallRow, CallStatus
 
 DS = "sheet:deepseek/2025-10-01@2025-02-26T16:30Z"
 
 
 def call(node, model, tier, cost_usd, *, hit=False, would=None, prompt=100, cached=0, out=50,
-         reasoning=0, source=DS):
-    return {"node": node, "model": model, "tier": tier, "cost_usd": cost_usd,
-            "would_cost_usd": cost_usd if would is None else would, "cache_hit": int(hit),
-            "prompt_tokens": prompt, "cached_tokens": cached, "completion_tokens": out,
-            "reasoning_tokens": reasoning, "price_source": source}
+         reasoning=0, source=DS, **columns) -> CallRow:
+    columns = {"run_id": "run1", "item_id": "item1", "call_key": "k",
+               "endpoint": "https://api.deepseek.com", **columns}
+    return CallRow(node=node, model=model, tier=tier, cost_usd=cost_usd,
+                   would_cost_usd=cost_usd if would is None else would, cache_hit=int(hit),
+                   prompt_tokens=prompt, cached_tokens=cached, completion_tokens=out,
+                   reasoning_tokens=reasoning, price_source=source, **columns)
 
 
 ROWS = [
@@ -56,8 +59,8 @@ def test_unknown_price_keeps_the_total_unknown():
 
 
 def test_failed_calls_are_counted_not_priced():
-    failed = {**call("solve", "deepseek-chat", "standard", None, prompt=0, out=0),
-              "status": "error"}
+    failed = call("solve", "deepseek-chat", "standard", None, prompt=0, out=0,
+                  status=CallStatus.ERROR)
     bill = itemise([ROWS[0], failed])
     assert bill.total.usd == pytest.approx(0.001) and bill.total.unknown_calls == 0
     assert (bill.total.calls, bill.total.failed_calls) == (1, 1)
@@ -73,17 +76,14 @@ def test_cache_hit_with_unknown_would_cost_is_still_free():
 def store(tmp_path):
     """A real run store (the engine's writer and schema) holding two runs."""
     runs = RunStore(tmp_path)
-    rows = [{**row, "run_id": "20251005-abc", "item_id": "item1", "call_key": f"k{i}",
-             "endpoint": "https://api.deepseek.com", "status": "ok",
-             "started_at": f"2025-10-05T12:00:0{i}+00:00", "response": "text"}
+    rows = [replace(row, run_id="20251005-abc", call_key=f"k{i}",
+                    started_at=f"2025-10-05T12:00:0{i}+00:00", response="text")
             for i, row in enumerate(ROWS)]
-    rows += [{**call("solve", "gpt-4o", "standard", 7.0, source="sheet:openai"),
-              "run_id": "20251004-zzz", "status": "ok"},
-             {**call("solve", "gpt-4o", "standard", None), "run_id": "20251004-zzz",
-              "status": "error", "error": "HTTP 500"}]
+    rows += [call("solve", "gpt-4o", "standard", 7.0, source="sheet:openai", run_id="20251004-zzz"),
+             call("solve", "gpt-4o", "standard", None, run_id="20251004-zzz",
+                  status=CallStatus.ERROR, error="HTTP 500")]
     for row in rows:
-        runs.record_call(CallRow.from_mapping({"item_id": None, "call_key": None,
-                                               "endpoint": None, **row}))
+        runs.record_call(row)
     runs.close()
     return tmp_path
 
