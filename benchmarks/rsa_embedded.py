@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from evals.report import ResultRow  # noqa: E402
 from evals.runner import run_suite  # noqa: E402
+from pipelines import RunOptions  # noqa: E402
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -35,6 +36,7 @@ def _ratio(value: float | None, base: float | None) -> float | None:
 
 
 def table(rows: list[ResultRow]) -> str:
+    """Per dataset, every method against the single-sample baseline, grouped by calls per problem."""
     lines = []
     for dataset in dict.fromkeys(r.dataset for r in rows):
         group = [r for r in rows if r.dataset == dataset]
@@ -60,6 +62,7 @@ def table(rows: list[ResultRow]) -> str:
 
 
 def main() -> int:
+    """Run the suite, print the table; the suite's exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", default=str(ROOT / "evals" / "embedded_arith.yaml"))
     parser.add_argument("--store", default=str(ROOT / ".pipe-bench"))
@@ -67,8 +70,9 @@ def main() -> int:
     parser.add_argument("--max-cost", type=float, default=None)
     args = parser.parse_args()
     started = time.monotonic()
-    done = run_suite(args.suite, store=args.store, endpoint=args.endpoint, max_cost=args.max_cost,
-                     display="plain",
+    options = RunOptions(store=args.store, endpoint=args.endpoint, max_cost=args.max_cost,
+                         display="plain")
+    done = run_suite(args.suite, options,
                      on_cell=lambda c, i, n, run_id: print(f"[{i + 1}/{n}] {c.key}", file=sys.stderr))
     print(table(done.rows))
     print(f"\nsuite {done.suite_id}: {done.status}, {time.monotonic() - started:.0f}s wall; "

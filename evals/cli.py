@@ -1,4 +1,8 @@
-"""`pipe eval`: run an eval suite (or resume one, or diff two reports)."""
+"""`pipe eval`: run an eval suite (or resume one, or diff two reports).
+
+Registered by `evals` as the `eval` entry of `pipe.commands` (pyproject.toml); the `pipe` group
+loads it only when `pipe eval` is named.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,10 @@ from pathlib import Path
 
 import click
 
-from pipelines.errors import InputError, PipeError
+from evals.report import compare_reports
+from evals.runner import run_suite, suite_folder
+from pipelines import InputError, PipeError, RunOptions, RunStatus
+from pipelines.cli import fail
 
 
 def _report_folder(store: str, name: str) -> Path:
@@ -15,7 +22,6 @@ def _report_folder(store: str, name: str) -> Path:
     path = Path(name)
     if (path / "report.csv").is_file():
         return path
-    from evals.runner import suite_folder
     return suite_folder(store, name)
 
 
@@ -33,26 +39,23 @@ def eval_command(suite, max_cost, resume, compare, endpoint, model, concurrency,
                  plain) -> None:
     """Run SUITE: every recipe x grid point x dataset, then write a report (Markdown, CSV,
     plots) under STORE/evals/SUITE_ID/. Everything is validated before anything is spent."""
-    from pipelines.cli import fail
-
     try:
         if compare:
-            from evals.report import compare_reports
             a, b = (_report_folder(store, name) for name in compare)
             click.echo(compare_reports(a, b), nl=False)
             return
         if suite is None and resume is None:
             raise InputError("give a SUITE file, --resume SUITE_ID, or --compare A B")
-        from evals.runner import run_suite
-
-        display = "plain" if plain or not sys.stderr.isatty() else "rich"
-        done = run_suite(suite, store=store, resume=resume, max_cost=max_cost, endpoint=endpoint,
-                         model=model, display=display, concurrency=concurrency,
+        options = RunOptions(store=store, max_cost=max_cost, endpoint=endpoint, model=model,
+                             concurrency=concurrency,
+                             display="plain" if plain or not sys.stderr.isatty() else "rich")
+        done = run_suite(suite, options, resume=resume,
                          on_cell=lambda cell, i, n, run_id: click.echo(
                              f"[{i + 1}/{n}] {cell.key}: run {run_id}", err=True))
     except PipeError as exc:
         fail(exc)
     click.echo((done.folder / "report.md").read_text())
     click.echo(f"suite {done.suite_id}: {done.status}; report in {done.folder}"
-               + (f" (resume: pipe eval --resume {done.suite_id})" if done.status == "budget" else ""))
+               + (f" (resume: pipe eval --resume {done.suite_id})"
+                  if done.status == RunStatus.BUDGET else ""))
     sys.exit(done.exit_code)

@@ -1,4 +1,4 @@
-"""reasoning-gym as a dataset source (registered in `pipelines.datasets` as `reasoning_gym`).
+"""reasoning-gym as a dataset source (the `reasoning_gym` entry of `pipe.datasets`, pyproject.toml).
 
 Items are `{id, question, answer}` (answer None where the task is judged by simulation) plus how
 to judge them: `answer_format: answer_tag`, `equivalence: normalized`, and a `reasoning_gym`

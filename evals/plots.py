@@ -1,25 +1,35 @@
-"""PNG plots of an eval report (matplotlib, headless)."""
+"""PNG plots of an eval report (matplotlib, headless).
+
+matplotlib is imported when a plot is drawn, not when `evals` is imported (it is heavy).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Sequence
-
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from evals.metrics import pareto_frontier
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # type hints only: evals.report imports this module
     from evals.report import ResultRow
 
 
-def _figure(panels: int):
+def _matplotlib() -> tuple[ModuleType, ModuleType]:
+    """pyplot on the headless Agg backend, and matplotlib.ticker."""
+    # matplotlib is heavy (~0.5 s): loaded on the first plot, not when `evals` is imported
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker as ticker
 
+    return plt, ticker
+
+
+def _figure(panels: int):
+    plt, _ = _matplotlib()
     fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 4.2), squeeze=False)
     return plt, fig, axes[0]
 
@@ -33,14 +43,15 @@ def _by_dataset(rows: Sequence[ResultRow]) -> dict[str, list[ResultRow]]:
 
 def _cost_axis(ax, costs: list[float]) -> None:
     """Log scale when costs span a wide range (grids double N, T); readable ticks either way."""
+    _, ticker = _matplotlib()
     positive = [c for c in costs if c > 0]
     if positive and max(positive) / min(positive) > 4:
         ax.set_xscale("log")
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.2g}"))
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.xaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:.2g}"))
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     else:
-        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(4))
         ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 3))
 
 
@@ -85,6 +96,7 @@ def plot_accuracy_vs_step(rows: Sequence[ResultRow], path: Path) -> bool:
     if not stepped:
         return False
     plt, fig, axes = _figure(len(stepped))
+    _, ticker = _matplotlib()
     for ax, (dataset, group) in zip(axes, stepped.items()):
         for i, row in enumerate(group):
             steps = [s["step"] for s in row.steps]
@@ -94,7 +106,7 @@ def plot_accuracy_vs_step(rows: Sequence[ResultRow], path: Path) -> bool:
             ax.plot(steps, [s["mean_acc"] for s in row.steps], "--", color=colour, alpha=0.6)
         ax.set(title=f"{dataset} (solid: majority, dashed: mean)", xlabel="step",
                ylabel="accuracy", ylim=(-0.02, 1.02))
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
         ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

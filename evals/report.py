@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from evals.metrics import accuracy_per_dollar, wilson_interval
-from pipelines.errors import InputError
+from evals.plots import plot_accuracy_vs_cost, plot_accuracy_vs_step
+from pipelines import InputError
 
 STEP_FIELDS = ("step", "mean_acc", "majority_acc", "pass_at_n", "mean_tokens", "median_tokens")
 
@@ -49,18 +50,22 @@ class ResultRow:
 
     @property
     def accuracy(self) -> float:
+        """Fraction of items answered correctly (0 when there are no items)."""
         return self.correct / self.items if self.items else 0.0
 
     @property
     def ci(self) -> tuple[float, float]:
+        """95% Wilson interval of the accuracy."""
         return wilson_interval(self.correct, self.items)
 
     @property
     def acc_per_usd(self) -> float | None:
+        """Accuracy per $ (None when the cost is unknown or zero)."""
         return accuracy_per_dollar(self.accuracy, self.usd)
 
     @property
     def key(self) -> tuple[str, str, str]:
+        """(recipe, params, dataset): what `compare_reports` matches rows by."""
         return self.recipe, self.params, self.dataset
 
 
@@ -70,6 +75,7 @@ CSV_FIELDS = ("recipe", "params", "dataset", "items", "correct", "accuracy", "ci
 
 
 def csv_record(row: ResultRow) -> dict[str, Any]:
+    """One `report.csv` record (CSV_FIELDS); unknown prices are empty cells."""
     low, high = row.ci
     return {
         **{f.name: getattr(row, f.name) for f in dataclasses.fields(row) if f.name != "steps"},
@@ -81,6 +87,7 @@ def csv_record(row: ResultRow) -> dict[str, Any]:
 
 
 def markdown_table(rows: Sequence[ResultRow]) -> str:
+    """The report's main table: accuracy with its 95% CI, $, acc/$, tokens, calls, wall time."""
     head = ("| recipe | params | dataset | accuracy (95% CI) | $ | acc/$ | tokens in/out | calls "
             "| wall s | status |\n|---|---|---|---|---|---|---|---|---|---|\n")
     lines = []
@@ -95,6 +102,7 @@ def markdown_table(rows: Sequence[ResultRow]) -> str:
 
 
 def steps_table(rows: Sequence[ResultRow]) -> str:
+    """Per-step population metrics of every row that has steps (the RSA curves), as Markdown."""
     head = ("| recipe | params | dataset | step | mean acc | majority acc | pass@N | mean tok "
             "| median tok |\n|---|---|---|---|---|---|---|---|---|\n")
     lines = [
@@ -108,8 +116,6 @@ def steps_table(rows: Sequence[ResultRow]) -> str:
 
 def write_report(folder: Path, rows: Sequence[ResultRow], title: str = "Eval report") -> Path:
     """Write every report file into `folder`; returns the Markdown file's path."""
-    from evals.plots import plot_accuracy_vs_cost, plot_accuracy_vs_step
-
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "report.csv", "w", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
@@ -134,6 +140,7 @@ def write_report(folder: Path, rows: Sequence[ResultRow], title: str = "Eval rep
 
 
 def read_report_csv(folder: Path) -> dict[tuple[str, str, str], dict[str, str]]:
+    """A written report's rows by (recipe, params, dataset); InputError if there is none."""
     path = folder / "report.csv"
     if not path.is_file():
         raise InputError(f"no eval report at {path}\n    fix: pass the folder `pipe eval` wrote")

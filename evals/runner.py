@@ -1,5 +1,5 @@
-"""Run a suite: every cell through `pipelines.api.run`, resumable, under one budget; then a
-report whose every number is recomputed from the run store.
+"""Run a suite: every cell through `pipelines.run`, resumable, under one budget; then a report
+whose every number is recomputed from the run store.
 
 A suite run lives in `STORE/evals/SUITE_ID/`: `suite.json` (which run each cell is) and the
 report files (`evals.report`). Resuming re-validates the suite, skips cells whose run finished
@@ -14,28 +14,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import pipelines
 from evals.report import ResultRow, write_report
 from evals.scoring.score import is_correct, score_answer
 from evals.steps import step_metrics
 from evals.suite import Cell, SuitePlan, load_suite
-from pipelines import api
-from pipelines.errors import InputError
-from pipelines.store import RunStore, new_run_id
+from pipelines import CallRow, CallStatus, ExitCode, InputError, ItemStatus, RunOptions, RunStatus
+from pipelines.storage import RunStore, new_run_id
 
 MANIFEST = "suite.json"
 
 
+OnCell = Callable[[Cell, int, int, str], None]
+"""Called after each cell's run: (cell, its index, how many cells, the cell's run id)."""
+
+_EXIT_CODES = {RunStatus.OK: ExitCode.OK, RunStatus.FAILED: ExitCode.FAILED,
+               RunStatus.BUDGET: ExitCode.BUDGET}
+
+
 @dataclass
 class SuiteRun:
+    """How a suite run ended, and its report's rows."""
+
     suite_id: str
     folder: Path
-    status: str
+    status: RunStatus
     """ok | failed (some cell had failed items) | budget (--max-cost reached)"""
-    exit_code: int
+    exit_code: ExitCode
     rows: list[ResultRow]
 
 
 def suite_folder(store: str | Path, suite_id: str) -> Path:
+    """The folder of suite run `suite_id` in `store`; InputError if there is none."""
     folder = Path(store) / "evals" / suite_id
     if not (folder / MANIFEST).is_file():
         raise InputError(f"no suite run {suite_id!r} in {Path(store) / 'evals'} "
@@ -43,12 +53,18 @@ def suite_folder(store: str | Path, suite_id: str) -> Path:
     return folder
 
 
-def run_suite(path: str | Path | None = None, *, store: str | Path = ".pipe",
-              resume: str | None = None, max_cost: float | None = None, endpoint: Any = None,
-              model: str | None = None, display: str = "none", transport: Any = None,
-              meter: Any = None, concurrency: int | None = None,
-              on_cell: Callable[[Cell, int, int, str], None] | None = None) -> SuiteRun:
-    """Validate the whole suite, then run its cells in order. `max_cost` bounds the suite."""
+def run_suite(path: str | Path | None = None, options: RunOptions | None = None, *,
+              resume: str | None = None, on_cell: OnCell | None = None) -> SuiteRun:
+    """Validate the whole suite, then run its cells in order.
+
+    `options` apply to every cell's run: `max_cost` bounds the whole suite (on resume, None keeps
+    the budget the suite started with); `endpoint` and `model`, when None, fall back to the
+    suite's own and then each recipe's. `options.resume` and `options.dataset` are set per cell by
+    the suite. `resume` is a suite id (as printed by `pipe eval`) to continue instead of `path`.
+    """
+    options = options or RunOptions()
+    store = Path(options.store)
+    max_cost = options.max_cost
     if resume is not None:
         folder = suite_folder(store, resume)
         manifest = json.loads((folder / MANIFEST).read_text())
@@ -59,56 +75,60 @@ def run_suite(path: str | Path | None = None, *, store: str | Path = ".pipe",
     plan = load_suite(path)  # every check, before anything is spent
     if resume is None:
         suite_id = f"{plan.spec.name}-{new_run_id()}"
-        folder = Path(store) / "evals" / suite_id
+        folder = store / "evals" / suite_id
         manifest = {"suite_id": suite_id, "suite_path": str(Path(path).resolve()),
                     "max_cost": max_cost, "created_at": time.time(), "cells": {}}
     folder.mkdir(parents=True, exist_ok=True)
-    runner = _Runner(plan, manifest, folder, Path(store), max_cost, on_cell,
-                     dict(endpoint=endpoint if endpoint is not None else plan.spec.endpoint,
-                          model=model or plan.spec.model, display=display, transport=transport,
-                          meter=meter, concurrency=concurrency))
+    cell_options = options.but(
+        endpoint=options.endpoint if options.endpoint is not None else plan.spec.endpoint,
+        model=options.model or plan.spec.model, store=store, max_cost=max_cost)
+    runner = _Runner(plan, manifest, folder, cell_options, on_cell)
     try:
         status = runner.run_cells()
         rows = result_rows(plan, manifest, runner.runs)
     finally:
         runner.runs.close()
     write_report(folder, rows, title=f"{plan.spec.name} ({manifest['suite_id']})")
-    return SuiteRun(manifest["suite_id"], folder, status, {"ok": 0, "failed": 1, "budget": 3}[status],
-                    rows)
+    return SuiteRun(manifest["suite_id"], folder, status, _EXIT_CODES[status], rows)
 
 
 class _Runner:
-    def __init__(self, plan: SuitePlan, manifest: dict, folder: Path, store: Path,
-                 max_cost: float | None, on_cell, run_options: dict[str, Any]):
-        self.plan, self.manifest, self.folder, self.store = plan, manifest, folder, store
-        self.max_cost, self.on_cell, self.run_options = max_cost, on_cell, run_options
-        self.runs = RunStore(store)
+    """Runs a suite's cells one after another, recording each cell's run id in the manifest."""
+
+    def __init__(self, plan: SuitePlan, manifest: dict, folder: Path, options: RunOptions,
+                 on_cell: OnCell | None):
+        self.plan, self.manifest, self.folder = plan, manifest, folder
+        self.options, self.on_cell = options, on_cell
+        self.runs = RunStore(options.store)
 
     def save(self) -> None:
+        """Write the manifest (after every change: a kill loses nothing it knew)."""
         (self.folder / MANIFEST).write_text(json.dumps(self.manifest, indent=2))
 
-    def run_cells(self) -> str:
-        status = "ok"
+    def run_cells(self) -> RunStatus:
+        """Run (or resume) every cell not yet ok; stop at the first one that hits the budget."""
+        status = RunStatus.OK
+        max_cost = self.options.max_cost
         for index, cell in enumerate(self.plan.cells):
             entry = self.manifest["cells"].setdefault(cell.key, {})
             run_id = entry.get("run_id") or self._started_run(cell, entry)
-            if run_id and (self.runs.run(run_id) or {}).get("status") == "ok":
+            if run_id and (self.runs.run(run_id) or {}).get("status") == RunStatus.OK:
                 continue
-            remaining = None if self.max_cost is None else self.max_cost - self.spent()
+            remaining = None if max_cost is None else max_cost - self.spent()
             if remaining is not None and remaining <= 0:
-                return "budget"
+                return RunStatus.BUDGET
             entry["started_at"] = entry.get("started_at") or time.time()
             self.save()
-            result = api.run(cell.recipe_path, cell.params, dataset=cell.dataset_options,
-                             store=self.store, resume=run_id, max_cost=remaining, **self.run_options)
-            entry.update(run_id=result.run_id, status=result.status)
+            result = pipelines.run(cell.recipe_path, cell.params, self.options.but(
+                dataset=cell.dataset_options, resume=run_id, max_cost=remaining))
+            entry.update(run_id=result.run_id, status=str(result.status))
             self.save()
             if self.on_cell:
                 self.on_cell(cell, index, len(self.plan.cells), result.run_id)
-            if result.status == "budget":
-                return "budget"
-            if result.status == "failed":
-                status = "failed"
+            if result.status == RunStatus.BUDGET:
+                return RunStatus.BUDGET
+            if result.status == RunStatus.FAILED:
+                status = RunStatus.FAILED
         return status
 
     def _started_run(self, cell: Cell, entry: dict) -> str | None:
@@ -123,8 +143,9 @@ class _Runner:
         return None
 
     def spent(self) -> float:
+        """USD billed so far by every cell's run."""
         run_ids = [e["run_id"] for e in self.manifest["cells"].values() if e.get("run_id")]
-        return sum(c["cost_usd"] or 0.0 for r in run_ids for c in self.runs.calls(r))
+        return sum(c.cost_usd or 0.0 for r in run_ids for c in self.runs.calls(r))
 
 
 def result_rows(plan: SuitePlan, manifest: dict, run_store: RunStore) -> list[ResultRow]:
@@ -142,22 +163,22 @@ def cell_row(store: RunStore, cell: Cell, run_id: str, items: list[dict[str, Any
     calls. `usd` prices every call as if served fresh (cache hits included), so methods compare
     the same whether or not a cache helped; `spent_usd` is what was actually billed."""
     by_id = {str(i["id"]): i for i in items}
-    ran = [r for r in store.items(run_id) if r["status"] in ("ok", "failed")]
-    ok = [r for r in ran if r["status"] == "ok"]
+    ran = [r for r in store.items(run_id) if r["status"] in (ItemStatus.OK, ItemStatus.FAILED)]
+    ok = [r for r in ran if r["status"] == ItemStatus.OK]
     correct = sum(is_correct(score_answer(by_id[r["item_id"]], (r["outputs"] or {}).get("answer")))
                   for r in ok)
-    calls = [c for c in store.calls(run_id) if c["status"] == "ok"]
+    calls = [c for c in store.calls(run_id) if c.status == CallStatus.OK]
     run = store.run(run_id)
     return ResultRow(
         recipe=cell.recipe, params=cell.label, dataset=cell.dataset, items=len(ran),
         correct=correct, usd=_total(calls, "would_cost_usd"), spent_usd=_total(calls, "cost_usd"),
-        prompt_tokens=sum(c["prompt_tokens"] or 0 for c in calls),
-        completion_tokens=sum(c["completion_tokens"] or 0 for c in calls), calls=len(calls),
+        prompt_tokens=sum(c.prompt_tokens or 0 for c in calls),
+        completion_tokens=sum(c.completion_tokens or 0 for c in calls), calls=len(calls),
         wall_s=(run["finished_at"] or run["created_at"]) - run["created_at"], run_id=run_id,
         status=run["status"], steps=step_metrics(store, run_id, {r["item_id"] for r in ok}))
 
 
-def _total(calls: list[dict[str, Any]], column: str) -> float | None:
+def _total(calls: list[CallRow], column: str) -> float | None:
     """Sum of a price column; None (unknown) if any call's price is unknown."""
-    values = [c[column] for c in calls]
+    values = [getattr(c, column) for c in calls]
     return None if any(v is None for v in values) else float(sum(values))

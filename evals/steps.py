@@ -1,8 +1,9 @@
 """Per-step population metrics of a run, recomputed from its run store.
 
-`score` nodes store each item's population metrics (`pipelines/nodes/score.py`); output tokens
-come from the stored calls of the node each score node scored. Used by `pipe show` and by eval
-reports (the RSA accuracy-vs-step curves).
+`score` nodes store each item's population metrics (`evals.scoring.node`); output tokens come from
+the stored calls of the node each score node scored. Used by eval reports (the RSA
+accuracy-vs-step curves) and by `pipe show`, where `step_metrics` is registered as the `steps`
+entry of `pipe.show_sections` (called as `step_metrics(run_store, run_id)`).
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ from collections import defaultdict
 from typing import Any, Collection
 
 from evals.metrics import mean_step_metrics
-from pipelines.store import RunStore
+from pipelines import CallStatus
+from pipelines.storage import RunStore
 
 
 def output_tokens(store: RunStore, run_id: str) -> dict[tuple[str, str], list[int]]:
     """(item id, node id) -> completion tokens of each successful call, in call order."""
     tokens: dict[tuple[str, str], list[int]] = defaultdict(list)
     for call in store.calls(run_id):
-        if call["status"] == "ok":
-            tokens[(call["item_id"], call["node"])].append(int(call["completion_tokens"] or 0))
+        if call.status == CallStatus.OK:
+            tokens[(call.item_id, call.node)].append(int(call.completion_tokens or 0))
     return tokens
 
 

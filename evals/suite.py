@@ -26,12 +26,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pipelines import api
-from pipelines.build import build_plan
-from pipelines.datasets import check_dataset, load_items
-from pipelines.errors import InputError, Issue, RecipeError
-from pipelines.source import Source, load_yaml
-from pipelines.spec import Strict
+import pipelines
+from pipelines import InputError, Issue, RecipeError
+from pipelines.recipe.datasets import check_dataset, load_items
+from pipelines.recipe.plan_builder import build_plan
+from pipelines.recipe.schema import Strict
+from pipelines.recipe.source import Source, load_yaml
 
 SOURCE_PARAMS: dict[str, dict[str, Any]] = {
     "reasoning_gym": {"answer_format": "answer_tag", "equivalence": "normalized"},
@@ -95,11 +95,14 @@ class Cell:
 
     @property
     def key(self) -> str:
+        """`recipe | grid point | dataset`: the cell's name in the manifest and in progress."""
         return f"{self.recipe} | {self.label} | {self.dataset}"
 
 
 @dataclass
 class SuitePlan:
+    """A validated suite: its spec, every cell, and every dataset's items."""
+
     path: Path
     spec: SuiteSpec
     cells: list[Cell]
@@ -213,7 +216,7 @@ def _cell(spec: SuiteSpec, name: str, recipe_path: Path, entry: RecipeEntry,
 
 def _check_cell(cell: Cell) -> None:
     try:
-        plan = api.validate(cell.recipe_path, cell.params, cell.dataset_options)
+        plan = pipelines.validate(cell.recipe_path, cell.params, cell.dataset_options)
     except RecipeError as exc:
         raise RecipeError([Issue(f"[{cell.key}] {i.message}", i.where, i.fix)
                            for i in exc.issues]) from None

@@ -19,7 +19,7 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from pipelines.errors import CallError
-from translators.spec import ALL_TARGETS, check_spec, dump_spec
+from translators.ui_spec import ALL_TARGETS, check_spec, dump_spec
 
 Chat = Callable[..., Awaitable[str]]
 Messages = list[dict[str, str]]

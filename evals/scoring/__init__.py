@@ -1,7 +1,8 @@
 """Answer extraction, equivalence and scoring (see each module's docstring).
 
-Extractors and equivalences are looked up by name through `pipelines.answers`, the registry the
-engine's `vote` node uses, so a recipe and an eval judge answers the same way.
+Extractors and equivalences are registered by name (`pipe.extractors`, `pipe.equivalences` entry
+points) and looked up through `pipelines.answers`, as the engine's `vote` node does, so a recipe
+and an eval judge answers the same way. `node.py` is the `score` node kind (`pipe.node_kinds`).
 """
 
 from evals.scoring.equivalence import math_equal, normalized_equal

@@ -13,7 +13,8 @@ import sys
 
 
 def _parse(text: str) -> list:
-    from math_verify import parse
+    """math-verify's parse of a bare answer (tried as `\\boxed{...}` first)."""
+    from math_verify import parse  # heavy (sympy); main() imports it after redirecting stdout
 
     # A bare answer such as `\frac12` or `b` only parses inside a math environment; a plain
     # expression such as `1/2` parses either way, so try the boxed form first.
@@ -22,7 +23,8 @@ def _parse(text: str) -> list:
 
 
 def equivalent(gold: str, pred: str) -> bool:
-    from math_verify import verify
+    """math-verify's `verify(parse(gold), parse(pred))`."""
+    from math_verify import verify  # heavy (sympy); main() imports it after redirecting stdout
 
     gold_parsed, pred_parsed = _parse(gold), _parse(pred)
     if not gold_parsed or not pred_parsed:
@@ -31,6 +33,7 @@ def equivalent(gold: str, pred: str) -> bool:
 
 
 def main() -> None:
+    """Serve comparisons: one JSON `[gold, pred]` per stdin line, `1` or `0` per stdout line."""
     logging.disable(logging.WARNING)  # math-verify warns that its own timeouts are off: we know
     replies, sys.stdout = sys.stdout, sys.stderr  # a stray print must not corrupt the protocol
     import math_verify  # noqa: F401  (import before saying ready: it takes a second)

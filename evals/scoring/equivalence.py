@@ -1,10 +1,10 @@
 """When two answers are the same answer.
 
-Every equivalence has the engine's registry signature `(a: str, b: str) -> bool` and is named in
-`pipelines.answers.EQUIVALENCES` (`normalized`, `math`); when one side is a gold answer it comes
-first (math-verify is not symmetric). `math_equal` runs
-math-verify in a child process with a deadline, so it works from any thread and a runaway sympy
-call costs one worker restart, never a hung run.
+Every equivalence has the engine's registry signature `(a: str, b: str) -> bool` and is registered
+as a `pipe.equivalences` entry point (`normalized`, `math`; see `pipelines.plugins`); when one
+side is a gold answer it comes first (math-verify is not symmetric). `math_equal` runs math-verify
+in a child process with a deadline, so it works from any thread and a runaway sympy call costs one
+worker restart, never a hung run.
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ class MathVerifier:
             return reply == "1"
 
     def close(self) -> None:
+        """Stop the child process (the next comparison starts a new one)."""
         with self._lock:
             self._stop()
 

@@ -1,7 +1,7 @@
 """Pull the final answer out of a model's text.
 
-Every extractor has the engine's registry signature `(text: str) -> str | None` and is named in
-`pipelines.answers.EXTRACTORS` (`boxed`, `answer_tag`). `None` (exported as `NO_ANSWER`) is the
+Every extractor has the engine's registry signature `(text: str) -> str | None` and is registered
+as a `pipe.extractors` entry point (`boxed`, `answer_tag`; see `pipelines.plugins`). `None` (exported as `NO_ANSWER`) is the
 one "no answer" outcome: it never wins a vote and always scores as wrong. Extractors never raise
 on model output, however malformed.
 """

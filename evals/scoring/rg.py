@@ -22,14 +22,15 @@ answers; only a full score counts as correct."""
 
 
 def task_names() -> list[str]:
-    import reasoning_gym.factory
+    """Every reasoning-gym task name, sorted."""
+    import reasoning_gym.factory  # heavy (~1 s, sympy and more): loaded when a task is used
 
     return sorted(reasoning_gym.factory.DATASETS)
 
 
 @lru_cache(maxsize=64)
 def _dataset(task: str, size: int, seed: int, config_json: str) -> Any:
-    import reasoning_gym
+    import reasoning_gym  # heavy (~1 s, sympy and more): loaded when a task is used
 
     return reasoning_gym.create_dataset(task, size=size, seed=seed, **json.loads(config_json))
 

@@ -1,6 +1,6 @@
 """`pipe batch`: submit, status, results, cancel, resume (a thin shell over pipelines.batch.jobs).
 
-Registered in `pipelines/cli/main.py` as EXTENSIONS["batch"]; also runs as `python -m pipelines.batch.cli`.
+Registered as the `pipe.commands` entry point `batch`; also runs as `python -m pipelines.batch.cli`.
 """
 
 from __future__ import annotations

@@ -131,7 +131,3 @@ def show(run_id: str, store: str, as_json: bool) -> None:
         click.echo(json.dumps(report, indent=2, default=str))
         return
     print_show(report)
-
-
-if __name__ == "__main__":
-    main()

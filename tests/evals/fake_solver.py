@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from datetime import datetime
 
-from pipelines.types import Price, Usage
+from pipelines import Price, Usage
 from tests.pipelines.fake_llm import FakeLLM
 
 EXPRESSION = re.compile(r"\d+(?:\s*[-+*]\s*\d+)+")

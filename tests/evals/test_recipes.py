@@ -8,12 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+import pipelines
 from evals.scoring import extract_boxed
 from evals.steps import step_metrics
-from pipelines import api
-from pipelines.nodes.base import NodeRun
+from pipelines import RunOptions
+from pipelines.nodes import NodeRun
 from pipelines.nodes.groups import draw_groups
-from pipelines.store import RunStore
+from pipelines.storage import RunStore
 from tests.evals.fake_solver import candidate_answers, prompt_of, solver
 
 RECIPES = Path(__file__).parents[2] / "recipes"
@@ -26,8 +27,9 @@ INLINE = {"source": "inline", "items": ITEMS}
 
 def run(recipe: str, store: Path, fake=None, **params):
     fake = fake or solver()
-    result = api.run(RECIPES / f"{recipe}.yaml", params, endpoint=URL, store=store,
-                     transport=httpx.ASGITransport(app=fake.app), dataset=INLINE, cache=False)
+    result = pipelines.run(RECIPES / f"{recipe}.yaml", params, RunOptions(
+        endpoint=URL, store=store, transport=httpx.ASGITransport(app=fake.app), dataset=INLINE,
+        cache=False))
     assert result.exit_code == 0, result.items
     return result, fake
 
@@ -105,9 +107,9 @@ def test_every_step_records_the_papers_metrics(tmp_path):
         correct = [[extract_boxed(t) == i["answer"] for t in outputs[i["id"]][node]] for i in ITEMS]
         assert row["mean_acc"] == pytest.approx(sum(map(sum, correct)) / (4 * len(ITEMS)))
         assert row["pass_at_n"] == pytest.approx(sum(map(any, correct)) / len(ITEMS))
-        tokens = sorted(c["completion_tokens"] for c in calls if c["node"] == node)
+        tokens = sorted(c.completion_tokens for c in calls if c.node == node)
         assert row["mean_tokens"] == pytest.approx(sum(tokens) / len(tokens))
-    shown = api.show(result.run_id, tmp_path)
+    shown = pipelines.show(result.run_id, tmp_path)
     assert shown["steps"] == rows
 
 

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from evals.runner import run_suite
 from evals.scoring import score_answer
 from evals.suite import load_suite
+from pipelines import InputError, RecipeError, RunOptions
 from pipelines.cli import main
-from pipelines.errors import InputError, RecipeError
 from tests.evals.fake_solver import TokenMeter, solver
 
 ROOT = Path(__file__).parents[2]
@@ -24,9 +24,10 @@ SMOKE = ROOT / "evals" / "smoke.yaml"
 URL = "http://fake.test/v1"
 
 
-def run(suite, store, fake, **kw):
-    return run_suite(suite, store=store, endpoint=URL, meter=TokenMeter(),
-                     transport=httpx.ASGITransport(app=fake.app), **kw)
+def run(suite, store, fake, resume=None, **kw):
+    options = RunOptions(store=store, endpoint=URL, meter=TokenMeter(),
+                         transport=httpx.ASGITransport(app=fake.app), **kw)
+    return run_suite(suite, options, resume=resume)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

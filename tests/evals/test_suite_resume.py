@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.store import RunStore
+from pipelines.storage import RunStore
 from tests.evals.fake_solver import solver_reply
 from tests.pipelines.fake_llm import FakeLLM
 from tests.pipelines.live_server import serve
@@ -48,7 +48,7 @@ grid: {{N: [2, 4], K: [2], T: [3]}}
         assert cells["rsa | N=2 K=2 T=3 | qa"]["status"] == "ok"
         assert "run_id" not in cells["rsa | N=4 K=2 T=3 | qa"]  # killed before its id was saved
         killed = next(r for r in RunStore(store).runs() if r["status"] == "running")["run_id"]
-        done_before = {c["call_key"] for c in RunStore(store).calls(killed) if c["status"] == "ok"}
+        done_before = {c.call_key for c in RunStore(store).calls(killed) if c.status == "ok"}
         assert done_before
         sent_before = {(b["messages"][-1]["content"], b["seed"]) for b in fake.requests}
         count_before = len(fake.requests)
@@ -59,7 +59,7 @@ grid: {{N: [2, 4], K: [2], T: [3]}}
 
     runs = RunStore(store).runs()
     assert len(runs) == 2 and {r["status"] for r in runs} == {"ok"}  # the killed run was resumed
-    after = [c["call_key"] for c in RunStore(store).calls(killed) if c["status"] == "ok"]
+    after = [c.call_key for c in RunStore(store).calls(killed) if c.status == "ok"]
     assert len(after) == len(set(after)) == 3 * (4 + 2 * 4) and done_before <= set(after)
     resent = [(b["messages"][-1]["content"], b["seed"]) for b in fake.requests[count_before:]]
     assert len([r for r in resent if r in sent_before]) <= 2  # only the calls in flight at the kill

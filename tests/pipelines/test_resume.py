@@ -18,7 +18,7 @@ RSA = ROOT / "tests" / "pipelines" / "recipes" / "rsa.yaml"
 
 
 def pipe(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pipelines.cli.main", "run", *args]
+    return [sys.executable, "-m", "pipelines.cli", "run", *args]
 
 
 def test_kill_9_then_resume_repeats_no_completed_call(tmp_path):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from translators.baseline import build_spec
 from translators.figma import compact, ingest
+from translators.figma.tokens import approx_tokens
 from translators.fixtures import fixture_path, fixture_paths
-from translators.spec import check_spec, dump_spec, load_spec
 from translators.synth import figma_example, generate, generate_pair
+from translators.ui_spec import check_spec, dump_spec, load_spec
 
 
 def _nodes(spec):
@@ -83,7 +85,6 @@ def test_generate_pair_is_seeded_and_valid():
 
 
 def test_small_pairs_fit_a_short_context():
-    from translators.figma.tokens import approx_tokens
     sizes = [approx_tokens(compact(f)) + approx_tokens(y) for f, y in (generate_pair(s) for s in range(100))]
     assert sorted(sizes)[len(sizes) // 2] <= 320
     assert sum(n <= 384 for n in sizes) >= 75
@@ -98,7 +99,6 @@ def test_synthetic_designs_hide_layers_and_use_default_names():
 
 
 def test_figma_example_feeds_the_training_mixture():
-    import numpy as np
     prompt, completion = figma_example(np.random.default_rng(5))
     assert prompt.startswith("frame:") and check_spec(completion).ok
     assert (prompt, completion) == figma_example(np.random.default_rng(5))

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.errors import FatalCallError
 from translators.baseline import build_spec
 from translators.figma import ingest
 from translators.fixtures import fixture_path
 from translators.llm import Prompts, extract_yaml, generate_spec
-from translators.spec import dump_spec
+from translators.ui_spec import dump_spec
 
 PROMPTS = Path(__file__).resolve().parents[2] / "recipes" / "prompts"
 SCREEN = ingest(fixture_path("login"))
@@ -89,8 +90,6 @@ def test_extract_yaml():
 
 
 def test_a_refused_call_ends_the_step_as_failed():
-    from pipelines.errors import FatalCallError
-
     class Refusing:
         calls = 0
 

@@ -1,5 +1,5 @@
 """Rule-based Figma -> spec conversion (no model): the baseline the LLM step is measured against."""
 
-from translators.baseline.build import build_spec
+from translators.baseline.convert import build_spec
 
 __all__ = ["build_spec"]

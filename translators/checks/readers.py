@@ -11,10 +11,10 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from typing import Any
 
-from translators.spec.models import CONTAINER_TYPES, Repeat, Spec
 from translators.targets.divkit import PLACEHOLDER_IMAGE
-from translators.targets.escape import divkit_unescape
 from translators.targets.elements import bound_text
+from translators.targets.escape import divkit_unescape
+from translators.ui_spec.models import CONTAINER_TYPES, Repeat, Spec
 
 Strings = dict[str, dict[str, str]]
 ALLOWED_TAGS = frozenset({"div", "p", "button", "span", "input", "label", "img", "hr"})

@@ -61,6 +61,7 @@ def chromium_path() -> str:
 def render(pages: list[Page]) -> list[list[dict[str, Any]]]:
     """For each page: every [data-id] element's box, text run, colours (and a screenshot)."""
     try:
+        # optional (dev extra) and heavy: loaded on the first render, so ToolMissing can say so
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
         raise ToolMissing("Python playwright is missing\n    fix: pip install 'pipe-llm[dev]'") from exc

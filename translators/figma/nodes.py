@@ -12,7 +12,7 @@ from typing import Any
 
 from translators.figma import paint
 from translators.figma.paint import Fill
-from translators.spec.semantics import BAD_CHAR
+from translators.ui_spec.semantics import BAD_CHAR
 
 MAX_DEPTH = 60
 _KINDS = {

@@ -15,11 +15,12 @@ import random
 from typing import Any
 
 from translators.baseline.ids import IdAllocator
+from translators.figma import compact
 from translators.figma.compact import chosen_name
-from translators.spec import Spec, dump_spec
 from translators.synth.blocks import G
 from translators.synth.rest import to_rest
 from translators.synth.screen import make_screen
+from translators.ui_spec import Spec, dump_spec
 
 SIZES = ("small", "medium", "large")
 
@@ -62,10 +63,9 @@ def generate_pair(seed: int, size: str = "small", messy: float = 0.25) -> tuple[
 
 
 def figma_example(rng: Any, size: str = "small", messy: float = 0.25) -> tuple[str, str]:
-    """(prompt, completion) for the embedded model's training mixture (`moe.mixture`):
-    the compact tree of a random screen and its spec YAML. `rng` is a numpy Generator."""
-    from translators.figma import compact
-
+    """(prompt, completion) for the embedded model's training mixture (the `figma` source of
+    `moe.training.mixture`, wired in by `scripts/train_moe.py`): the compact tree of a random
+    screen and its spec YAML. `rng` is a numpy Generator."""
     figma, spec_yaml = generate_pair(int(rng.integers(0, 2**31 - 1)), size, messy)
     return compact(figma), spec_yaml
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from translators.spec.models import Spec
 from translators.targets.divkit import render_divkit_json, render_divkit_ts
 from translators.targets.html import render_html
 from translators.targets.react_tsx import component_name, render_tsx
+from translators.ui_spec.models import Spec
 
 TARGETS = ("react_tsx", "divkit", "html")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from translators.spec.models import CONTAINER_TYPES, Repeat, Spec
+from translators.ui_spec.models import CONTAINER_TYPES, Repeat, Spec
 
 Css = dict[str, Any]
 FONT_STACK = "Inter, Arial, 'Liberation Sans', Helvetica, sans-serif"

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from translators.spec.models import CONTAINER_TYPES, Repeat, Spec
 from translators.targets.css import color as resolve
 from translators.targets.css import divider_horizontal
 from translators.targets.divkit_ir import Call, New, classes_used, to_json, to_ts
-from translators.targets.escape import ident
 from translators.targets.elements import bound_text
+from translators.targets.escape import ident
+from translators.ui_spec.models import CONTAINER_TYPES, Repeat, Spec
 
 # A 1x1 transparent PNG: DivKit images need a URL and designs carry no image files.
 PLACEHOLDER_IMAGE = (

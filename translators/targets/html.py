@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from translators.spec.models import CONTAINER_TYPES, Repeat, Spec
 from translators.targets.css import control_css, node_css
 from translators.targets.elements import El, leaf
 from translators.targets.escape import html_attr, html_text, ident
+from translators.ui_spec.models import CONTAINER_TYPES, Repeat, Spec
 
 _VOID = frozenset({"input", "img", "hr"})
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from translators.spec.models import CONTAINER_TYPES, Repeat, Spec
 from translators.targets.css import control_css, node_css
 from translators.targets.elements import El, leaf
 from translators.targets.escape import ident, js_string, pascal
+from translators.ui_spec.models import CONTAINER_TYPES, Repeat, Spec
 
 
 def component_name(spec: Spec) -> str:

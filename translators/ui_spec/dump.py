@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from translators.spec.models import Spec
+from translators.ui_spec.models import Spec
 
 _KEY_ORDER = (
     "type", "id", "text", "bind", "label", "placeholder", "value", "name", "alt", "src",

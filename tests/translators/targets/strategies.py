@@ -6,8 +6,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from translators.spec.models import Spec
-from translators.spec.semantics import bad_char
+from translators.ui_spec.models import Spec
+from translators.ui_spec.semantics import bad_char
 
 NASTY = [
     "</script>", "<script>alert(1)</script>", "</style>", "<!--", "-->", "]]>", "{", "}", "{{", "}}", "`", "${x}",

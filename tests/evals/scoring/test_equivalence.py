@@ -1,3 +1,5 @@
+"""`evals.scoring.equivalence`: normalized text and math-verify equality (in a child process)."""
+
 import time
 from concurrent.futures import ThreadPoolExecutor
 

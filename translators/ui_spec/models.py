@@ -1,6 +1,6 @@
 """The UI spec: a closed schema of screens, containers and leaves (pydantic models).
 
-The same models generate `schema.json` (see `translators.spec.schema`). Every node has a
+The same models generate `schema.json` (see `translators.ui_spec.schema`). Every node has a
 unique `id`; sizes are `fill`, `hug` or a fixed number of pixels, as in Figma auto-layout.
 """
 

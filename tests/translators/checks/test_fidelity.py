@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from translators.baseline import build_spec
@@ -27,8 +28,9 @@ def test_ciede2000_matches_published_values(lab1, lab2, expected):
 
 
 def test_delta_e_agrees_with_scikit_image():
-    import numpy as np
+    # scikit-image: an optional (dev extra), heavy reference implementation, loaded by this test only
     from skimage.color import deltaE_ciede2000, rgb2lab
+
     rng = random.Random(3)
     for _ in range(300):
         a, b = (tuple(rng.uniform(0, 255) for _ in range(3)) for _ in range(2))

@@ -1,4 +1,9 @@
-"""The Figma -> code steps as plain functions; the recipe's python nodes only call these."""
+"""The Figma -> code steps as plain functions; the python nodes of `recipes/figma_to_code.yaml`
+(`recipes/figma_steps.py`) only call these.
+
+ingest a screen -> rule-based baseline spec -> choose the LLM's spec or the baseline -> write each
+target's code -> compile checks -> render and score fidelity -> report.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,9 @@ from translators.checks.fidelity import Fidelity, compare, figma_elements, html_
 from translators.checks.readers import expected_strings, read_divkit, read_html, read_react
 from translators.checks.render import Page, render
 from translators.figma import Ingested, ingest
-from translators.spec import ALL_TARGETS, Spec, dump_spec, load_spec
 from translators.targets import translate
+from translators.targets.html import render_html
+from translators.ui_spec import ALL_TARGETS, Spec, dump_spec, load_spec
 
 
 def parse_targets(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -26,6 +32,7 @@ def parse_targets(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def load_screen(path: str | Path, frame: str | None = None) -> Ingested:
+    """One frame of a saved Figma file (the first frame when `frame` is empty)."""
     return ingest(Path(path), frame or None)
 
 
@@ -92,14 +99,13 @@ def check_code(spec: Spec, files: dict[str, list[str]]) -> dict[str, Any]:
 
 def score_render(screen: Ingested, spec: Spec, screenshot: Path | None) -> Fidelity:
     """Render the HTML target at the frame's size and compare it with the Figma frame."""
-    from translators.targets.html import render_html
-
     page = Page(render_html(spec), spec.width, spec.height, screenshot)
     read = render([page])[0]
     return compare(figma_elements(screen.root), html_elements(read, spec.root.id))
 
 
 def spec_from_yaml(text: str, targets: tuple[str, ...] = ALL_TARGETS) -> Spec:
+    """The validated spec (SpecError naming every problem), checked for `targets`."""
     return load_spec(text, targets=targets)
 
 

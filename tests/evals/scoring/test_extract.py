@@ -1,3 +1,5 @@
+"""`evals.scoring.extract`: the final answer out of a model's text (boxed, answer tags)."""
+
 import pytest
 
 from evals.scoring import NO_ANSWER, extract_answer_tag, extract_boxed

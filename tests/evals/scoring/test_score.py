@@ -1,3 +1,5 @@
+"""`evals.scoring.score`: answers and whole populations against the gold answer."""
+
 from evals.scoring import score_answer, score_population
 
 ITEM = {"id": "q1", "question": "1/4 + 1/4?", "answer": "1/2"}

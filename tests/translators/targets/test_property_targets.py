@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 
 from translators.checks import compile as compilers
 from translators.checks.readers import ALLOWED_TAGS, expected_strings, expected_tag_count, read_divkit, read_html, read_react
-from translators.spec import dump_spec, load_spec
-from translators.spec.semantics import check
 from translators.targets import translate
-from translators.targets.html import render_html
 from translators.targets.divkit import render_divkit_json
+from translators.targets.html import render_html
+from translators.ui_spec import dump_spec, load_spec
+from translators.ui_spec.semantics import check
 
-from tests.translators.strategies import specs
+from tests.translators.targets.strategies import specs
 
 PYTHON_EXAMPLES = 1000
 COMPILED_SPECS = 1000

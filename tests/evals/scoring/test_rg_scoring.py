@@ -1,3 +1,5 @@
+"""`evals.scoring.rg`: reasoning-gym items judged by their task's own scorer."""
+
 import json
 
 import pytest

@@ -13,7 +13,7 @@ from translators.baseline.ids import IdAllocator, slug
 from translators.baseline.roles import input_kind, is_checked, icon_name, role, texts
 from translators.figma.compact import meaningful_name, pad_text
 from translators.figma.nodes import FNode
-from translators.spec.models import Spec
+from translators.ui_spec.models import Spec
 
 MAX_TEXT = 5000
 _CONTAINERS = {"column": "column", "row": "row", "wrap": "wrap", "grid": "grid"}

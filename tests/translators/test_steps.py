@@ -1,4 +1,5 @@
-"""recipes/figma_to_code.yaml: its python-node functions run end to end on a fixture.
+"""recipes/figma_to_code.yaml: its python-node functions (`recipes/figma_steps.py`, thin calls into
+`translators.steps`) run end to end on a fixture.
 
 The engine (pipelines/) runs these nodes; here a stand-in ctx supplies `item`, `artifacts_dir`,
 `recipe_dir` and a scripted `chat`, so the steps' own behaviour is tested without a model.
@@ -14,6 +15,8 @@ from types import SimpleNamespace
 
 import yaml
 
+import pipelines
+from pipelines import InputError, RunOptions
 from translators.figma.dataset import figma_items
 from translators.fixtures import fixture_path
 
@@ -49,16 +52,14 @@ def test_dataset_source_lists_fixture_files():
 
 
 def test_bad_figma_input_stops_before_any_call(tmp_path):
-    from pipelines import api
-    from pipelines.errors import InputError
-
     broken = tmp_path / "broken.json"
     broken.write_text('{"document": ')
     for params, message in (({"figma": str(broken)}, "broken.json:1:14: invalid JSON"),
                             ({"figma": str(fixture_path("login")), "frame": "7:7"}, "frame '7:7' not found"),
                             ({"figma": str(tmp_path / "none.json")}, "no such Figma file or folder")):
         try:
-            api.run(RECIPES / "figma_to_code.yaml", params, store=tmp_path / ".pipe", display="none")
+            pipelines.run(RECIPES / "figma_to_code.yaml", params,
+                          RunOptions(store=tmp_path / ".pipe", display="none"))
         except InputError as exc:
             assert message in str(exc) and exc.exit_code == 2
         else:
@@ -111,10 +112,9 @@ def test_failed_llm_falls_back_to_the_baseline(tmp_path):
 
 def test_pipe_run_on_a_small_fixture_offline(tmp_path):
     """The real engine and the embedded model: whatever the model answers, code comes out compiled."""
-    from pipelines import api
-
-    result = api.run(RECIPES / "figma_to_code.yaml", {"figma": "../translators/fixtures/small/synthetic_7.json"},
-                     store=tmp_path / ".pipe", display="none")
+    result = pipelines.run(RECIPES / "figma_to_code.yaml",
+                           {"figma": "../translators/fixtures/small/synthetic_7.json"},
+                           RunOptions(store=tmp_path / ".pipe", display="none"))
     assert (result.status, result.exit_code) == ("ok", 0)
     [item] = result.items
     outputs = item["outputs"]

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from translators.baseline import build_spec
 from translators.errors import FigmaInputError
-from translators.spec import check_spec, dump_spec
 from translators.figma import compact, ingest
 from translators.figma.tokens import approx_tokens
 from translators.fixtures import SCREENS, SMALL_SEEDS, build, build_small, fixture_path, fixture_paths, small_paths
+from translators.ui_spec import check_spec, dump_spec
 
 
 def _frame(children, **extra):

@@ -10,8 +10,8 @@ import yaml
 
 from pipelines.errors import InputError
 from translators.errors import SpecError
-from translators.spec import check_spec, dump_spec, load_spec
-from translators.spec.schema import SCHEMA_PATH, schema_text
+from translators.ui_spec import check_spec, dump_spec, load_spec
+from translators.ui_spec.schema import SCHEMA_PATH, schema_text
 
 GOOD = """\
 screen: login
@@ -58,7 +58,7 @@ def test_dump_is_canonical_and_terse():
 
 
 def test_shipped_schema_json_is_current_and_a_valid_json_schema():
-    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), "run: python -m translators.spec.schema"
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), "run: python -m translators.ui_spec.schema"
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from translators.spec.locate import Path, format_path
-from translators.spec.models import BINDABLE_TYPES, CONTAINER_TYPES, Repeat, Spec, node_children
+from translators.ui_spec.locate import Path, format_path
+from translators.ui_spec.models import BINDABLE_TYPES, CONTAINER_TYPES, Repeat, Spec, node_children
 
 MAX_DEPTH = 64
 MAX_NODES = 2000
@@ -36,6 +36,8 @@ class Problem:
 
 @dataclass(frozen=True)
 class Visit:
+    """One node met while walking a spec: where it is, its parent and enclosing repeat."""
+
     node: Any
     path: Path
     parent: Any

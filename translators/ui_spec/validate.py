@@ -11,9 +11,9 @@ from pydantic import ValidationError
 
 from pipelines.errors import Issue
 from translators.errors import SpecError
-from translators.spec import semantics
-from translators.spec.locate import Path, compose, construct, data_path, format_path, line_index, line_of
-from translators.spec.models import Spec
+from translators.ui_spec import semantics
+from translators.ui_spec.locate import Path, compose, construct, data_path, format_path, line_index, line_of
+from translators.ui_spec.models import Spec
 
 ALL_TARGETS = ("html", "react_tsx", "divkit")
 NODE_TYPES = frozenset({
@@ -39,9 +39,11 @@ class Checked:
 
     @property
     def ok(self) -> bool:
+        """A spec was built and no issue was found."""
         return self.spec is not None and not self.issues
 
     def messages(self) -> list[str]:
+        """Every issue as one line of text."""
         return [str(i) for i in self.issues]
 
 

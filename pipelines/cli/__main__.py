@@ -1,0 +1,5 @@
+"""`python -m pipelines.cli ...` is `pipe ...` (for environments without the console script)."""
+
+from pipelines.cli.main import main
+
+main()
