@@ -43,8 +43,9 @@ def serve(port: int, random: bool) -> None:
     """The server process: the embedded app on 127.0.0.1:port."""
     import uvicorn
 
+    from moe.checkpoint import DEFAULT_WEIGHTS_DIR
     from moe.config import ModelConfig
-    from moe.model import DEFAULT_WEIGHTS_DIR, MoEModel
+    from moe.inference import MoEModel
     from moe.server import create_app
 
     shipped = (DEFAULT_WEIGHTS_DIR / "model.safetensors").is_file() and not random

@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402  (after the path fix; moe pins BLAS threads first)
+import numpy as np  # noqa: E402  (after the path fix)
 
+from moe.checkpoint import DEFAULT_WEIGHTS_DIR  # noqa: E402
 from moe.data import EVAL_STEPS, aggregate_prompt, arith_items, boxed_answer, solve_prompt  # noqa: E402
-from moe.generate import complete  # noqa: E402
-from moe.model import DEFAULT_WEIGHTS_DIR, MoEModel  # noqa: E402
+from moe.inference import MoEModel, complete  # noqa: E402
 
 
 def answer_of(text: str) -> str | None:
@@ -61,10 +61,11 @@ def sampler(model: MoEModel, device: str):
     """complete(prompts, max_new, temperature, rng) -> replies, on numpy or on the torch twin."""
     if device == "numpy":
         return lambda prompts, max_new, temperature, rng: complete(model, prompts, max_new, temperature, rng)
+    # torch is the optional `train` extra: imported only when sampling on the torch twin
     import torch
 
-    from moe.self_play import sample_replies
-    from moe.torch_model import MoETransformer
+    from moe.training.self_play import sample_replies
+    from moe.training.torch_model import MoETransformer
 
     twin = MoETransformer(model.config, dense_experts=True).to(device)
     twin.load_arrays(model.tensors)

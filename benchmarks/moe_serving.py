@@ -18,6 +18,8 @@ Prints four tables:
 
 Uses the shipped weights (moe/weights) unless they are absent or --random is given, in which
 case an untrained model of the same shape stands in (speed and memory are the same; text is not).
+Everything runs with BLAS limited to one thread, as the server's engine runs
+(`moe.inference.single_blas_thread`); nothing needs to be set in the environment.
 """
 
 from __future__ import annotations
@@ -30,18 +32,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import moe  # noqa: E402,F401  (first: it pins BLAS to one thread before numpy loads)
-
 import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_info  # noqa: E402
+
+from moe.checkpoint import DEFAULT_WEIGHTS_DIR  # noqa: E402
 from moe.config import ModelConfig  # noqa: E402
+from moe.data import aggregate_prompt, random_problem, solve_prompt  # noqa: E402
 from moe.engine import EngineConfig, LLMEngine, SamplingParams  # noqa: E402
-from moe.model import DEFAULT_WEIGHTS_DIR, LatentCache, MoEModel, SeqChunk  # noqa: E402
+from moe.inference import LatentCache, MoEModel, SeqChunk, single_blas_thread  # noqa: E402
+from moe.server import create_app  # noqa: E402
 
 
 def load_model(random: bool) -> tuple[MoEModel, str]:
     if not random and (DEFAULT_WEIGHTS_DIR / "model.safetensors").is_file():
         return MoEModel.load(), "shipped weights"
     return MoEModel.random(ModelConfig(), seed=0), "random weights, shipped shape"
+
+
+def blas_threads() -> str:
+    """Threads of every loaded BLAS, as the engine's steps see them."""
+    return ",".join(str(info["num_threads"]) for info in threadpool_info() if info["user_api"] == "blas")
 
 
 def chat(model: MoEModel, text: str) -> list[int]:
@@ -119,7 +129,7 @@ def table_throughput(model: MoEModel, steps: int, repeats: int = 3) -> None:
         for b in batches:
             w, c = decode_throughput(model, b, steps)
             wall[b], cpu[b] = max(wall[b], w), max(cpu[b], c)
-    threads = os.environ.get("OPENBLAS_NUM_THREADS")
+    threads = blas_threads()
     load = os.getloadavg()[0]
     print(f"\n1. Aggregate decode throughput (one engine, BLAS threads {threads}, best of {repeats}, "
           f"load average {load:.1f})")
@@ -133,8 +143,6 @@ def table_throughput(model: MoEModel, steps: int, repeats: int = 3) -> None:
 def rsa_run(model: MoEModel, sort_candidates: bool, block_size: int, n: int = 8, k: int = 4,
             t: int = 3, seed: int = 1234) -> dict[str, tuple[int, int, int]]:
     """Runs one RSA problem; per phase: (prompt tokens, cache hits, tokens computed)."""
-    from moe.data import aggregate_prompt, random_problem, solve_prompt
-
     rng = np.random.default_rng(seed)
     question = random_problem(rng, 3).question
     engine = LLMEngine(model, EngineConfig(block_size=block_size))
@@ -164,11 +172,6 @@ def rsa_run(model: MoEModel, sort_candidates: bool, block_size: int, n: int = 8,
 def table_prefix_cache(model: MoEModel) -> None:
     print("\n2b. Prefix cache over a simulated RSA run on the engine (N=8, K=4, T=3, moe.data "
           "prompts, 48 output tokens; same seed in every row): candidate order and block size")
-    try:
-        from moe.data import aggregate_prompt  # noqa: F401
-    except ImportError as exc:
-        print(f"skipped: the RSA prompts of moe.data are not available ({exc})")
-        return
     print(f"{'block':>5} {'candidate order':<15} {'phase':<22} {'prompt tok':>10} {'hits':>6} "
           f"{'hit share':>9} {'prefill computed':>17}")
     for block_size in (16, 8, 4):
@@ -190,9 +193,8 @@ def pipe_rsa_run(model: MoEModel, block_size: int, size: int) -> tuple[dict[str,
 
     import httpx
 
-    from moe.server import create_app
-    from pipelines.api import run
-    from pipelines.store import RunStore
+    from pipelines._api import run
+    from pipelines.storage.run_store import RunStore
 
     recipe = Path(__file__).resolve().parents[1] / "recipes" / "rsa_math.yaml"
     app = create_app(model, block_size=block_size)
@@ -269,8 +271,12 @@ def main() -> None:
     parser.add_argument("--only-pricing", action="store_true", help="print table 5 only")
     args = parser.parse_args()
     model, source = load_model(args.random)
-    print(f"moe serving benchmark: {source}; OPENBLAS_NUM_THREADS="
-          f"{os.environ.get('OPENBLAS_NUM_THREADS')}; {os.cpu_count()} cores")
+    with single_blas_thread():
+        print(f"moe serving benchmark: {source}; BLAS threads {blas_threads()}; {os.cpu_count()} cores")
+        run_tables(model, args)
+
+
+def run_tables(model: MoEModel, args: argparse.Namespace) -> None:
     if args.only_pricing:
         table_pricing(model, args.steps)
         return

@@ -8,12 +8,10 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from evals.metrics import pareto_frontier
-
-if TYPE_CHECKING:  # type hints only: evals.report imports this module
-    from evals.report import ResultRow
+from evals.results import ResultRow
 
 
 def _matplotlib() -> tuple[ModuleType, ModuleType]:

@@ -28,9 +28,6 @@ MANIFEST = "suite.json"
 OnCell = Callable[[Cell, int, int, str], None]
 """Called after each cell's run: (cell, its index, how many cells, the cell's run id)."""
 
-_EXIT_CODES = {RunStatus.OK: ExitCode.OK, RunStatus.FAILED: ExitCode.FAILED,
-               RunStatus.BUDGET: ExitCode.BUDGET}
-
 
 @dataclass
 class SuiteRun:
@@ -89,7 +86,7 @@ def run_suite(path: str | Path | None = None, options: RunOptions | None = None,
     finally:
         runner.runs.close()
     write_report(folder, rows, title=f"{plan.spec.name} ({manifest['suite_id']})")
-    return SuiteRun(manifest["suite_id"], folder, status, _EXIT_CODES[status], rows)
+    return SuiteRun(manifest["suite_id"], folder, status, status.exit_code, rows)
 
 
 class _Runner:

@@ -1,17 +1,17 @@
-"""Embedded MoE model and server: numpy inference, torch training (optional extra).
+"""The embedded MoE model (`moe-tiny`): numpy inference, a serving engine and server, torch training.
 
-BLAS is pinned to one thread: on the 2-core machines the default threading makes the small
-matmuls of a tiny model 20-60x slower. The environment variables work when this package is
-imported before numpy; if numpy came first, threadpoolctl limits the loaded BLAS instead.
+    moe/
+    ├── config.py, tokenizer.py    the architecture and the tokenizer, shared by every part
+    ├── checkpoint.py, weights/    the checkpoint format (file and tensor names) and the shipped one
+    ├── data.py                    the arithmetic task: training problems and the `arith` dataset
+    ├── errors.py                  MoEError and its subclasses
+    ├── inference/                 numpy model: layers, typed weights, latent cache, a batch sampler
+    ├── engine/                    serving engine: continuous batching, prefix cache, sampling
+    ├── server/                    OpenAI-compatible HTTP server (`pipe serve`, the embedded endpoint)
+    └── training/                  torch twin, data mixture, self-play, trainer (the `train` extra)
+
+Layers: inference needs only the shared modules; engine needs inference; server needs engine;
+training needs inference. moe imports no other package of this project, and importing it
+changes nothing in the process: BLAS is limited to one thread only while the engine runs
+(`moe.inference.blas`), never through environment variables.
 """
-
-import os
-import sys
-
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
-if "numpy" in sys.modules:
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1, user_api="blas")

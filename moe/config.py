@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.errors import InputError
+from moe.errors import MoEInputError
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,11 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if self.top_k < 1 or self.top_k > self.n_routed_experts:
-            raise InputError(
+            raise MoEInputError(
                 f"ModelConfig.top_k={self.top_k} must lie in 1..n_routed_experts={self.n_routed_experts}"
             )
         if self.qk_rope_dim % 2:
-            raise InputError(f"ModelConfig.qk_rope_dim={self.qk_rope_dim} must be even (RoPE rotates pairs)")
+            raise MoEInputError(f"ModelConfig.qk_rope_dim={self.qk_rope_dim} must be even (RoPE rotates pairs)")
 
     @property
     def cache_width(self) -> int:
@@ -56,7 +56,7 @@ class ModelConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise InputError(
+            raise MoEInputError(
                 f"model config has unknown fields {unknown}; known fields: {sorted(known)}"
             )
         return cls(**data)

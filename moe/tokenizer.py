@@ -14,7 +14,7 @@ from typing import Iterable, Mapping, Sequence
 from tokenizers import Tokenizer as HFTokenizer
 from tokenizers import models, pre_tokenizers, trainers
 
-from pipelines.errors import InputError
+from moe.errors import MoEInputError
 
 SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>", "<|system|>", "<|user|>", "<|assistant|>")
 ROLES = ("system", "user", "assistant")
@@ -30,7 +30,7 @@ class Tokenizer:
         vocab = hf.get_vocab()
         missing = [s for s in SPECIALS if s not in vocab]
         if missing:
-            raise InputError(f"tokenizer lacks special tokens {missing}; retrain it with Tokenizer.train")
+            raise MoEInputError(f"tokenizer lacks special tokens {missing}; retrain it with Tokenizer.train")
         hf.encode_special_tokens = True  # text never turns into control tokens
         self._hf = hf
         self._id_text = [""] * len(vocab)
@@ -83,10 +83,10 @@ class Tokenizer:
         for i, message in enumerate(messages):
             role = message.get("role")
             if role not in self.role_ids:
-                raise InputError(f"messages[{i}].role={role!r} is not supported; use one of {list(ROLES)}")
+                raise MoEInputError(f"messages[{i}].role={role!r} is not supported; use one of {list(ROLES)}")
             content = message.get("content")
             if not isinstance(content, str):
-                raise InputError(f"messages[{i}].content must be a string, got {type(content).__name__}")
+                raise MoEInputError(f"messages[{i}].content must be a string, got {type(content).__name__}")
             ids.append(self.role_ids[role])
             ids.extend(self.encode(content))
             ids.append(self.eos_id)
@@ -102,4 +102,4 @@ class Tokenizer:
         try:
             return cls(HFTokenizer.from_file(str(path)))
         except Exception as exc:  # tokenizers raises plain Exceptions for bad files
-            raise InputError(f"{path}: cannot read tokenizer ({exc}); expected moe/weights/tokenizer.json") from exc
+            raise MoEInputError(f"{path}: cannot read tokenizer ({exc}); expected moe/weights/tokenizer.json") from exc

@@ -167,11 +167,9 @@ async def _with_progress(work, stats: Stats, options: RunOptions) -> list[ItemRe
 
 def _outcome(results: list[ItemResult]) -> tuple[RunStatus, ExitCode]:
     statuses = {r.status for r in results}
-    if ItemStatus.BUDGET in statuses:
-        return RunStatus.BUDGET, ExitCode.BUDGET
-    if ItemStatus.FAILED in statuses:
-        return RunStatus.FAILED, ExitCode.FAILED
-    return RunStatus.OK, ExitCode.OK
+    status = (RunStatus.BUDGET if ItemStatus.BUDGET in statuses else
+              RunStatus.FAILED if ItemStatus.FAILED in statuses else RunStatus.OK)
+    return status, status.exit_code
 
 
 def _client(plan: Plan, options: RunOptions, stats: Stats) -> EndpointClient:

@@ -10,6 +10,8 @@ The package that owns an extension declares it in `pyproject.toml`, so the engin
     pipe.datasets         (**options) -> list of item dicts      `dataset: {source: NAME}`
     pipe.commands         a click command                        `pipe NAME ...`
     pipe.show_sections    (RunStore, run_id) -> JSON value       extra sections of `pipe show`
+    pipe.endpoints        an object with base_url, transport(),  `endpoint: embedded`
+                          weights_digest()
 
 An entry is imported the first time it is used, so a run that never votes never loads
 math-verify. Programs that embed pipe may also `register` objects at run time.
@@ -66,3 +68,4 @@ EQUIVALENCES = Registry("pipe.equivalences", "equivalence")
 DATASETS = Registry("pipe.datasets", "dataset source")
 COMMANDS = Registry("pipe.commands", "command")
 SHOW_SECTIONS = Registry("pipe.show_sections", "show section")
+ENDPOINTS = Registry("pipe.endpoints", "in-process endpoint")

@@ -15,6 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Mapping, Protocol
 
+from pipelines.errors import ExitCode
+
 
 class RunStatus(StrEnum):
     """How a run stands (`runs.status`)."""
@@ -25,6 +27,12 @@ class RunStatus(StrEnum):
     """Some items failed; the others' results are kept."""
     BUDGET = "budget"
     """--max-cost was reached; finished items are kept."""
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """What a command that ended in this status exits with."""
+        return {RunStatus.OK: ExitCode.OK, RunStatus.BUDGET: ExitCode.BUDGET}.get(
+            self, ExitCode.FAILED)
 
 
 class ItemStatus(StrEnum):

@@ -3,23 +3,30 @@
 Requests are validated synchronously by `submit` (so a server can answer 400 before it starts
 a stream) and then read as an async stream of `RequestOutput`s from their own queue. Closing
 or cancelling a stream aborts its request at the next step boundary, freeing its slot.
+
+From `start` to `stop` BLAS runs on one thread (`moe.inference.blas`): the limit is taken when
+the engine starts, both in the starting thread and in the worker thread before its first step,
+and given back when the engine stops.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import AsyncIterator
 
 from moe.engine.engine import LLMEngine
 from moe.engine.request import Request, RequestOutput
 from moe.engine.sampler import SamplingParams
+from moe.inference.blas import BlasLimit, single_blas_thread
 
 log = logging.getLogger(__name__)
 
 
 class AsyncEngine:
+    """An `LLMEngine` driven from asyncio: one task feeds it, one worker thread runs its steps."""
+
     def __init__(self, engine: LLMEngine):
         self.engine = engine
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="moe-engine")
@@ -27,6 +34,8 @@ class AsyncEngine:
         self._task: asyncio.Task | None = None
         self._inbox: asyncio.Queue = asyncio.Queue()
         self._queues: dict[str, asyncio.Queue[RequestOutput]] = {}
+        self._blas: tuple[BlasLimit, Future[BlasLimit]] | None = None
+        """The one-thread BLAS limits held while started: the starting thread's and the worker's."""
 
     @property
     def started(self) -> bool:
@@ -40,6 +49,8 @@ class AsyncEngine:
         # Requests of a loop that is gone can never be answered: drop them.
         self.engine.abort_all()
         self._queues.clear()
+        if self._blas is None:  # the worker's is queued before any step: every step has one BLAS thread
+            self._blas = (single_blas_thread(), self._executor.submit(single_blas_thread))
         self._loop, self._inbox = loop, asyncio.Queue()
         self._task = loop.create_task(self._run(), name="moe-engine")
 
@@ -50,6 +61,11 @@ class AsyncEngine:
         self._task = None
         self.engine.abort_all()
         self._queues.clear()
+        if self._blas is not None:  # give the BLAS limits back, each in the thread that took it
+            (here, worker), self._blas = self._blas, None
+            limiter = await asyncio.wrap_future(worker)
+            await asyncio.wrap_future(self._executor.submit(limiter.restore_original_limits))
+            here.restore_original_limits()
         self._executor.shutdown(wait=True)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="moe-engine")
 

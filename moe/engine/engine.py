@@ -14,7 +14,7 @@ from moe.engine.request import Choice, ChoiceDelta, Phase, Request, RequestOutpu
 from moe.engine.sampler import SamplingParams, sample_batch
 from moe.engine.scheduler import Scheduler, Work
 from moe.engine.stats import EngineStats
-from moe.model import LatentCache, SeqChunk, SlotPool
+from moe.inference import LatentCache, SeqChunk, SlotPool
 
 
 Job = tuple[Request, Choice, np.ndarray]
@@ -59,6 +59,12 @@ class RequestRejected(ValueError):
 
 
 class LLMEngine:
+    """The synchronous core: requests in, one batched forward pass per `step()`, outputs out.
+
+    It leaves BLAS threading alone: `AsyncEngine` limits BLAS to one thread while it runs; a
+    caller that steps an LLMEngine itself can do the same (`moe.inference.single_blas_thread`).
+    """
+
     def __init__(self, model: Any, config: EngineConfig | None = None):
         self.model = model
         self.tokenizer = model.tokenizer

@@ -1,8 +1,14 @@
-"""`pipe serve`: the embedded model over HTTP (registered in pipelines.cli as an extension)."""
+"""`pipe serve`: the embedded model over HTTP.
+
+A click command that `pipe` finds through the `pipe.commands` entry point group in
+pyproject.toml (`serve = "moe.server.cli:serve_command"`); it imports nothing of pipe.
+"""
 
 from __future__ import annotations
 
 import click
+
+from moe import server
 
 
 @click.command("serve")
@@ -11,6 +17,4 @@ import click
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 def serve_command(host: str, port: int) -> None:
     """Serve the embedded MoE model (`moe-tiny`) with an OpenAI-compatible API and /metrics."""
-    from moe.server import serve
-
-    serve(host=host, port=port)
+    server.serve(host=host, port=port)

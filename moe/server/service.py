@@ -8,6 +8,7 @@ from typing import Any
 
 from moe.engine.async_engine import AsyncEngine
 from moe.engine.engine import EngineConfig, LLMEngine
+from moe.inference import MoEModel
 from moe.server.errors import APIError
 from moe.server.schemas import Message
 
@@ -16,10 +17,8 @@ MAX_BODY_BYTES = 4 * 2**20
 
 
 @functools.lru_cache(maxsize=1)
-def default_model() -> Any:
-    """The shipped weights, loaded once per process."""
-    from moe.model import MoEModel
-
+def default_model() -> MoEModel:
+    """The shipped weights, loaded once per process (on first use, not at import)."""
     return MoEModel.load()
 
 

@@ -22,10 +22,9 @@ from pipelines.batch.jobstore import JobStore
 from pipelines.batch.metering import JobMeter
 from pipelines.batch.output import error_code_for
 from pipelines.batch.requests import CHAT_URL
-from pipelines.endpoints import EndpointConfig
-from pipelines.endpoints.embedded import EMBEDDED_BASE_URL, embedded_transport
-from pipelines.errors import InputError
+from pipelines.endpoints import EndpointConfig, load_embedded
 from pipelines.endpoints.usage import normalize_usage
+from pipelines.errors import InputError
 
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 
@@ -37,8 +36,9 @@ def batch_api_client(config: EndpointConfig,
         raise InputError("the Batch API path needs one endpoint URL, not several replicas; "
                          "fix: pass one --endpoint URL, or --api concurrent")
     if config.is_embedded:
-        base_url, key = EMBEDDED_BASE_URL, "embedded"
-        transport = transport or embedded_transport()
+        embedded = load_embedded()
+        base_url, key = embedded.base_url, "embedded"
+        transport = transport or embedded.transport()
     else:
         base_url, key = config.replicas[0], os.environ.get(config.api_key_env) or "unset"
     http = httpx.AsyncClient(transport=transport, timeout=config.timeout_s)

@@ -6,10 +6,11 @@
 """
 
 from pipelines.endpoints.client import EndpointClient, EventCallback
-from pipelines.endpoints.config import EMBEDDED, EndpointConfig, resolve_endpoint
+from pipelines.endpoints.config import EMBEDDED, EndpointConfig, load_embedded, resolve_endpoint
 from pipelines.endpoints.routing import pick_replica, route_key
 
 __all__ = [
+    "load_embedded",
     "EMBEDDED",
     "EndpointClient",
     "EndpointConfig",

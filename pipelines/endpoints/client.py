@@ -12,15 +12,14 @@ from typing import Any, Awaitable, Callable
 import httpx
 import openai
 
-from pipelines.endpoints.config import EndpointConfig
-from pipelines.endpoints.embedded import EMBEDDED_BASE_URL, embedded_transport, embedded_weights_digest
+from pipelines.endpoints.config import EndpointConfig, load_embedded
 from pipelines.endpoints.limiter import AdaptiveLimiter
 from pipelines.endpoints.response import Completion, MalformedResponse, parse_completion
 from pipelines.endpoints.retry import Failure, backoff_delay, classify
 from pipelines.endpoints.routing import pick_replica, route_key
 from pipelines.errors import FatalCallError, RetriesExhausted
-from pipelines.types import ChatRequest, ChatResult
 from pipelines.endpoints.usage import normalize_usage
+from pipelines.types import ChatRequest, ChatResult
 
 EventCallback = Callable[[str, dict[str, Any]], None]
 """`on_event(kind, info)`; kind "retry" has info {status, attempt, delay, cause, request_id}."""
@@ -56,7 +55,8 @@ class EndpointClient:
         self.config = config
         self.identity: str = config.identity
         """Names the endpoint in reports and price lookups; holds no secret."""
-        self.cache_scope: str = (f"{config.identity}@{embedded_weights_digest()}" if config.is_embedded
+        embedded = load_embedded() if config.is_embedded else None
+        self.cache_scope: str = (f"{config.identity}@{embedded.weights_digest()}" if embedded
                                  else config.identity)
         """Names the endpoint in cache keys: the embedded one with its weights' fingerprint, so
         that new shipped weights never answer from responses cached before them."""
@@ -67,10 +67,10 @@ class EndpointClient:
         self._on_event = on_event
         self._rng = rng or random.Random()
         self._limiter = AdaptiveLimiter(config.concurrency)
-        if transport is None and config.is_embedded:
-            transport = embedded_transport()
+        if transport is None and embedded:
+            transport = embedded.transport()
         self._replicas = config.replicas
-        base_urls = (EMBEDDED_BASE_URL,) if config.is_embedded else self._replicas
+        base_urls = (embedded.base_url,) if embedded else self._replicas
         api_key = "embedded" if config.is_embedded else os.environ.get(config.api_key_env) or _KEY_MISSING
         self._clients = [self._openai_client(url, api_key, transport) for url in base_urls]
 

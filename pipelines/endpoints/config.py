@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipelines.errors import InputError
+from pipelines.plugins import ENDPOINTS
 
 EMBEDDED = "embedded"
 """The literal that selects the in-process MoE server instead of a URL."""
@@ -129,3 +130,14 @@ def resolve_endpoint(spec: str | dict[str, Any] | EndpointConfig | None) -> Endp
             f"endpoint.{'.'.join(str(p) for p in e['loc']) or '(spec)'}: {e['msg']}" for e in err.errors()
         )
         raise InputError(f"{problems}\n    fix: {_EXAMPLE}") from None
+
+
+def load_embedded() -> Any:
+    """The in-process embedded endpoint (`pipe.endpoints` entry point `embedded`), loaded on
+    first use so that runs against a URL never import the model."""
+    try:
+        return ENDPOINTS.get(EMBEDDED)
+    except (ImportError, KeyError) as err:
+        raise InputError(
+            f"the embedded endpoint needs the `moe` package ({err}); "
+            "reinstall pipe, or pass --endpoint URL to use a running server") from err

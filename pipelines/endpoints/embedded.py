@@ -1,32 +1,45 @@
-"""The embedded endpoint: the MoE server's ASGI app, called in-process with no port."""
+"""The embedded endpoint: the MoE server's ASGI app, called in-process with no port.
+
+This is the one module of `pipelines` that imports `moe`. It is registered as the
+`pipe.endpoints` entry point `embedded` and loaded only when a run uses that endpoint, so runs
+against a URL never load the model. Here moe's errors become pipe's: a `MoEInputError` raised
+while the app serves a call (a weights directory it cannot load, say) is re-raised as
+`InputError` with the same message.
+"""
 
 from __future__ import annotations
 
 import httpx
 
+from moe.checkpoint import weights_digest
+from moe.errors import MoEInputError
+from moe.server import create_app
 from pipelines.errors import InputError
 
-EMBEDDED_BASE_URL = "http://embedded/v1"
-"""Base URL the client uses for the in-process app; the host is never resolved."""
+
+class EmbeddedTransport(httpx.ASGITransport):
+    """`httpx.ASGITransport` that re-raises moe's input errors as pipe's `InputError`."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except MoEInputError as err:
+            raise InputError(str(err)) from err
 
 
-def embedded_transport() -> httpx.AsyncBaseTransport:
-    """An httpx transport that serves requests with `moe.server.create_app()`.
+class EmbeddedEndpoint:
+    """What the endpoint client needs to talk to the embedded server."""
 
-    Imported lazily so that runs against a URL never load the model.
-    """
-    try:
-        from moe.server import create_app
-    except ImportError as err:
-        raise InputError(
-            f"the embedded endpoint needs the `moe` package ({err}); "
-            "reinstall pipe, or pass --endpoint URL to use a running server"
-        ) from err
-    return httpx.ASGITransport(app=create_app())
+    base_url = "http://embedded/v1"
+    """Base URL the client uses for the in-process app; the host is never resolved."""
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An httpx transport that serves requests with a fresh `moe.server.create_app()`."""
+        return EmbeddedTransport(app=create_app())
+
+    def weights_digest(self) -> str:
+        """Fingerprint of the weights the server answers with (part of its cache scope)."""
+        return weights_digest()
 
 
-def embedded_weights_digest() -> str:
-    """Fingerprint of the weights the embedded server answers with (part of its cache scope)."""
-    from moe.model import weights_digest
-
-    return weights_digest()
+embedded_endpoint = EmbeddedEndpoint()

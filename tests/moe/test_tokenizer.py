@@ -1,9 +1,9 @@
 import pytest
 
+from moe.checkpoint import DEFAULT_WEIGHTS_DIR
 from moe.config import ModelConfig
-from moe.model import DEFAULT_WEIGHTS_DIR
+from moe.errors import MoEInputError
 from moe.tokenizer import Tokenizer
-from pipelines.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_chat_template_structure(tok):
 
 
 def test_chat_template_rejects_unknown_role(tok):
-    with pytest.raises(InputError, match=r"messages\[1\]\.role='tool'"):
+    with pytest.raises(MoEInputError, match=r"messages\[1\]\.role='tool'"):
         tok.apply_chat_template([{"role": "user", "content": "a"}, {"role": "tool", "content": "b"}])
 
 
@@ -65,7 +65,7 @@ def test_save_load_round_trip(tok, tmp_path):
 
 def test_load_bad_file_says_what_to_do(tmp_path):
     (tmp_path / "t.json").write_text("{not json")
-    with pytest.raises(InputError, match="cannot read tokenizer"):
+    with pytest.raises(MoEInputError, match="cannot read tokenizer"):
         Tokenizer.load(tmp_path / "t.json")
 
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 import pipelines
+import pipelines.endpoints.embedded as embedded_module
 from pipelines import RunOptions
 from pipelines.errors import CacheMiss
 from pipelines.types import Price, Usage
@@ -95,12 +96,11 @@ def test_second_run_is_served_from_the_response_cache_at_zero_cost(tmp_path):
 
 
 def test_new_embedded_weights_never_answer_from_responses_cached_before_them(tmp_path, monkeypatch):
-    import pipelines.endpoints.client as client_module
 
     fake = FakeLLM()
 
     def run_on(weights: str):
-        monkeypatch.setattr(client_module, "embedded_weights_digest", lambda: weights)
+        monkeypatch.setattr(embedded_module, "weights_digest", lambda: weights)
         return pipelines.run(RSA, {},
                              RunOptions(endpoint="embedded", store=tmp_path,
                                         transport=httpx.ASGITransport(app=fake.app)))

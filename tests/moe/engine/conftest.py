@@ -8,7 +8,7 @@ import pytest
 
 from moe.config import ModelConfig
 from moe.engine import EngineConfig, LLMEngine, SamplingParams
-from moe.model import MoEModel
+from moe.inference import MoEModel
 
 SMALL = ModelConfig(
     d_model=64, n_layers=2, n_heads=2, kv_lora_rank=16, qk_nope_dim=8, qk_rope_dim=8,

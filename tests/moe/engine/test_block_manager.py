@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from moe.engine.block_manager import BlockManager
-from moe.model import LatentCache, SeqChunk
+from moe.inference import LatentCache, SeqChunk
 
 from tests.moe.engine.conftest import SMALL
 

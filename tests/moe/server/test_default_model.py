@@ -2,7 +2,7 @@
 
 import asyncio
 
-from moe.model import MoEModel
+from moe.inference import MoEModel
 from moe.server import create_app
 from moe.server.service import default_model
 

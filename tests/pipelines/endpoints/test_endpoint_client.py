@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 from datetime import datetime, timezone
 
 import httpx
 import pytest
 
+import pipelines.endpoints.embedded as embedded_module
 from pipelines.endpoints import EndpointClient, EndpointConfig, resolve_endpoint
 from pipelines.errors import FatalCallError, RetriesExhausted
+from pipelines.plugins import ENDPOINTS
 from pipelines.types import Usage
 from tests.pipelines.endpoints.fakes import (
     DEEPSEEK_USAGE,
@@ -283,12 +286,8 @@ async def test_cancelled_call_frees_its_slot() -> None:
 
 
 async def test_embedded_endpoint_uses_moe_server_app(monkeypatch: pytest.MonkeyPatch) -> None:
-    import types
-
     server = FakeServer()
-    fake_module = types.ModuleType("moe.server")
-    fake_module.create_app = server.app
-    monkeypatch.setitem(__import__("sys").modules, "moe.server", fake_module)
+    monkeypatch.setattr(embedded_module, "create_app", server.app)
     async with EndpointClient(resolve_endpoint("embedded")) as client:
         assert client.identity == "embedded"
         result = await client.chat(request("offline"))
@@ -299,7 +298,8 @@ async def test_embedded_endpoint_uses_moe_server_app(monkeypatch: pytest.MonkeyP
 def test_embedded_without_moe_is_a_clear_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from pipelines.errors import InputError
 
-    monkeypatch.setitem(__import__("sys").modules, "moe.server", None)  # import fails
+    monkeypatch.setattr(ENDPOINTS, "_entries", None)  # entry points are read again
+    monkeypatch.setitem(sys.modules, "pipelines.endpoints.embedded", None)  # its import fails
     with pytest.raises(InputError, match="embedded endpoint needs the `moe` package"):
         EndpointClient(resolve_endpoint("embedded"))
 

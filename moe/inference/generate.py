@@ -1,16 +1,19 @@
 """A minimal batched sampler over MoEModel, for training-time evals and the quality benchmark.
 
 Static batching only: all prompts are prefilled in one step, then every unfinished sequence
-decodes one token per step. The serving engine (continuous batching, prefix cache) lives
-elsewhere; this loop exists so that model quality can be measured without it.
+decodes one token per step. The serving engine (continuous batching, prefix cache) lives in
+`moe.engine`; this loop exists so that model quality can be measured without it. Each call runs
+with BLAS on one thread (`moe.inference.blas`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from moe.engine.sampler import sample_softmax
-from moe.model import LatentCache, MoEModel, SeqChunk
+from moe.inference.blas import single_blas_thread
+from moe.inference.latent_cache import LatentCache
+from moe.inference.model import MoEModel, SeqChunk
+from moe.inference.sampling import sample_softmax
 
 
 def sample_tokens(logits: np.ndarray, temperature: float, rng: np.random.Generator) -> np.ndarray:
@@ -23,6 +26,12 @@ def sample_tokens(logits: np.ndarray, temperature: float, rng: np.random.Generat
 def generate(model: MoEModel, prompts: list[list[int]], max_new_tokens: int,
              temperature: float, rng: np.random.Generator) -> list[list[int]]:
     """Completion token ids per prompt (without the final eos)."""
+    with single_blas_thread():
+        return _generate(model, prompts, max_new_tokens, temperature, rng)
+
+
+def _generate(model: MoEModel, prompts: list[list[int]], max_new_tokens: int,
+              temperature: float, rng: np.random.Generator) -> list[list[int]]:
     cfg, eos = model.config, model.tokenizer.eos_id
     caches = [LatentCache(cfg) for _ in prompts]
     budget = [min(max_new_tokens, cfg.max_seq_len - len(p)) for p in prompts]

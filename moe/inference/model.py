@@ -7,23 +7,21 @@ the compressed latent space (MLA with W_uk absorbed into the query), per sequenc
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
 
-from moe import layers
+from moe.checkpoint import DEFAULT_WEIGHTS_DIR, TOKENIZER_FILE, check_files, param_shapes, read_config
 from moe.config import ModelConfig
-from moe.latent_cache import FLOAT_BYTES, LatentCache, SlotPool
+from moe.errors import MoEInputError
+from moe.inference import layers
+from moe.inference.blas import single_blas_thread
+from moe.inference.latent_cache import FLOAT_BYTES, LatentCache, SlotPool
+from moe.inference.weights import AttentionWeights, ModelWeights, read_tensors, write_weights
 from moe.tokenizer import Tokenizer
-from pipelines.errors import InputError
 
-DEFAULT_WEIGHTS_DIR = Path(__file__).parent / "weights"
-__all__ = ["LatentCache", "MoEModel", "SeqChunk", "SlotPool", "StepOutput", "write_weights"]
+__all__ = ["MoEModel", "SeqChunk", "StepOutput"]
 
 
 @dataclass
@@ -42,48 +40,22 @@ class StepOutput:
     """[n_moe_layers, n_routed_experts]: tokens routed to each expert in this step."""
 
 
-def _layer_params(tensors: dict[str, np.ndarray], i: int, cfg: ModelConfig) -> dict:
-    def get(name: str) -> np.ndarray:
-        return tensors[f"layers.{i}.{name}"]
-
-    def t(name: str) -> np.ndarray:
-        return np.ascontiguousarray(get(name).T)
-
-    w_uk, w_uv = layers.absorb_weights(get("attn.wkv_b.weight"), cfg)
-    return {
-        "attn_norm": get("attn_norm.weight"), "ffn_norm": get("ffn_norm.weight"),
-        "wq_kv_a": np.ascontiguousarray(np.concatenate([get("attn.wq.weight"), get("attn.wkv_a.weight")]).T),
-        "kv_norm": get("attn.kv_norm.weight"), "wkv_b": get("attn.wkv_b.weight"),
-        "w_uk": w_uk, "w_uv_t": np.ascontiguousarray(w_uv.transpose(0, 2, 1)),
-        "wo": t("attn.wo.weight"),
-        "router": t("moe.router.weight"), "router_bias": get("moe.router_bias"),
-        "w13": np.ascontiguousarray(np.concatenate(
-            [get("moe.experts.w1"), get("moe.experts.w3")], axis=1).transpose(0, 2, 1)),
-        "w2": np.ascontiguousarray(get("moe.experts.w2").transpose(0, 2, 1)),
-        "shared_w13": np.ascontiguousarray(np.concatenate(
-            [get("moe.shared.w1.weight"), get("moe.shared.w3.weight")]).T),
-        "shared_w2": t("moe.shared.w2.weight"),
-    }
-
-
 class MoEModel:
     """Decoder-only MoE transformer with multi-head latent attention, numpy float32."""
 
     def __init__(self, config: ModelConfig, tensors: dict[str, np.ndarray], tokenizer: Tokenizer):
-        expected = layers.param_shapes(config)
+        expected = param_shapes(config)
         wrong = {k: v.shape for k, v in tensors.items() if expected.get(k) != v.shape}
         missing = sorted(set(expected) - set(tensors))
         if wrong or missing:
-            raise InputError(f"weights do not match the config: missing {missing}, wrong shapes {wrong}")
+            raise MoEInputError(f"weights do not match the config: missing {missing}, wrong shapes {wrong}")
         if tokenizer.vocab_size != config.vocab_size:
-            raise InputError(f"tokenizer has {tokenizer.vocab_size} tokens, config.vocab_size={config.vocab_size}")
+            raise MoEInputError(f"tokenizer has {tokenizer.vocab_size} tokens, config.vocab_size={config.vocab_size}")
         self.config = config
         self.tokenizer = tokenizer
         self.tensors = {k: np.asarray(v, dtype=np.float32) for k, v in tensors.items()}
-        self._embed = self.tensors["embed.weight"]
-        self._norm = self.tensors["norm.weight"]
-        self._lm_head_t = np.ascontiguousarray(self.tensors["lm_head.weight"].T)
-        self._layers = [_layer_params(self.tensors, i, config) for i in range(config.n_layers)]
+        """Every tensor under its checkpoint name, float32 (what `save` writes, the torch twin loads)."""
+        self.weights = ModelWeights.from_tensors(self.tensors, config)
         self._cos, self._sin = layers.rope_tables(config)
         self._scale = 1.0 / np.sqrt(config.qk_nope_dim + config.qk_rope_dim)
         self._ones = np.ones(config.max_seq_len, dtype=np.float32)
@@ -91,13 +63,11 @@ class MoEModel:
     # ---- construction -------------------------------------------------------------------
     @classmethod
     def load(cls, path: str | Path = DEFAULT_WEIGHTS_DIR) -> "MoEModel":
+        """The checkpoint in directory `path` (default: the shipped `moe-tiny` weights)."""
         path = Path(path)
-        files = [path / n for n in ("config.json", "tokenizer.json", "model.safetensors")]
-        absent = [str(f) for f in files if not f.is_file()]
-        if absent:
-            raise InputError(f"model directory {path} lacks {absent}; point at a directory written by moe.train")
-        config = ModelConfig.from_dict(json.loads(files[0].read_text(encoding="utf-8")))
-        return cls(config, load_file(str(files[2])), Tokenizer.load(files[1]))
+        check_files(path)
+        config = read_config(path)
+        return cls(config, read_tensors(path), Tokenizer.load(path / TOKENIZER_FILE))
 
     @classmethod
     def random(cls, config: ModelConfig, seed: int = 0, tokenizer: Tokenizer | None = None) -> "MoEModel":
@@ -107,14 +77,14 @@ class MoEModel:
         """
         rng = np.random.default_rng(seed)
         tensors = {}
-        for name, shape in layers.param_shapes(config).items():
+        for name, shape in param_shapes(config).items():
             if name.endswith("norm.weight"):
                 tensors[name] = np.ones(shape, dtype=np.float32)
             elif name.endswith("router_bias"):
                 tensors[name] = np.zeros(shape, dtype=np.float32)
             else:
                 tensors[name] = rng.normal(0.0, 0.02, size=shape).astype(np.float32)
-        return cls(config, tensors, tokenizer or Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json"))
+        return cls(config, tensors, tokenizer or Tokenizer.load(DEFAULT_WEIGHTS_DIR / TOKENIZER_FILE))
 
     def save(self, path: str | Path, dtype: type = np.float16) -> None:
         """Write config.json, tokenizer.json and model.safetensors (weights stored as dtype)."""
@@ -126,9 +96,11 @@ class MoEModel:
         return StepOutput(logits=self._logits(hidden[ends - 1]), expert_counts=counts)
 
     def sequence_logits(self, tokens: np.ndarray) -> np.ndarray:
-        """Logits [len(tokens), vocab] of every position of one fresh sequence."""
-        hidden, _, _ = self._run([SeqChunk(np.asarray(tokens, dtype=np.int32), LatentCache(self.config))])
-        return self._logits(hidden)
+        """Logits [len(tokens), vocab] of every position of one fresh sequence (on one BLAS thread,
+        like the engine, so they match its logits bit for bit)."""
+        with single_blas_thread():
+            hidden, _, _ = self._run([SeqChunk(np.asarray(tokens, dtype=np.int32), LatentCache(self.config))])
+            return self._logits(hidden)
 
     def kv_bytes_per_token(self) -> int:
         return self.config.n_layers * self.config.cache_width * FLOAT_BYTES
@@ -140,67 +112,83 @@ class MoEModel:
         return c.n_layers * c.n_heads * per_head * FLOAT_BYTES
 
     def _logits(self, hidden: np.ndarray) -> np.ndarray:
-        normed = layers.rms_norm(hidden, self._norm, self.config.norm_eps)
-        return (normed @ self._lm_head_t).astype(np.float32)
+        normed = layers.rms_norm(hidden, self.weights.norm, self.config.norm_eps)
+        return (normed @ self.weights.lm_head_t).astype(np.float32)
 
     def _validate(self, lengths: np.ndarray, starts: np.ndarray, tokens: np.ndarray) -> None:
         """Checks the step's chunks at once (vectorised: a decode step has one per sequence)."""
         if not lengths.all():
-            raise InputError(f"chunk {int(np.argmin(lengths))} has no tokens")
+            raise MoEInputError(f"chunk {int(np.argmin(lengths))} has no tokens")
         too_long = np.flatnonzero(starts + lengths > self.config.max_seq_len)
         if len(too_long):
             i = int(too_long[0])
-            raise InputError(
+            raise MoEInputError(
                 f"chunk {i}: {starts[i]} cached + {lengths[i]} new tokens exceed "
                 f"max_seq_len={self.config.max_seq_len}; shorten the prompt or max_tokens")
         bad = np.flatnonzero((tokens < 0) | (tokens >= self.config.vocab_size))
         if len(bad):
             chunk = int(np.searchsorted(np.cumsum(lengths), bad[0], side="right"))
-            raise InputError(f"chunk {chunk}: token ids must lie in 0..{self.config.vocab_size - 1}")
+            raise MoEInputError(f"chunk {chunk}: token ids must lie in 0..{self.config.vocab_size - 1}")
 
     def _run(self, chunks: list[SeqChunk]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         cfg = self.config
         if not chunks:
-            raise InputError("forward() needs at least one SeqChunk")
+            raise MoEInputError("forward() needs at least one SeqChunk")
         lengths = np.array([len(c.tokens) for c in chunks], np.int64)
         starts = np.array([len(c.cache) for c in chunks], np.int64)
         tokens = np.concatenate([np.asarray(c.tokens) for c in chunks]).astype(np.int64)
         self._validate(lengths, starts, tokens)
         ends = np.cumsum(lengths)
         for chunk, n in zip(chunks, lengths.tolist()):
-            chunk.cache._reserve(n)
+            chunk.cache.reserve(n)
         # position of token j of chunk i: starts[i] + j, for all chunks at once
         positions = np.arange(len(tokens)) + np.repeat(starts - (ends - lengths), lengths)
         rope = (self._cos[positions], self._sin[positions])
         plan = _DecodePlan.build(chunks, starts.tolist(), ends.tolist())
-        x = self._embed[tokens]
+        x = self.weights.embed[tokens]
         counts = np.zeros((cfg.n_layers, cfg.n_routed_experts), dtype=np.int64)
-        for li, p in enumerate(self._layers):
-            h = layers.rms_norm(x, p["attn_norm"], cfg.norm_eps)
-            x = x + self._attention(h, p, li, plan, rope)
-            h = layers.rms_norm(x, p["ffn_norm"], cfg.norm_eps)
-            y, counts[li] = layers.moe_ffn(h, p, cfg)
+        for li, layer in enumerate(self.weights.layers):
+            h = layers.rms_norm(x, layer.attn_norm, cfg.norm_eps)
+            x = x + self._attention(h, layer.attn, li, plan, rope)
+            h = layers.rms_norm(x, layer.ffn_norm, cfg.norm_eps)
+            y, counts[li] = layers.moe_ffn(h, layer.moe, cfg)
             x = x + y
         for chunk, n in zip(chunks, lengths.tolist()):
-            chunk.cache._length += n
+            chunk.cache.advance(n)
         return x, ends, counts
 
-    def _attention(self, h, p, li, plan: "_DecodePlan", rope) -> np.ndarray:
+    def _attention(self, h: np.ndarray, w: AttentionWeights, li: int, plan: "_DecodePlan",
+                   rope: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """Layer li's attention output [n, d] for the step's normed hidden states h [n, d]."""
+        q_cat, new_rows = self._project(h, w, rope)
+        out_lat = self._attend(q_cat, new_rows, li, plan)
+        heads = np.matmul(out_lat.transpose(1, 0, 2), w.w_uv_t)  # [H, n, v]
+        return heads.transpose(1, 0, 2).reshape(len(h), -1) @ w.wo
+
+    def _project(self, h: np.ndarray, w: AttentionWeights,
+                 rope: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(scaled absorbed queries [n, H, r+rope], new cache rows [n, r+rope]) of the step's tokens."""
         cfg = self.config
         n, r, nope = h.shape[0], cfg.kv_lora_rank, cfg.qk_nope_dim
         cos, sin = rope
         q_width = cfg.n_heads * (nope + cfg.qk_rope_dim)
-        projected = h @ p["wq_kv_a"]  # query and compressed KV in one matmul
+        projected = h @ w.wq_kv_a  # query and compressed KV in one matmul
         q = projected[:, :q_width].reshape(n, cfg.n_heads, nope + cfg.qk_rope_dim)
         q_pe = layers.apply_rope(q[..., nope:], cos[:, None], sin[:, None])
-        q_lat = np.matmul(q[..., :nope].transpose(1, 0, 2), p["w_uk"]).transpose(1, 0, 2)
+        q_lat = np.matmul(q[..., :nope].transpose(1, 0, 2), w.w_uk).transpose(1, 0, 2)
         q_cat = np.concatenate([q_lat, q_pe], axis=-1)
         kv = projected[:, q_width:]
         new_rows = np.concatenate(
-            [layers.rms_norm(kv[:, :r], p["kv_norm"], cfg.norm_eps), layers.apply_rope(kv[:, r:], cos, sin)],
+            [layers.rms_norm(kv[:, :r], w.kv_norm, cfg.norm_eps), layers.apply_rope(kv[:, r:], cos, sin)],
             axis=-1)
-        out_lat = np.empty((n, cfg.n_heads, r), dtype=np.float32)
         q_cat *= self._scale
+        return q_cat, new_rows
+
+    def _attend(self, q_cat: np.ndarray, new_rows: np.ndarray, li: int, plan: "_DecodePlan") -> np.ndarray:
+        """Write the new rows into layer li of each cache and attend; the attended latent [n, H, r]."""
+        cfg = self.config
+        n, r = len(q_cat), cfg.kv_lora_rank
+        out_lat = np.empty((n, cfg.n_heads, r), dtype=np.float32)
         if len(plan.rows):
             out_lat[plan.rows] = plan.attend(li, q_cat, new_rows, r)
         for cache, start, begin, end in plan.others:
@@ -212,8 +200,7 @@ class MoEModel:
                 out_lat[begin] = layers.attend_one(q_t, data[:stop], r, self._ones).T
             else:
                 out_lat[begin:end] = layers.attend_absorbed(q_cat[begin:end], data[:stop], r, start)
-        heads = np.matmul(out_lat.transpose(1, 0, 2), p["w_uv_t"])  # [H, n, v]
-        return heads.transpose(1, 0, 2).reshape(n, -1) @ p["wo"]
+        return out_lat
 
 
 MASKED = np.float32(-1e30)
@@ -279,23 +266,3 @@ class _DecodePlan:
         queries = np.zeros((batch, *q.shape[1:]), np.float32)
         queries[self.slots - lo] = q[self.rows]
         return layers.attend_batched(queries, data[lo : lo + batch, :length], r, self.bias)[self.slots - lo]
-
-
-@functools.lru_cache(maxsize=4)
-def weights_digest(path: str | Path = DEFAULT_WEIGHTS_DIR) -> str:
-    """Short sha256 of a weights directory's three files: names what the model answers with, so
-    that a response cached from other weights is never served as this model's."""
-    digest = hashlib.sha256()
-    for name in ("config.json", "tokenizer.json", "model.safetensors"):
-        digest.update((Path(path) / name).read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def write_weights(path: str | Path, config: ModelConfig, tokenizer: Tokenizer,
-                  tensors: dict[str, np.ndarray], dtype: type = np.float16) -> None:
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "config.json").write_text(json.dumps(config.to_dict(), indent=1) + "\n", encoding="utf-8")
-    tokenizer.save(path / "tokenizer.json")
-    save_file({k: np.ascontiguousarray(v, dtype=dtype) for k, v in tensors.items()},
-              str(path / "model.safetensors"))

@@ -4,8 +4,9 @@ Synthetic wrong candidates teach the slips we imagine; a model's real mistakes d
 carry in one step, a product's factor used as the term). At the start of the curriculum's last
 phase the trainer samples, at temperature 1.0 like RSA's first population, several solutions to
 each of a few thousand training problems and saves them (`own_samples.jsonl` in the run
-directory, so a resumed run reuses them). `moe.mixture.own_aggregate_example` then builds
-aggregation prompts from those samples, always targeting the correct solution.
+directory, so a resumed run reuses them: `moe.training.own_samples`).
+`moe.training.mixture.own_aggregate_example` then builds aggregation prompts from those samples,
+always targeting the correct solution.
 
 Needs torch (the `train` extra). On a GPU, sampling recomputes the whole prefix each step, which
 is cheap for these short sequences and keeps this module free of a second KV-cache
@@ -14,58 +15,14 @@ implementation; on a CPU the numpy inference (with its latent cache) samples ins
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
-from pathlib import Path
-
 import numpy as np
 import torch
 
-from moe.data import boxed_answer, format_solution, solve_prompt
-from moe.generate import complete
-from moe.mixture import LONG_AGGREGATE_OPS, training_problem
-from moe.model import MoEModel
+from moe.data import format_solution, solve_prompt
+from moe.inference import MoEModel, complete
 from moe.tokenizer import Tokenizer
-
-WRONG_SHARE = 0.75
-"""Share of draws taken from problems where at least one sample is wrong (when there are any)."""
-
-
-@dataclass(frozen=True)
-class OwnEntry:
-    question: str
-    solution: str
-    """The correct worked solution (the aggregation target)."""
-    answer: str
-    samples: tuple[str, ...]
-
-
-class OwnSamples:
-    """The pool of own samples; `draw(rng)` favours problems the model got wrong at least once."""
-
-    def __init__(self, entries: list[OwnEntry]):
-        if not entries:
-            raise ValueError("the own-sample pool is empty")
-        self.entries = entries
-        self.with_wrong = [e for e in entries if any(boxed_answer(s) != e.answer for s in e.samples)]
-
-    def draw(self, rng: np.random.Generator) -> OwnEntry:
-        pool = self.with_wrong if self.with_wrong and rng.random() < WRONG_SHARE else self.entries
-        return pool[int(rng.integers(len(pool)))]
-
-    def accuracy(self) -> float:
-        """Share of samples with the right answer (how well the model solved when sampled)."""
-        return float(np.mean([boxed_answer(s) == e.answer for e in self.entries for s in e.samples]))
-
-    def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text("".join(json.dumps(asdict(e)) + "\n" for e in self.entries), encoding="utf-8")
-        tmp.replace(path)
-
-    @classmethod
-    def load(cls, path: Path) -> "OwnSamples":
-        rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
-        return cls([OwnEntry(r["question"], r["solution"], r["answer"], tuple(r["samples"])) for r in rows])
+from moe.training.mixture import LONG_AGGREGATE_OPS, training_problem
+from moe.training.own_samples import OwnEntry, OwnSamples
 
 
 @torch.no_grad()

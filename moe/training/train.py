@@ -1,9 +1,11 @@
-"""Train the embedded MoE model: `python -m moe.train --out runs/moe [--device cuda]`.
+"""Train the embedded MoE model: `python scripts/train_moe.py --out runs/moe [--device cuda]`.
 
-Needs the `train` extra (torch). Reproducible from --seed: the initial weights come from
-torch's seeded generator and batch `step` is a pure function of (seed, step). Writes a
-resumable checkpoint (ckpt.pt) and exported numpy weights (weights/) every --ckpt-every steps
-and when --time-limit is reached; rerunning the same command resumes from ckpt.pt.
+`main(argv, figma_example)` is the trainer; the script is the one place that passes it the
+translators' Figma screens for the mixture's `figma` source. Needs the `train` extra (torch).
+Reproducible from --seed: the initial weights come from torch's seeded generator and batch
+`step` is a pure function of (seed, step). Writes a resumable checkpoint (ckpt.pt) and exported
+numpy weights (weights/) every --ckpt-every steps and when --time-limit is reached; rerunning
+the same command resumes from ckpt.pt.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import json
 import multiprocessing as mp
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -24,12 +25,13 @@ import torch.nn.functional as F
 
 from moe.config import ModelConfig
 from moe.data import arith_items, boxed_answer, solve_prompt
-from moe.generate import complete
-from moe.mixture import CURRICULA, first_own_sample_step, sample_batch, text_corpus
-from moe.model import MoEModel, write_weights
-from moe.self_play import OwnSamples, generate_own_samples
+from moe.inference import MoEModel, complete, write_weights
 from moe.tokenizer import Tokenizer
-from moe.torch_model import MoETransformer
+from moe.training.mixture import (CURRICULUM_NAMES, Curriculum, FigmaExample, Phases, curricula,
+                                  sample_batch, text_corpus)
+from moe.training.own_samples import OwnSamples
+from moe.training.self_play import generate_own_samples
+from moe.training.torch_model import MoETransformer
 
 
 TOKENIZER_CORPUS = 3000
@@ -37,7 +39,7 @@ TOKENIZER_CORPUS = 3000
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m moe.train", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="scripts/train_moe.py", description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="run directory (checkpoint, weights, log)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--steps", type=int, default=6000, help="total optimizer steps (sets the LR schedule)")
@@ -64,7 +66,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="training problems the model samples its own candidates for (last phase)")
     ap.add_argument("--own-samples", type=int, default=8, help="samples per such problem")
     ap.add_argument("--init-from", type=Path, help="weights dir to start from (fresh optimizer)")
-    ap.add_argument("--curriculum", choices=sorted(CURRICULA), default="full",
+    ap.add_argument("--curriculum", choices=sorted(CURRICULUM_NAMES), default="full",
                     help="data mixture: full (from scratch); refine or stretch (fine-tune --init-from "
                          "weights on aggregating their own samples; stretch aggregates longer problems "
                          "than it solves)")
@@ -97,18 +99,18 @@ def _own_samples(path: str | None) -> OwnSamples | None:
 
 
 def make_batch(step: int, seed: int, size: int, max_len: int, tokenizer_path: str, total_steps: int,
-               own_path: str | None, curriculum: str = "full"):
-    return sample_batch(seed, step, size, _tokenizer(tokenizer_path), max_len, total_steps,
-                        _own_samples(own_path), curriculum)
+               own_path: str | None, curriculum: Curriculum):
+    return sample_batch(seed, step, size, _tokenizer(tokenizer_path), max_len, total_steps, curriculum,
+                        _own_samples(own_path))
 
 
-def own_samples_file(args, model, tokenizer: Tokenizer) -> Path:
+def own_samples_file(args, model, tokenizer: Tokenizer, curriculum: Curriculum) -> Path:
     """The run's own-sample pool, generated once (at the start of the phase that uses it)."""
     path = args.out / "own_samples.jsonl"
     if not path.exists():
         began = time.time()
         own = generate_own_samples(model, tokenizer, args.seed, args.own_problems, args.own_samples,
-                                   ops=CURRICULA[args.curriculum].own_ops)
+                                   ops=curriculum.own_ops)
         own.save(path)
         print(f"own samples: {args.own_problems} problems x {args.own_samples}, accuracy "
               f"{own.accuracy():.3f}, {len(own.with_wrong)} problems with a wrong sample "
@@ -116,14 +118,15 @@ def own_samples_file(args, model, tokenizer: Tokenizer) -> Path:
     return path
 
 
-def run_tokenizer(out: Path, seed: int, vocab_size: int, init_from: Path | None = None) -> Path:
-    """The run's tokenizer: the initial weights' one, else trained on the run's own data mixture
-    once, then reused on resume."""
+def run_tokenizer(out: Path, seed: int, vocab_size: int, corpus_phases: Phases,
+                  init_from: Path | None = None) -> Path:
+    """The run's tokenizer: the initial weights' one, else trained once on the data of
+    `corpus_phases` (the `full` curriculum's), then reused on resume."""
     path = out / "tokenizer.json"
     if not path.exists() and init_from:
         shutil.copy(init_from / "tokenizer.json", path)
     if not path.exists():
-        tokenizer = Tokenizer.train(text_corpus(seed, TOKENIZER_CORPUS), vocab_size)
+        tokenizer = Tokenizer.train(text_corpus(seed, TOKENIZER_CORPUS, corpus_phases), vocab_size)
         if tokenizer.vocab_size != vocab_size:
             raise SystemExit(f"the BPE stopped at {tokenizer.vocab_size} tokens; set vocab_size to that")
         tokenizer.save(path)
@@ -188,8 +191,10 @@ def save(out: Path, model, opt, step: int, args, tokenizer: Tokenizer) -> None:
     write_weights(out / "weights", model.config, tokenizer, model.state_arrays())
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None, figma_example: FigmaExample) -> None:
+    """Train (or resume) the run `argv` describes; `figma_example` draws the mixture's `figma` examples."""
     args = parse_args(argv)
+    mixture = curricula(figma_example)
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           ("cpu" if args.device == "auto" else args.device))
     torch.manual_seed(args.seed)
@@ -197,32 +202,49 @@ def main(argv: list[str] | None = None) -> None:
     config_file = args.config or (args.init_from / "config.json" if args.init_from else None)
     config = ModelConfig.from_dict(json.loads(config_file.read_text())) if config_file else ModelConfig()
     args.out.mkdir(parents=True, exist_ok=True)
-    tokenizer_path = run_tokenizer(args.out, args.seed, config.vocab_size, args.init_from)
-    tokenizer = Tokenizer.load(tokenizer_path)
+    tokenizer_path = run_tokenizer(args.out, args.seed, config.vocab_size, mixture["full"].phases, args.init_from)
     model = MoETransformer(config, dense_experts=device.type == "cuda").to(device)
     if args.init_from:
         model.load_arrays(MoEModel.load(args.init_from).tensors)
+    opt = optimizer(model, args)
+    start = resume(args.out / "ckpt.pt", model, opt, device)
+    with open(args.out / "train.log", "a") as log:
+        train_loop(args, model, opt, device, Tokenizer.load(tokenizer_path), str(tokenizer_path),
+                   mixture[args.curriculum], start, log)
+
+
+def optimizer(model: MoETransformer, args: argparse.Namespace) -> torch.optim.AdamW:
+    """AdamW with weight decay on the matrices only (not on norms and biases)."""
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.95))
-    start = 0
-    if (args.out / "ckpt.pt").exists():
-        state = torch.load(args.out / "ckpt.pt", map_location=device)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        start = state["step"]
-        print(f"resumed from {args.out / 'ckpt.pt'} at step {start}", flush=True)
-    log = open(args.out / "train.log", "a")
+    return torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
+                              {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.95))
+
+
+def resume(ckpt: Path, model: MoETransformer, opt: torch.optim.Optimizer, device: torch.device) -> int:
+    """Load model and optimizer state from `ckpt` when it exists; returns the step to continue from."""
+    if not ckpt.exists():
+        return 0
+    state = torch.load(ckpt, map_location=device)
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["opt"])
+    print(f"resumed from {ckpt} at step {state['step']}", flush=True)
+    return state["step"]
+
+
+def train_loop(args, model, opt, device, tokenizer: Tokenizer, tokenizer_path: str, curriculum: Curriculum,
+               start: int, log) -> None:
+    """Segments of steps up to --steps: the own samples are drawn between two segments, and with
+    --budget-seconds the first segment times the steps that fix --steps."""
     began = time.time()
     step, fixed = start, not args.budget_seconds
     while step < args.steps:
-        own_from = first_own_sample_step(args.steps, args.curriculum)
-        own_path = str(own_samples_file(args, model, tokenizer)) if step >= own_from else None
+        own_from = curriculum.first_own_sample_step(args.steps)
+        own_path = str(own_samples_file(args, model, tokenizer, curriculum)) if step >= own_from else None
         stop = args.steps if step >= own_from else own_from
         if not fixed:
             stop = min(stop, step + 35)
-        step, per_step = run_segment(args, model, opt, device, tokenizer, str(tokenizer_path), own_path,
+        step, per_step = run_segment(args, model, opt, device, tokenizer, tokenizer_path, curriculum, own_path,
                                      step, stop, log, began)
         if not fixed and per_step:  # fit --steps to the time budget, timed over this segment
             args.steps = max(step + 1, step + int((args.budget_seconds - (time.time() - began)) / per_step))
@@ -233,20 +255,19 @@ def main(argv: list[str] | None = None) -> None:
         if args.time_limit and time.time() - began > args.time_limit:
             print(f"time limit reached at step {step}; rerun the same command to resume", flush=True)
             break
-    log.close()
 
 
 WARMUP_STEPS = 5
 """Steps of a segment left out of its timing (worker start-up, first CUDA kernels)."""
 
 
-def run_segment(args, model, opt, device, tokenizer, tokenizer_path, own_path, start, stop, log,
+def run_segment(args, model, opt, device, tokenizer, tokenizer_path, curriculum, own_path, start, stop, log,
                 began) -> tuple[int, float | None]:
     """Train steps [start, stop) on one batch stream; returns the next step and the seconds per
     step after the first WARMUP_STEPS (None when the segment was shorter)."""
     batches = functools.partial(make_batch, seed=args.seed, size=args.batch, max_len=model.config.max_seq_len,
                                 tokenizer_path=tokenizer_path, total_steps=args.steps, own_path=own_path,
-                                curriculum=args.curriculum)
+                                curriculum=curriculum)
     pool = mp.get_context("spawn").Pool(args.workers) if args.workers > 1 else None
     stream = (pool.imap(batches, range(start, stop), chunksize=4) if pool else map(batches, range(start, stop)))
     timed_from = None
@@ -283,5 +304,3 @@ def run_segment(args, model, opt, device, tokenizer, tokenizer_path, own_path, s
             pool.terminate()
 
 
-if __name__ == "__main__":
-    sys.exit(main())

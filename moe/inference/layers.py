@@ -1,7 +1,7 @@
 """Numpy building blocks of the MoE transformer: norms, RoPE, MLA attention, routed experts.
 
-Weight matrices follow torch's Linear layout ([out, in]); `Params` keeps them transposed
-([in, out], contiguous) so that every projection is a plain `x @ W`.
+They take weights as `moe.inference.weights` lays them out: transposed to [in, out], so that
+every projection is a plain `x @ W`.
 """
 
 from __future__ import annotations
@@ -9,34 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from moe.config import ModelConfig
-
-
-def param_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
-    """Name -> shape of every tensor in model.safetensors (torch layout)."""
-    d, h, e = cfg.d_model, cfg.n_heads, cfg.n_routed_experts
-    shapes: dict[str, tuple[int, ...]] = {"embed.weight": (cfg.vocab_size, d)}
-    for i in range(cfg.n_layers):
-        p = f"layers.{i}."
-        shapes.update({
-            p + "attn_norm.weight": (d,),
-            p + "attn.wq.weight": (h * (cfg.qk_nope_dim + cfg.qk_rope_dim), d),
-            p + "attn.wkv_a.weight": (cfg.kv_lora_rank + cfg.qk_rope_dim, d),
-            p + "attn.kv_norm.weight": (cfg.kv_lora_rank,),
-            p + "attn.wkv_b.weight": (h * (cfg.qk_nope_dim + cfg.v_head_dim), cfg.kv_lora_rank),
-            p + "attn.wo.weight": (d, h * cfg.v_head_dim),
-            p + "ffn_norm.weight": (d,),
-            p + "moe.router.weight": (e, d),
-            p + "moe.router_bias": (e,),
-            p + "moe.experts.w1": (e, cfg.expert_hidden, d),
-            p + "moe.experts.w3": (e, cfg.expert_hidden, d),
-            p + "moe.experts.w2": (e, d, cfg.expert_hidden),
-            p + "moe.shared.w1.weight": (cfg.n_shared_experts * cfg.expert_hidden, d),
-            p + "moe.shared.w3.weight": (cfg.n_shared_experts * cfg.expert_hidden, d),
-            p + "moe.shared.w2.weight": (d, cfg.n_shared_experts * cfg.expert_hidden),
-        })
-    shapes["norm.weight"] = (d,)
-    shapes["lm_head.weight"] = (cfg.vocab_size, d)
-    return shapes
+from moe.inference.weights import MoEWeights
 
 
 def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
@@ -106,22 +79,22 @@ def gated(gate_up: np.ndarray) -> np.ndarray:
     return out
 
 
-def moe_ffn(x: np.ndarray, p: dict, cfg: ModelConfig) -> tuple[np.ndarray, np.ndarray]:
+def moe_ffn(x: np.ndarray, w: MoEWeights, cfg: ModelConfig) -> tuple[np.ndarray, np.ndarray]:
     """Shared expert on every token plus top-k routed experts, each run only on its tokens.
 
     The (token, slot) pairs are sorted by expert so that each expert's matmuls write one slice
     of a shared buffer and the activation, gating and un-sorting run once for all experts.
     Returns (output [T, d], tokens per routed expert [E]).
     """
-    out = swiglu(x, p["shared_w13"], p["shared_w2"])
-    selected, gates = route(x, p["router"], p["router_bias"], cfg)
+    out = swiglu(x, w.shared.w13, w.shared.w2)
+    selected, gates = route(x, w.router, w.router_bias, cfg)
     flat = selected.ravel()
     order = np.argsort(flat, kind="stable")  # (token, slot) pairs grouped by expert
     counts = np.bincount(flat, minlength=cfg.n_routed_experts)
     bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
     busy = [(e, bounds[e], bounds[e + 1]) for e in np.flatnonzero(counts).tolist()]
     xs = x[order // cfg.top_k]  # a token picks an expert at most once
-    w13, w2 = p["w13"], p["w2"]
+    w13, w2 = w.routed.w13, w.routed.w2
     gate_up = np.empty((len(flat), w13.shape[2]), np.float32)
     for e, lo, hi in busy:
         np.matmul(xs[lo:hi], w13[e], out=gate_up[lo:hi])
@@ -134,13 +107,6 @@ def moe_ffn(x: np.ndarray, p: dict, cfg: ModelConfig) -> tuple[np.ndarray, np.nd
     per_slot[order] = ys
     out += per_slot.reshape(len(x), cfg.top_k, -1).sum(axis=1)
     return out, counts
-
-
-def absorb_weights(wkv_b: np.ndarray, cfg: ModelConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Split wkv_b [H*(nope+v), r] into W_uk [H, nope, r] and W_uv [H, v, r]."""
-    per_head = wkv_b.reshape(cfg.n_heads, cfg.qk_nope_dim + cfg.v_head_dim, cfg.kv_lora_rank)
-    return (np.ascontiguousarray(per_head[:, : cfg.qk_nope_dim]),
-            np.ascontiguousarray(per_head[:, cfg.qk_nope_dim:]))
 
 
 def attend_absorbed(q_cat: np.ndarray, rows: np.ndarray, r: int, q_start: int) -> np.ndarray:

@@ -3,32 +3,40 @@
 Each source draws from a numpy Generator, so a batch is a pure function of (seed, step, total
 steps) and training resumes from a checkpoint on exactly the data it would have seen.
 
-Curriculum (PHASES, by fraction of the run):
+Curriculum `full` (`full_phases`, by fraction of the run):
 - from 0: solving problems of up to 6 operations, aggregating synthetic candidates (wrong results
   injected), and Figma compact tree -> YAML UI spec;
 - from 0.3: up to 8 operations; the wrong candidates also carry the slips a small model makes
   (wrong operands, left-out terms);
 - from 0.55: half of the aggregation examples use the model's *own* samples as candidates
-  (`moe.self_play`, drawn once at the phase's start), so it learns to repair the mistakes it
+  (`moe.training.self_play`, drawn once at the phase's start), so it learns to repair the mistakes it
   actually makes, not only the ones we imagine.
 Solving is learned first; aggregating (long context, checking candidates' steps) is the harder skill.
 
-The `refine` curriculum (REFINE_PHASES) fine-tunes trained weights on aggregating their own samples;
-`stretch` (STRETCH_PHASES) does so on longer problems than it solves, which is what made RSA pay
-off for the shipped weights (docs/model.md).
+The `refine` curriculum fine-tunes trained weights on aggregating their own samples; `stretch`
+does so on longer problems than it solves, which is what made RSA pay off for the shipped weights
+(docs/model.md).
+
+The `figma` source (Figma compact tree -> YAML UI spec) belongs to another package: the mixture
+receives its generator as an argument (`curricula(figma_example)`), and the training script
+(scripts/train_moe.py) passes the translators' one.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from moe.data import (Problem, aggregate_prompt, corrupted_solution, format_solution,
                       is_held_out, random_problem, slipped_solution, solve_prompt)
 from moe.tokenizer import Tokenizer
+from moe.training.own_samples import OwnSamples
+
+FigmaExample = Callable[[np.random.Generator], tuple[str, str]]
+"""Draws one `figma` example, (compact Figma tree, YAML UI spec), from a numpy Generator."""
 
 
 @dataclass(frozen=True)
@@ -81,41 +89,39 @@ def aggregate_example(rng: np.random.Generator, ops=SHORT_AGGREGATE_OPS,
     return aggregate_prompt(problem.question, candidates), correct
 
 
-def own_aggregate_example(rng: np.random.Generator, own: Any) -> tuple[str, str]:
-    """Candidates are the model's own earlier samples for a training problem (`moe.self_play`)."""
+def own_aggregate_example(rng: np.random.Generator, own: OwnSamples) -> tuple[str, str]:
+    """Candidates are the model's own earlier samples for a training problem (`moe.training.self_play`)."""
     entry = own.draw(rng)
     k = min(int(rng.choice(CANDIDATES_PER_PROMPT[0], p=CANDIDATES_PER_PROMPT[1])), len(entry.samples))
     chosen = rng.choice(len(entry.samples), size=k, replace=False)
     return aggregate_prompt(entry.question, [entry.samples[i] for i in chosen]), entry.solution
 
 
-def figma_example(rng: np.random.Generator) -> tuple[str, str]:
-    """Figma compact tree -> YAML UI spec (the generator lives with the translators)."""
-    from translators.synth import figma_example as draw  # pydantic-based; loaded on first use
-
-    return draw(rng, "small")
-
-
 _solve_long = functools.partial(solve_example, ops=LONG_SOLVE_OPS)
 _aggregate_long = functools.partial(aggregate_example, ops=LONG_AGGREGATE_OPS, corrupt=slipped_solution)
 
-PHASES: tuple[tuple[float, tuple[Source, ...]], ...] = (
-    (0.0, (Source("solve", 0.35, solve_example), Source("aggregate", 0.45, aggregate_example),
-           Source("figma", 0.2, figma_example))),
-    (0.3, (Source("solve", 0.2, _solve_long), Source("aggregate", 0.6, _aggregate_long),
-           Source("figma", 0.2, figma_example))),
-    (0.55, (Source("solve", 0.2, _solve_long), Source("aggregate", 0.3, _aggregate_long),
-            Source("aggregate_own", 0.3, own_aggregate_example, needs_own_samples=True),
-            Source("figma", 0.2, figma_example))),
-)
-"""(first fraction of the run, sources) per curriculum phase."""
+Phases = tuple[tuple[float, tuple[Source, ...]], ...]
+"""(first fraction of the run, sources) per curriculum phase; the first starts at 0."""
+
+
+def full_phases(figma_example: FigmaExample) -> Phases:
+    """The phases of the `full` curriculum (training from scratch)."""
+    figma = Source("figma", 0.2, figma_example)
+    return (
+        (0.0, (Source("solve", 0.35, solve_example), Source("aggregate", 0.45, aggregate_example), figma)),
+        (0.3, (Source("solve", 0.2, _solve_long), Source("aggregate", 0.6, _aggregate_long), figma)),
+        (0.55, (Source("solve", 0.2, _solve_long), Source("aggregate", 0.3, _aggregate_long),
+                Source("aggregate_own", 0.3, own_aggregate_example, needs_own_samples=True), figma)),
+    )
+
 
 REFINE_OPS = ((2, 3, 4, 5, 6, 7, 8, 9, 10), (0.04, 0.04, 0.06, 0.08, 0.1, 0.14, 0.16, 0.18, 0.2))
 """Problem sizes of the refine curriculum: longer than the full run's, so that 9-10-operation
 problems leave test-time scaling room once the solver is strong at 8."""
 
-def fine_tune_phases(aggregate_ops, solve: float, aggregate: float, own: float,
-                     figma: float) -> tuple[tuple[float, tuple[Source, ...]], ...]:
+
+def fine_tune_phases(aggregate_ops, solve: float, aggregate: float, own: float, figma: float,
+                     figma_example: FigmaExample) -> Phases:
     """One phase for fine-tuning trained weights (`--init-from`): solving up to REFINE_OPS, synthetic
     aggregation over `aggregate_ops`, aggregation of the model's own samples (drawn before the
     first step) and Figma, with these batch shares, so that no skill is forgotten."""
@@ -126,50 +132,60 @@ def fine_tune_phases(aggregate_ops, solve: float, aggregate: float, own: float,
                    Source("figma", figma, figma_example))),)
 
 
-REFINE_PHASES = fine_tune_phases(REFINE_OPS, solve=0.15, aggregate=0.15, own=0.5, figma=0.2)
-"""Mostly aggregation of the model's own samples, on the problem sizes it also solves."""
-
 STRETCH_AGGREGATE_OPS = ((6, 7, 8, 9, 10, 11, 12, 13), (0.04, 0.06, 0.08, 0.1, 0.14, 0.18, 0.2, 0.2))
 STRETCH_OWN_OPS = ((9, 10, 11, 12, 13), (0.1, 0.15, 0.25, 0.25, 0.25))
-
-STRETCH_PHASES = fine_tune_phases(STRETCH_AGGREGATE_OPS, solve=0.15, aggregate=0.25, own=0.45, figma=0.15)
-"""Aggregation on longer problems than solving (up to 13 operations vs 10): test-time scaling is for
-the problems one sample cannot solve, so the aggregator is trained where the solver is unreliable
-and its own samples there (mostly wrong) are the candidates it learns to repair and vote over."""
 
 
 @dataclass(frozen=True)
 class Curriculum:
-    phases: tuple[tuple[float, tuple[Source, ...]], ...]
+    """A run's data plan: which sources each batch draws from, by the run's progress."""
+
+    phases: Phases
     """(first fraction of the run, sources) per phase; the first starts at 0."""
     own_ops: tuple[tuple[int, ...], tuple[float, ...]]
     """(operation counts, probabilities) of the problems the model samples its own candidates for."""
 
+    def phase_index(self, step: int, total_steps: int) -> int:
+        fraction = step / max(total_steps, 1)
+        return max(i for i, (first, _) in enumerate(self.phases) if first <= fraction)
 
-CURRICULA = {"full": Curriculum(PHASES, LONG_AGGREGATE_OPS), "refine": Curriculum(REFINE_PHASES, REFINE_OPS),
-             "stretch": Curriculum(STRETCH_PHASES, STRETCH_OWN_OPS)}
+    def sources_at(self, step: int, total_steps: int) -> tuple[Source, ...]:
+        return self.phases[self.phase_index(step, total_steps)][1]
 
-
-def phase_index(step: int, total_steps: int, curriculum: str = "full") -> int:
-    fraction = step / max(total_steps, 1)
-    return max(i for i, (first, _) in enumerate(CURRICULA[curriculum].phases) if first <= fraction)
-
-
-def sources_at(step: int, total_steps: int, curriculum: str = "full") -> tuple[Source, ...]:
-    return CURRICULA[curriculum].phases[phase_index(step, total_steps, curriculum)][1]
-
-
-def first_own_sample_step(total_steps: int, curriculum: str = "full") -> int:
-    """The first step whose batch draws on the model's own samples."""
-    first = min(f for f, sources in CURRICULA[curriculum].phases if any(s.needs_own_samples for s in sources))
-    return next(s for s in range(total_steps + 1) if s == total_steps or s / max(total_steps, 1) >= first)
+    def first_own_sample_step(self, total_steps: int) -> int:
+        """The first step whose batch draws on the model's own samples."""
+        first = min(f for f, sources in self.phases if any(s.needs_own_samples for s in sources))
+        return next(s for s in range(total_steps + 1) if s == total_steps or s / max(total_steps, 1) >= first)
 
 
-def text_corpus(seed: int, size: int) -> list[str]:
-    """Prompts and completions drawn from every source that needs no model: the tokenizer's corpus."""
+CURRICULUM_NAMES = ("full", "refine", "stretch")
+
+
+def curricula(figma_example: FigmaExample) -> dict[str, Curriculum]:
+    """Every curriculum by name (CURRICULUM_NAMES), with `figma` examples drawn by `figma_example`.
+
+    - full: from scratch (`full_phases`);
+    - refine: mostly aggregation of the model's own samples, on the problem sizes it also solves;
+    - stretch: aggregation on longer problems than solving (up to 13 operations vs 10): test-time
+      scaling is for the problems one sample cannot solve, so the aggregator is trained where the
+      solver is unreliable and its own samples there (mostly wrong) are the candidates it learns
+      to repair and vote over.
+    """
+    return {
+        "full": Curriculum(full_phases(figma_example), LONG_AGGREGATE_OPS),
+        "refine": Curriculum(fine_tune_phases(REFINE_OPS, solve=0.15, aggregate=0.15, own=0.5, figma=0.2,
+                                              figma_example=figma_example), REFINE_OPS),
+        "stretch": Curriculum(fine_tune_phases(STRETCH_AGGREGATE_OPS, solve=0.15, aggregate=0.25, own=0.45,
+                                               figma=0.15, figma_example=figma_example), STRETCH_OWN_OPS),
+    }
+
+
+def text_corpus(seed: int, size: int, phases: Phases) -> list[str]:
+    """Prompts and completions drawn from every source of `phases` (the `full` curriculum's) that
+    needs no model: the tokenizer's corpus."""
     rng = np.random.default_rng([seed, 7])
-    sources = [s for _, phase in PHASES for s in phase if not s.needs_own_samples]
-    return [text for source in sources for _ in range(size // len(PHASES)) for text in source.sample(rng)]
+    sources = [s for _, phase in phases for s in phase if not s.needs_own_samples]
+    return [text for source in sources for _ in range(size // len(phases)) for text in source.sample(rng)]
 
 
 def encode_example(tokenizer: Tokenizer, prompt: str, completion: str) -> tuple[list[int], int]:
@@ -182,18 +198,19 @@ MAX_DRAWS = 50
 """Draws per example before a source is declared too long for the context."""
 
 
-def sample_batch(seed: int, step: int, size: int, tokenizer: Tokenizer, max_len: int,
-                 total_steps: int, own: Any = None,
-                 curriculum: str = "full") -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+def sample_batch(seed: int, step: int, size: int, tokenizer: Tokenizer, max_len: int, total_steps: int,
+                 curriculum: Curriculum,
+                 own: OwnSamples | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """Batch `step` of a run: (tokens [size, T] int64 right-padded, loss mask [size, T], counts).
 
     mask[i, t] is 1 where token t+1 is part of a completion (the target of position t).
     `own` is the run's own-sample pool, needed from the phase that uses it on.
     """
     rng = np.random.default_rng([seed, step])
-    sources = sources_at(step, total_steps, curriculum)
+    sources = curriculum.sources_at(step, total_steps)
     if own is None and any(s.needs_own_samples for s in sources):
-        raise ValueError(f"step {step} draws from the model's own samples; generate them first (moe.self_play)")
+        raise ValueError(f"step {step} draws from the model's own samples; generate them first "
+                         "(moe.training.self_play)")
     weights = np.array([s.weight for s in sources])
     picks = rng.choice(len(sources), size=size, p=weights / weights.sum())
     rows, starts, counts = [], [], {s.name: 0 for s in sources}

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from moe import layers
-from moe.model import LatentCache, MoEModel, SeqChunk, SlotPool
-from pipelines.errors import InputError
+from moe.errors import MoEInputError
+from moe.inference import LatentCache, MoEModel, SeqChunk, SlotPool, layers
+from moe.inference.weights import ExpertWeights, MoEWeights, absorb_weights
 
 
 def tokens(n: int, seed: int = 0) -> np.ndarray:
@@ -78,7 +78,7 @@ def test_absorbed_attention_equals_naive(small_config):
     q = rng.normal(size=(t, cfg.n_heads, cfg.qk_nope_dim + cfg.qk_rope_dim)).astype(np.float32)
     scale = 0.3
     naive = layers.attend_naive(q, rows, wkv_b, cfg, start, scale)
-    w_uk, w_uv = layers.absorb_weights(wkv_b, cfg)
+    w_uk, w_uv = absorb_weights(wkv_b, cfg)
     q_lat = np.einsum("thn,hnr->thr", q[..., : cfg.qk_nope_dim], w_uk)
     q_cat = np.concatenate([q_lat, q[..., cfg.qk_nope_dim:]], axis=-1) * scale
     latent = layers.attend_absorbed(q_cat, rows, cfg.kv_lora_rank, start)
@@ -123,8 +123,10 @@ def test_experts_run_only_on_routed_tokens(small_config):
         "shared_w13": (d, 2 * h), "shared_w2": (h, d), "router": (d, n_exp),
         "w13": (n_exp, d, 2 * h), "w2": (n_exp, h, d)}.items()}
     p["router_bias"] = np.zeros(n_exp, np.float32)
+    weights = MoEWeights(router=p["router"], router_bias=p["router_bias"],
+                         routed=ExpertWeights(p["w13"], p["w2"]), shared=ExpertWeights(p["shared_w13"], p["shared_w2"]))
     x = rng.normal(size=(6, d)).astype(np.float32)
-    out, counts = layers.moe_ffn(x, p, cfg)
+    out, counts = layers.moe_ffn(x, weights, cfg)
 
     def expert(v, w13, w2):  # SwiGLU written out: silu(v @ w1) * (v @ w3) @ w2
         return (layers.silu(v @ w13[:, :h]) * (v @ w13[:, h:])) @ w2
@@ -141,18 +143,18 @@ def test_experts_run_only_on_routed_tokens(small_config):
 
 def test_forward_rejects_bad_chunks(small_model):
     cfg = small_model.config
-    with pytest.raises(InputError, match="exceed max_seq_len=96"):
+    with pytest.raises(MoEInputError, match="exceed max_seq_len=96"):
         small_model.forward([SeqChunk(tokens(97), LatentCache(cfg))])
-    with pytest.raises(InputError, match=f"token ids must lie in 0..{cfg.vocab_size - 1}"):
+    with pytest.raises(MoEInputError, match=f"token ids must lie in 0..{cfg.vocab_size - 1}"):
         small_model.forward([SeqChunk(np.array([cfg.vocab_size], np.int32), LatentCache(cfg))])
-    with pytest.raises(InputError, match="no tokens"):
+    with pytest.raises(MoEInputError, match="no tokens"):
         small_model.forward([SeqChunk(np.array([], np.int32), LatentCache(cfg))])
     good = [SeqChunk(tokens(n, seed), LatentCache(cfg)) for seed, n in enumerate((3, 5))]
-    with pytest.raises(InputError, match="^chunk 2: token ids"):  # the error names the chunk
+    with pytest.raises(MoEInputError, match="^chunk 2: token ids"):  # the error names the chunk
         small_model.forward([*good, SeqChunk(np.array([1, -1], np.int32), LatentCache(cfg))])
-    with pytest.raises(InputError, match="^chunk 1 has no tokens"):
+    with pytest.raises(MoEInputError, match="^chunk 1 has no tokens"):
         small_model.forward([good[0], SeqChunk(np.array([], np.int32), LatentCache(cfg))])
-    with pytest.raises(InputError, match="forward\\(\\) needs at least one"):
+    with pytest.raises(MoEInputError, match="forward\\(\\) needs at least one"):
         small_model.forward([])
 
 
@@ -165,17 +167,8 @@ def test_save_load_round_trip(small_model, tmp_path):
 
 
 def test_load_missing_directory_is_an_input_error(tmp_path):
-    with pytest.raises(InputError, match="lacks"):
+    with pytest.raises(MoEInputError, match="lacks"):
         MoEModel.load(tmp_path)
-
-
-def test_blas_is_pinned_to_one_thread():
-    from threadpoolctl import threadpool_info
-
-    import moe  # noqa: F401  (importing the package pins BLAS)
-
-    blas = [info for info in threadpool_info() if info["user_api"] == "blas"]
-    assert blas and all(info["num_threads"] == 1 for info in blas)
 
 
 def test_batched_decode_attention_equals_per_sequence():
@@ -204,19 +197,3 @@ def test_pooled_decode_batch_equals_sequences_run_alone(small_model):
     out = small_model.forward([SeqChunk(p[-1:], c) for p, c in zip(prompts, caches)])
     np.testing.assert_allclose(out.logits, np.stack(alone), atol=1e-5)
     np.testing.assert_allclose(pool.data[:, 1], 0.0)  # a freed slot is zeroed
-
-
-def test_weights_digest_names_the_bytes_of_a_weights_directory(tmp_path):
-    import shutil
-
-    from moe.model import DEFAULT_WEIGHTS_DIR, weights_digest
-
-    copy = tmp_path / "copy"
-    shutil.copytree(DEFAULT_WEIGHTS_DIR, copy)
-    assert weights_digest(copy) == weights_digest(DEFAULT_WEIGHTS_DIR)
-    changed = tmp_path / "changed"
-    shutil.copytree(DEFAULT_WEIGHTS_DIR, changed)
-    data = bytearray((changed / "model.safetensors").read_bytes())
-    data[-1] ^= 1  # one bit of one weight
-    (changed / "model.safetensors").write_bytes(bytes(data))
-    assert weights_digest(changed) != weights_digest(DEFAULT_WEIGHTS_DIR)

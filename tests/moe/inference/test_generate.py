@@ -1,6 +1,6 @@
 import numpy as np
 
-from moe.generate import generate, sample_tokens
+from moe.inference.generate import generate, sample_tokens
 
 
 def test_sample_tokens_is_greedy_at_zero_and_follows_the_softmax_at_one():

@@ -1,4 +1,4 @@
-"""Torch twin of moe.model for training (the `train` extra); same tensor names and math.
+"""Torch twin of `moe.inference.model` for training (the `train` extra); same tensor names and math.
 
 Attention uses the naive MLA form (keys/values rebuilt from the latent) since training sees
 whole sequences; the numpy model decodes with the absorbed form, and the parity test ties the
@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from moe.config import ModelConfig
-from moe.layers import param_shapes
+from moe.checkpoint import param_shapes
 
 
 def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:

@@ -11,9 +11,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from moe.model import MoEModel  # noqa: E402
-from moe.torch_model import MoETransformer  # noqa: E402
-from moe import train  # noqa: E402
+from moe.inference import MoEModel  # noqa: E402
+from moe.training import train  # noqa: E402
+from moe.training.torch_model import MoETransformer  # noqa: E402
+
+from tests.moe.training.conftest import FIGMA_EXAMPLE  # noqa: E402
 
 
 def torch_twin(model: MoEModel, dense: bool = False) -> MoETransformer:
@@ -69,7 +71,7 @@ def tiny_run(tmp_path, name: str, steps: int, small_config) -> bytes:
     out = tmp_path / name
     train.main(["--out", str(out), "--config", str(cfg_path), "--steps", str(steps), "--batch", "4",
                 "--warmup", "2", "--eval-size", "2", "--threads", "1", "--ckpt-every", "2", "--seed", "7",
-                "--own-problems", "3", "--own-samples", "2"])
+                "--own-problems", "3", "--own-samples", "2"], FIGMA_EXAMPLE)
     return (out / "weights" / "model.safetensors").read_bytes()
 
 
@@ -78,7 +80,7 @@ def test_refine_fine_tunes_trained_weights_on_their_own_samples(tmp_path, small_
     out = tmp_path / "refined"
     train.main(["--out", str(out), "--init-from", str(tmp_path / "base" / "weights"), "--curriculum", "refine",
                 "--steps", "2", "--batch", "4", "--warmup", "1", "--eval-size", "2", "--threads", "1",
-                "--own-problems", "3", "--own-samples", "2", "--seed", "7"])
+                "--own-problems", "3", "--own-samples", "2", "--seed", "7"], FIGMA_EXAMPLE)
     pool = [json.loads(line) for line in (out / "own_samples.jsonl").read_text().splitlines()]
     assert len(pool) == 3 and all(len(entry["samples"]) == 2 for entry in pool)  # drawn before step 1
     refined = MoEModel.load(out / "weights")

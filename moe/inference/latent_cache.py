@@ -97,7 +97,8 @@ class LatentCache:
         """Layer li's row buffer [capacity, cache_width] (a view, spare rows included)."""
         return self._data[li]
 
-    def _reserve(self, extra: int) -> None:
+    def reserve(self, extra: int) -> None:
+        """Room for `extra` rows after the cached ones (a private buffer grows; a pool slot cannot)."""
         needed = self._length + extra
         if needed > self._data.shape[1]:
             if self.pool is not None:
@@ -106,3 +107,7 @@ class LatentCache:
                               self._data.shape[2]), dtype=np.float32)
             grown[:, : self._length] = self._data[:, : self._length]
             self._data = grown
+
+    def advance(self, n: int) -> None:
+        """Count the next n rows, written by a forward step into `reserve`d room, as cached."""
+        self._length += n

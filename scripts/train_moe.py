@@ -1,0 +1,24 @@
+"""Train the embedded MoE model: `python scripts/train_moe.py --out runs/moe [--device cuda]`.
+
+The trainer is `moe.training.train` (flags: `--help`); this script is the one place that wires
+the translators' synthetic Figma screens into its data mixture (the `figma` source), so that the
+`moe` package needs no other package of the project. Needs the `train` extra (torch).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from moe.training import train  # noqa: E402  (after the path fix)
+from translators.synth import figma_example  # noqa: E402
+
+FIGMA_EXAMPLE = functools.partial(figma_example, size="small")
+"""(compact Figma tree, spec YAML) of a random small screen; a partial, so that the spawned batch
+workers of `--workers` can unpickle it."""
+
+if __name__ == "__main__":
+    train.main(sys.argv[1:], FIGMA_EXAMPLE)
