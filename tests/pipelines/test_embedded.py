@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from moe import data
 import pipelines
-from pipelines import RunOptions
-from pipelines.storage.run_store import RunStore
+from moe import data
+from moe.inference import MoEModel
+from moe.server import service
+from pipelines import ItemStatus, RunOptions
 from pipelines.sandbox.templates import Templates
+from pipelines.storage.run_store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,8 +29,9 @@ def test_rsa_templates_render_exactly_the_training_prompts():
 
 
 def test_rsa_math_runs_on_the_embedded_server(tmp_path):
-    result = pipelines.run(ROOT / "recipes/rsa_math.yaml", {"N": 3, "K": 2, "T": 2, "size": 2,
-                                                      "max_tokens": 48}, RunOptions(store=tmp_path))
+    result = pipelines.run(ROOT / "recipes/rsa_math.yaml",
+                           {"N": 3, "K": 2, "T": 2, "size": 2, "max_tokens": 48},
+                           RunOptions(store=tmp_path))
     assert result.exit_code == 0, result.items
     calls = RunStore(tmp_path).calls(result.run_id)
     assert len(calls) == 2 * (3 + 3)
@@ -39,3 +42,15 @@ def test_rsa_math_runs_on_the_embedded_server(tmp_path):
     assert sum(c.cached_tokens for c in agg) > 0
     for item in result.items:
         assert set(item["outputs"]) == {"question", "gold", "answer", "votes"}
+
+
+def test_weights_the_model_cannot_load_fail_items_with_moe_message_as_input_error(tmp_path,
+                                                                              monkeypatch):
+    """moe raises its own MoEInputError; the embedded endpoint turns it into pipe's InputError."""
+    monkeypatch.setattr(service, "default_model", lambda: MoEModel.load(tmp_path / "empty"))
+    result = pipelines.run(ROOT / "recipes/rsa_math.yaml", {"N": 2, "K": 2, "T": 1, "size": 1},
+                           RunOptions(store=tmp_path / "store", cache=False))
+    assert result.exit_code == 1
+    [item] = result.items
+    assert item["status"] == ItemStatus.FAILED
+    assert item["error"].startswith("InputError: model directory"), item["error"]
