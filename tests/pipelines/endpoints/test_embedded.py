@@ -13,7 +13,7 @@ from pipelines import ItemStatus, RunOptions
 from pipelines.sandbox.templates import Templates
 from pipelines.storage.run_store import RunStore
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_rsa_templates_render_exactly_the_training_prompts():
