@@ -19,7 +19,7 @@ math-verify. Programs that embed pipe may also `register` objects at run time.
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Iterator
 
 
@@ -53,13 +53,22 @@ class Registry:
         if name not in table:
             raise KeyError(f"unknown {self.what} {name!r}; known: {self.names()}")
         entry = table[name]
-        if hasattr(entry, "load") and hasattr(entry, "group"):  # still an EntryPoint
-            entry = table[name] = entry.load()
+        if isinstance(entry, EntryPoint):
+            entry = table[name] = _load(entry)
         return entry
 
     def register(self, name: str, obj: Any) -> None:
         """Add (or replace) an entry at run time."""
         self._table()[name] = obj
+
+
+def _load(entry: EntryPoint) -> Any:
+    try:
+        return entry.load()
+    except (ImportError, AttributeError) as err:
+        raise ImportError(f"{entry.group} entry point {entry.name!r} = {entry.value!r} cannot be "
+                          f"loaded ({err}); if the package layout changed, reinstall pipe "
+                          "(`pip install -e .`) to refresh its entry points") from err
 
 
 NODE_KINDS = Registry("pipe.node_kinds", "node kind")
