@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from evals.metrics import accuracy_per_dollar
 from evals.plots import plot_accuracy_vs_cost, plot_accuracy_vs_step
 from evals.results import ResultRow
 from pipelines import InputError

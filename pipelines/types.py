@@ -181,7 +181,8 @@ class CallRow:
     @classmethod
     def from_mapping(cls, row: Mapping[str, Any]) -> CallRow:
         """From a database row or dict (other keys ignored)."""
-        values = {k: row[k] for k in cls.columns() if k in row.keys()}
+        present = set(row.keys())
+        values = {k: row[k] for k in cls.columns() if k in present}
         if "status" in values:
             values["status"] = CallStatus(values["status"])
         return cls(**values)

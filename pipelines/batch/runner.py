@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
-
-from pipelines.batch.provider_batch import BatchAPIRun, batch_api_client
-from pipelines.clock import Clock, SystemClock, parse_utc
 from pipelines.batch.executor import Executor
 from pipelines.batch.jobstore import FINAL_STATES, JobStore
 from pipelines.batch.metering import JobMeter, load_meter
-from pipelines.batch.windows import SchedulePlan, next_run_span
+from pipelines.batch.provider_batch import BatchAPIRun, batch_api_client
 from pipelines.batch.schedule import off_peak_slots
-from pipelines.execution.budget import Budget
-from pipelines.options import RunOptions
+from pipelines.batch.windows import SchedulePlan, next_run_span
+from pipelines.clock import parse_utc
 from pipelines.endpoints import EndpointClient, EndpointConfig
 from pipelines.errors import BudgetExceeded, ExitCode, InputError
-from pipelines.types import Meter
+from pipelines.execution.budget import Budget
+from pipelines.options import RunOptions
 
 @dataclass
 class Outcome:
