@@ -3,6 +3,7 @@
     moe/
     ├── config.py, tokenizer.py    the architecture and the tokenizer, shared by every part
     ├── checkpoint.py, weights/    the checkpoint format (file and tensor names) and the shipped one
+    ├── export.py                  the checkpoint as HF DeepSeek-V3 (transformers, vLLM, SGLang)
     ├── data.py                    the arithmetic task: training problems and the `arith` dataset
     ├── errors.py                  MoEError and its subclasses
     ├── inference/                 numpy model: layers, typed weights, latent cache, a batch sampler

@@ -9,6 +9,9 @@ python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e '.[dev,train]'
 
+# vLLM's CPU build in .venv-vllm for the vLLM tests (tests/vllm/) and benchmarks/engines.py.
+scripts/setup-vllm.sh
+
 # Node packages for the translators' compile checks (pinned by package-lock.json).
 if [ -f translators/checks/package.json ]; then
   (cd translators/checks && npm ci --no-audit --no-fund --silent)
