@@ -70,10 +70,13 @@ class AsyncEngine:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="moe-engine")
 
     def submit(
-        self, prompt_ids: list[int], params: SamplingParams, request_id: str | None = None
+        self, prompt_ids: list[int], params: SamplingParams, request_id: str | None = None,
+        group: str | None = None,
     ) -> AsyncIterator[RequestOutput]:
-        """Validate now (raises RequestRejected); the request joins the batch when iterated."""
-        request = self.engine.make_request(prompt_ids, params, request_id)
+        """Validate now (raises RequestRejected); the request joins the batch when iterated.
+
+        `group`: see `LLMEngine.make_request` (the server passes one per API call)."""
+        request = self.engine.make_request(prompt_ids, params, request_id, group)
         return self._stream(request)
 
     async def _stream(self, request: Request) -> AsyncIterator[RequestOutput]:

@@ -95,9 +95,14 @@ class LLMEngine:
 
     # -- requests ---------------------------------------------------------------------------
     def make_request(
-        self, prompt_ids: list[int], params: SamplingParams, request_id: str | None = None
+        self, prompt_ids: list[int], params: SamplingParams, request_id: str | None = None,
+        group: str | None = None,
     ) -> Request:
-        """Validate and build a request (not yet queued); raises RequestRejected."""
+        """Validate and build a request (not yet queued); raises RequestRejected.
+
+        Requests sharing a `group` (one API call's prompts) are admitted in order, and groups
+        take turns; without one a request is its own group.
+        """
         n_prompt = len(prompt_ids)
         if n_prompt == 0:
             raise RequestRejected("the prompt is empty", "messages")
@@ -115,7 +120,7 @@ class LLMEngine:
         max_output = min(params.max_tokens or room, room)
         request = Request(
             request_id or uuid.uuid4().hex, prompt_ids, params,
-            self.tokenizer, self.tokenizer.eos_id, max_output,
+            self.tokenizer, self.tokenizer.eos_id, max_output, group,
         )
         if self.scheduler.blocks_needed(request) > self.blocks.num_blocks:
             raise RequestRejected(

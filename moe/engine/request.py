@@ -25,13 +25,23 @@ class Choice:
     """One of a request's n completions: its own cache, generator and output."""
 
     index: int
-    rng: np.random.Generator
+    seed: int | None
+    """The request's seed; the choice's generator is built from (seed, index) when first used."""
     text: TextTracker
     cache: Any = None
     """The choice's LatentCache, forked from the shared prompt cache after prefill."""
     output_ids: list[int] = field(default_factory=list)
     finish_reason: str | None = None
     last_token_at: float = 0.0
+    _rng: np.random.Generator | None = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        # Built lazily: seeding takes ~25 us, most of the cost of queueing a request, and a
+        # call with thousands of prompts would otherwise hold the event loop for that long.
+        if self._rng is None:
+            self._rng = choice_rng(self.seed, self.index)
+        return self._rng
 
     @property
     def finished(self) -> bool:
@@ -73,8 +83,11 @@ class Request:
         decoder: Decoder,
         eos_id: int | None,
         max_output: int,
+        group: str | None = None,
     ):
         self.request_id = request_id
+        self.group = group or request_id
+        """Requests of one group are admitted in order; groups take turns (`FairQueue`)."""
         self.prompt_ids = list(prompt_ids)
         self.params = params
         self.eos_id = None if params.ignore_eos else eos_id
@@ -87,7 +100,7 @@ class Request:
         """Prompt tokens whose cache rows exist (hits from the prefix cache included)."""
         self.cached_tokens = 0
         self.choices = [
-            Choice(i, choice_rng(params.seed, i), TextTracker(decoder, params.stop))
+            Choice(i, params.seed, TextTracker(decoder, params.stop))
             for i in range(params.n)
         ]
 

@@ -1,9 +1,11 @@
 """Picks the work of one engine step: a decode token for every running choice, then prompt
-chunks (continuing prefills first, then newly admitted requests) within a token budget."""
+chunks (continuing prefills first, then newly admitted requests) within a token budget.
+
+Waiting requests are admitted round-robin across groups (`moe.engine.waiting`), so one client's
+big call cannot hold other clients' calls back."""
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -11,6 +13,7 @@ import numpy as np
 
 from moe.engine.block_manager import BlockManager
 from moe.engine.request import Choice, Phase, Request
+from moe.engine.waiting import FairQueue
 
 
 @dataclass
@@ -40,7 +43,7 @@ class Scheduler:
         self.max_num_seqs = max_num_seqs
         self.max_num_batched_tokens = max_num_batched_tokens
         self.max_model_len = max_model_len
-        self.waiting: deque[Request] = deque()
+        self.waiting = FairQueue()
         self.running: list[Request] = []
         self.admitted: list[Request] = []
         """Requests admitted by the last `schedule` call."""
@@ -55,13 +58,11 @@ class Scheduler:
         return request.params.n * self.blocks.blocks_for(total)
 
     def add(self, request: Request) -> None:
-        self.waiting.append(request)
+        self.waiting.add(request)
 
     def remove(self, request: Request) -> None:
-        if request in self.running:
+        if not self.waiting.remove(request) and request in self.running:
             self.running.remove(request)
-        elif request in self.waiting:
-            self.waiting.remove(request)
         self.blocks.release(request.request_id)
         request.phase = Phase.DONE
 
@@ -89,24 +90,27 @@ class Scheduler:
         return end - r.num_computed
 
     def _admit(self) -> list[Request]:
-        """Move waiting requests into the running set, oldest first, while room remains.
+        """Move waiting requests into the running set, round-robin by group, while room remains.
 
         A request whose next prompt block is being computed by a request in flight waits one
-        step so that it can reuse that block instead of computing it again.
+        step so that it can reuse that block instead of computing it again; its group sits this
+        step out (so the group stays in order) and the others go ahead. The head that does not
+        fit stops admission: skipping it could starve a request with a large n.
         """
-        admitted, deferred = [], []
-        while self.waiting:
-            r = self.waiting[0]
-            if self.num_running_seqs + r.params.n > self.max_num_seqs:
+        admitted: list[Request] = []
+        deferred: set[str] = set()  # groups whose head waits for a block in flight
+        while len(deferred) <= self.max_num_seqs:  # bounded work per step
+            r = next((h for h in self.waiting.heads() if h.group not in deferred), None)
+            if r is None or self.num_running_seqs + r.params.n > self.max_num_seqs:
                 break
             need = self.blocks_needed(r)
             if not self.blocks.can_reserve(need):
                 break
-            self.waiting.popleft()
             hit = self.blocks.match(r.prompt_ids)
             if hit.pending:
-                deferred.append(r)
+                deferred.add(r.group)
                 continue
+            self.waiting.take(r)
             self.blocks.reserve(r.request_id, need)
             r.prompt_cache = self._new_cache(hit.rows, hit.num_tokens)
             r.num_computed = r.cached_tokens = hit.num_tokens
@@ -114,5 +118,4 @@ class Scheduler:
             r.phase = Phase.PREFILL
             self.running.append(r)
             admitted.append(r)
-        self.waiting.extendleft(reversed(deferred))
         return admitted

@@ -19,7 +19,8 @@ from starlette.routing import Route
 from moe.engine.engine import EngineConfig
 from moe.server import batches, metrics, openai_api
 from moe.server.errors import APIError
-from moe.server.service import MAX_BODY_BYTES, MODEL_NAME, Service
+from moe.server.limits import ServerLimits
+from moe.server.service import MODEL_NAME, Service
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,14 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return exc.response()
 
 
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (no route, wrong method) in the OpenAI shape."""
     assert isinstance(exc, HTTPException)
-    return APIError(exc.status_code, str(exc.detail), code="not_found" if exc.status_code == 404
-                    else None).response()
+    message = f"{exc.detail}: {request.method} {request.url.path}"
+    return APIError(exc.status_code, message, code=_HTTP_CODES.get(exc.status_code)).response()
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -55,14 +60,16 @@ def create_app(
     model: Any = None,
     *,
     model_name: str = MODEL_NAME,
-    max_body_bytes: int = MAX_BODY_BYTES,
+    limits: ServerLimits | None = None,
     **engine_opts: Any,
 ) -> Starlette:
     """The OpenAI-compatible server app for `model` (default: the shipped `moe-tiny` weights).
 
-    `engine_opts` are `EngineConfig` fields (block_size, num_blocks, max_num_seqs, ...).
+    `limits` bound what one client may ask (`ServerLimits`: body size and depth, prompts and
+    choices per call, timeouts); `engine_opts` are `EngineConfig` fields (block_size,
+    num_blocks, max_num_seqs, ...).
     """
-    service = Service(model, model_name, max_body_bytes, EngineConfig(**engine_opts))
+    service = Service(model, model_name, limits, EngineConfig(**engine_opts))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

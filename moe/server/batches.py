@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from moe.server.errors import APIError
-from moe.server.openai_api import read_json
+from moe.server.body import read_body, read_json
 
 SUPPORTED_URLS = ("/v1/chat/completions", "/v1/completions")
 BATCH_CONCURRENCY = 64
@@ -237,12 +237,8 @@ async def _upload(request: Request) -> tuple[dict[str, str], tuple[str, bytes] |
     ctype = request.headers.get("content-type", "")
     if not ctype.startswith("multipart/form-data"):
         raise APIError(400, "upload with multipart/form-data (fields: purpose, file)")
-    body = bytearray()
-    async for part in request.stream():
-        body += part
-        if len(body) > MAX_FILE_BYTES:
-            raise APIError(413, f"files are limited to {MAX_FILE_BYTES} bytes",
-                           code="request_too_large")
+    limits = request.app.state.service.limits
+    body = await read_body(request, MAX_FILE_BYTES, limits.body_timeout_s)
     message = BytesParser(policy=HTTP).parsebytes(
         f"Content-Type: {ctype}\r\n\r\n".encode() + bytes(body))
     fields, upload = {}, None
@@ -276,7 +272,7 @@ async def file_content(request: Request) -> Response:
 
 
 async def create_batch(request: Request) -> Response:
-    body = await read_json(request, request.app.state.service.max_body_bytes)
+    body = await read_json(request, request.app.state.service.limits)
     return JSONResponse(_service(request).create(request.app, body))
 
 

@@ -3,36 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any, Awaitable
+from typing import Any, AsyncIterator, Awaitable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from moe.engine.engine import RequestRejected
+from moe.engine.request import RequestOutput
+from moe.server.body import read_json
 from moe.server.errors import APIError
 from moe.server.responses import Completion, collect, sse_events
 from moe.server.schemas import ChatCompletionRequest, CompletionRequest, parse
 from moe.server.service import Service
-
-
-async def read_json(request: Request, limit: int) -> Any:
-    """The JSON body, refused with 413 past `limit` bytes before it is all read."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise APIError(413, f"request body of {declared} bytes exceeds the limit of {limit} bytes",
-                       code="request_too_large")
-    body = bytearray()
-    async for part in request.stream():
-        body += part
-        if len(body) > limit:
-            raise APIError(413, f"request body exceeds the limit of {limit} bytes",
-                           code="request_too_large")
-    try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise APIError(400, f"the request body is not valid JSON: {exc}", code="invalid_json") from None
 
 
 async def until_disconnect(request: Request, work: Awaitable[dict]) -> dict:
@@ -57,13 +40,34 @@ async def until_disconnect(request: Request, work: Awaitable[dict]) -> dict:
     return task.result()
 
 
+SUBMIT_SLICE = 512
+"""Prompts queued between yields to the event loop: a call with thousands of prompts must not
+hold up the requests of other clients while it is being queued."""
+
+
+async def _submit(service: Service, req: Any, group: str, prompts: list[list[int]],
+                  prompt_field: str) -> list[AsyncIterator[RequestOutput]]:
+    service.check_fanout(req.n, len(prompts))
+    params = req.sampling(req.limit())
+    streams = []
+    for start in range(0, len(prompts), SUBMIT_SLICE):
+        if start:
+            await asyncio.sleep(0)
+        try:
+            streams += [service.engine.submit(ids, params, group=group)
+                        for ids in prompts[start:start + SUBMIT_SLICE]]
+        except RequestRejected as exc:  # the engine names chat's field; a text call's is prompt
+            param = "prompt" if exc.param == "messages" and prompt_field == "prompt" else exc.param
+            raise APIError(400, str(exc), param=param, code="invalid_value") from None
+    return streams
+
+
 async def _respond(request: Request, req: Any, kind: str, prompts: list[list[int]]) -> Response:
     service: Service = request.app.state.service
-    try:
-        streams = [service.engine.submit(ids, req.sampling(req.limit())) for ids in prompts]
-    except RequestRejected as exc:
-        raise APIError(400, str(exc), param=exc.param, code="invalid_value") from None
     completion = Completion(kind, service.model_name, req.n)
+    # One group per call: the engine admits its prompts in turn with other calls' requests.
+    field = "messages" if kind == "chat" else "prompt"
+    streams = await _submit(service, req, completion.id, prompts, field)
     if req.stream:
         events = sse_events(completion, streams, req.include_usage)
         return StreamingResponse(events, media_type="text/event-stream")
@@ -72,14 +76,14 @@ async def _respond(request: Request, req: Any, kind: str, prompts: list[list[int
 
 async def chat_completions(request: Request) -> Response:
     service: Service = request.app.state.service
-    req = parse(ChatCompletionRequest, await read_json(request, service.max_body_bytes))
+    req = parse(ChatCompletionRequest, await read_json(request, service.limits))
     service.check_model(req.model)
     return await _respond(request, req, "chat", [service.chat_prompt(req.messages)])
 
 
 async def completions(request: Request) -> Response:
     service: Service = request.app.state.service
-    req = parse(CompletionRequest, await read_json(request, service.max_body_bytes))
+    req = parse(CompletionRequest, await read_json(request, service.limits))
     service.check_model(req.model)
     return await _respond(request, req, "text", service.text_prompts(req.prompt))
 

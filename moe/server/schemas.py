@@ -1,4 +1,7 @@
-"""Request bodies of the OpenAI endpoints, validated with pydantic into `APIError(400)`s."""
+"""Request bodies of the OpenAI endpoints, validated with pydantic into `APIError(400)`s.
+
+Types are strict, as OpenAI's are: `"max_tokens": "10"` or `10.0` is refused, not coerced
+(an integer is accepted where a number is asked for)."""
 
 from __future__ import annotations
 
@@ -12,18 +15,25 @@ from moe.server.errors import APIError
 
 MAX_N = 64
 MAX_STOPS = 16
+STRICT = ConfigDict(strict=True, extra="ignore")
+# JSON names of the types pydantic expects (by error type) and of the values clients send.
+_EXPECTED = {"int_type": "an integer", "float_type": "a number", "string_type": "a string",
+             "bool_type": "a boolean", "list_type": "an array", "dict_type": "an object",
+             "model_type": "an object", "model_attributes_type": "an object"}
+_JSON_TYPES = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
+               list: "an array", dict: "an object", type(None): "null"}
 # Parts of a pydantic error location that name a union member, not a field.
 _UNION_TAG = re.compile(r"^(str|int|float|bool|none|[a-z-]+\[.*\]|[A-Z]\w*)$")
 
 
 class TextPart(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = STRICT
     type: Literal["text"]
     text: str
 
 
 class Message(BaseModel):
-    model_config = ConfigDict(extra="ignore")  # name, tool_call_id, ... carry no meaning here
+    model_config = STRICT  # name, tool_call_id, ... carry no meaning here
     role: Literal["system", "developer", "user", "assistant"]
     content: Union[str, list[TextPart], None] = None
 
@@ -34,12 +44,12 @@ class Message(BaseModel):
 
 
 class StreamOptions(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = STRICT
     include_usage: bool = False
 
 
 class ResponseFormat(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(strict=True, extra="allow")
     type: Literal["text"]
     """Only free text: a tiny model cannot be held to a JSON schema."""
 
@@ -47,7 +57,7 @@ class ResponseFormat(BaseModel):
 class _Sampling(BaseModel):
     """Fields shared by chat and text completions. Unknown fields are rejected, as OpenAI does."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     model: str
     temperature: float = Field(1.0, ge=0.0, le=2.0)
@@ -132,6 +142,16 @@ def _as_api_error(exc: ValidationError) -> APIError:
         message = f"'{param}' is a required property"
     elif kind == "extra_forbidden":
         message = f"Unrecognized request argument supplied: {param}"
+    elif kind in _EXPECTED:
+        got = _JSON_TYPES.get(type(err.get("input")), "another type")
+        message = (f"Invalid type for '{param}': expected {_EXPECTED[kind]}, but got {got} "
+                   f"instead ({_short(err.get('input'))})")
     else:
-        message = f"Invalid value for '{param}': {err['msg']} (got {err.get('input')!r})"
+        message = f"Invalid value for '{param}': {err['msg']} (got {_short(err.get('input'))})"
     return APIError(400, message, param=param, code=kind)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """The offending value for a message, cut so a huge input cannot make a huge error."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"

@@ -10,10 +10,10 @@ from moe.engine.async_engine import AsyncEngine
 from moe.engine.engine import EngineConfig, LLMEngine
 from moe.inference import MoEModel
 from moe.server.errors import APIError
+from moe.server.limits import ServerLimits
 from moe.server.schemas import Message
 
 MODEL_NAME = "moe-tiny"
-MAX_BODY_BYTES = 4 * 2**20
 
 
 @functools.lru_cache(maxsize=1)
@@ -27,12 +27,12 @@ class Service:
         self,
         model: Any = None,
         model_name: str = MODEL_NAME,
-        max_body_bytes: int = MAX_BODY_BYTES,
+        limits: ServerLimits | None = None,
         engine_config: EngineConfig | None = None,
     ):
         self._model = model
         self.model_name = model_name
-        self.max_body_bytes = max_body_bytes
+        self.limits = limits or ServerLimits()
         self.engine_config = engine_config or EngineConfig()
         self._engine: AsyncEngine | None = None
         self.created = int(time.time())
@@ -49,6 +49,14 @@ class Service:
         if name != self.model_name:
             raise APIError(404, f"The model `{name}` does not exist; this server serves "
                            f"`{self.model_name}`", param="model", code="model_not_found")
+
+    def check_fanout(self, n: int, prompts: int) -> None:
+        """400 when n x prompts exceeds `max_choices` (before any prompt is queued)."""
+        if n * prompts > self.limits.max_choices:
+            raise APIError(400, f"n={n} choices for each of {prompts} prompts is {n * prompts} "
+                           f"completions; this server takes at most {self.limits.max_choices} "
+                           "per call (max_choices): lower n or split the prompts",
+                           param="n", code="too_many_choices")
 
     def model_card(self) -> dict:
         return {"id": self.model_name, "object": "model", "created": self.created,
@@ -71,4 +79,8 @@ class Service:
             return [list(prompt)]
         if not prompt:
             raise APIError(400, "the prompt list is empty", param="prompt")
+        if len(prompt) > self.limits.max_prompts:
+            raise APIError(400, f"{len(prompt)} prompts in one call; this server takes at most "
+                           f"{self.limits.max_prompts} (max_prompts): split the list over "
+                           "several calls", param="prompt", code="too_many_prompts")
         return [[tokenizer.bos_id, *tokenizer.encode(p)] for p in prompt]

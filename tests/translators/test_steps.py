@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,7 +19,9 @@ import yaml
 import pipelines
 from pipelines import InputError, RunOptions
 from translators.figma.dataset import figma_items
-from translators.fixtures import fixture_path
+from translators.fixtures import fixture_path, fixture_paths
+from translators.steps import baseline_yaml, load_screen
+from translators.ui_spec import ALL_TARGETS, check_spec
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 
@@ -46,7 +49,9 @@ def test_recipe_references_existing_functions_and_nodes():
 
 def test_dataset_source_lists_fixture_files():
     items = figma_items("translators/fixtures")
-    assert len(items) >= 8 and {"id", "path", "frame"} <= set(items[0])
+    # Every hand-written screen, by name, in file-name order (the small/ folder is not read).
+    assert items == [{"id": stem, "path": f"translators/fixtures/{stem}.json", "frame": ""}
+                     for stem in sorted(p.stem for p in fixture_paths())]
     assert figma_items(str(fixture_path("chat")), frame="1:1") == [
         {"id": "chat", "path": str(fixture_path("chat")), "frame": "1:1"}]
 
@@ -111,13 +116,31 @@ def test_failed_llm_falls_back_to_the_baseline(tmp_path):
 
 
 def test_pipe_run_on_a_small_fixture_offline(tmp_path):
-    """The real engine and the embedded model: whatever the model answers, code comes out compiled."""
+    """The real engine and the embedded model: the spec it translates is valid (the model's when
+    the model's passed, else the baseline's) and every target's code compiles with all strings."""
+    fixture = fixture_path("small/synthetic_7")
     result = pipelines.run(RECIPES / "figma_to_code.yaml",
                            {"figma": "../translators/fixtures/small/synthetic_7.json"},
                            RunOptions(store=tmp_path / ".pipe", display="none"))
     assert (result.status, result.exit_code) == ("ok", 0)
     [item] = result.items
     outputs = item["outputs"]
-    assert outputs["compiles"] is True and outputs["llm_status"] in ("valid", "failed")
-    assert outputs["spec_source"] in ("llm", "baseline (llm failed)")
+    out_dir = Path(outputs["report"]).parent
+    report = json.loads((out_dir / "report.json").read_text())
+    used = (out_dir / "spec.yaml").read_text()
+    checked = check_spec(used, targets=ALL_TARGETS)
+    assert checked.ok, checked.messages()  # re-checked here, not taken from the run's word
+    llm = report["llm"]
+    assert outputs["llm_status"] == llm["status"] and outputs["rounds"] == len(llm["history"])
+    if llm["status"] == "valid":
+        assert outputs["spec_source"] == "llm" and used == llm["spec_yaml"]
+        assert llm["history"][-1] == {**llm["history"][-1], "ok": True, "errors": []}
+    else:
+        assert llm["status"] == "failed" and llm["errors"]
+        assert outputs["spec_source"] == "baseline (llm failed)"
+        assert used == baseline_yaml(load_screen(fixture))
+    assert outputs["compiles"] is True
+    assert report["compile"]["strings_intact"] == {"html": True, "react_tsx": True, "divkit": True}
+    typescript = {p for paths in report["files"].values() for p in paths if p.endswith((".ts", ".tsx"))}
+    assert report["compile"]["tsc"] == {p: [] for p in typescript} and typescript
     assert outputs["text_similarity"] >= 0.9 and Path(outputs["report"]).exists()

@@ -14,6 +14,7 @@ from translators.baseline.roles import input_kind, is_checked, icon_name, role, 
 from translators.figma.compact import meaningful_name, pad_text
 from translators.figma.nodes import FNode
 from translators.ui_spec.models import Spec
+from translators.ui_spec.semantics import BAD_CHAR
 
 MAX_TEXT = 5000
 _CONTAINERS = {"column": "column", "row": "row", "wrap": "wrap", "grid": "grid"}
@@ -90,7 +91,7 @@ class _Builder:
         return out
 
     def _image(self, n: FNode) -> dict[str, Any]:
-        out = {"type": "image", "id": self._id(n, "image"), "alt": n.name.strip()[:80] if meaningful_name(n) else ""}
+        out = {"type": "image", "id": self._id(n, "image"), "alt": _alt(n)}
         out.update(_box_style(n))
         if n.kind == "ellipse":
             out["radius"] = round(min(n.w, n.h) / 2)
@@ -186,6 +187,14 @@ class _Builder:
             if template.get(axis) == "fill":
                 out[axis] = "fill"
         return [out]
+
+
+def _alt(n: FNode) -> str:
+    """An image's alt text from its layer name: one line, no character the spec refuses."""
+    if not meaningful_name(n):
+        return ""
+    # Layer names are free text (NUL, escapes, lone surrogates from a JSON file's \ud800...).
+    return " ".join(BAD_CHAR.sub("", n.name).split())[:80]
 
 
 def _field_look(out: dict[str, Any], n: FNode, label: FNode) -> dict[str, Any]:

@@ -14,7 +14,8 @@ import openai
 import pytest
 import uvicorn
 
-from moe.server import create_app
+from moe.server import ServerLimits, create_app
+from moe.server.http import uvicorn_config
 
 from tests.moe.engine.conftest import small_model
 
@@ -54,19 +55,29 @@ async def wait_for(predicate, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.01)
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[tuple[str, object]]:
-    """uvicorn serving the app on 127.0.0.1 and a free port, in a thread (lifespan on)."""
-    app = create_app(small_model())
+@contextlib.contextmanager
+def serving(limits: ServerLimits | None = None) -> Iterator[tuple[str, object]]:
+    """`pipe serve`'s uvicorn setup (`uvicorn_config`) on 127.0.0.1 and a free port, in a
+    thread, lifespan on: yields the base URL and the app."""
+    app = create_app(small_model(), limits=limits)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn_config(app, limits=limits, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.01)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}", app
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}", app
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[tuple[str, object]]:
+    """The server with default limits on a real local port."""
+    with serving() as served:
+        yield served

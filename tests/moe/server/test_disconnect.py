@@ -5,6 +5,7 @@ import json
 import socket
 import time
 
+from tests.moe.engine.conftest import prompt
 from tests.moe.server.conftest import asgi_http, wait_for
 
 LONG = {"model": "moe-tiny", "messages": [{"role": "user", "content": "go on"}],
@@ -13,6 +14,8 @@ LONG = {"model": "moe-tiny", "messages": [{"role": "user", "content": "go on"}],
 
 def test_cancelled_stream_consumer_aborts_its_request(app):
     engine = app.state.service.engine.engine
+    tokens = len(prompt(engine.model, "go on")) + LONG["max_tokens"]
+    blocks = -(-min(tokens, engine.max_model_len) // engine.blocks.block_size)
 
     async def scenario():
         async with asgi_http(app) as http:
@@ -20,7 +23,7 @@ def test_cancelled_stream_consumer_aborts_its_request(app):
                 before = engine.stats.generation_tokens
                 task = asyncio.create_task(http.post("/v1/chat/completions", json=body))
                 await wait_for(lambda: engine.stats.generation_tokens >= before + 5)
-                assert engine.num_running == 1 and engine.blocks.reserved_blocks > 0
+                assert engine.num_running == 1 and engine.blocks.reserved_blocks == blocks
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
                 await wait_for(lambda: engine.num_running == 0)

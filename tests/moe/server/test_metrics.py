@@ -2,7 +2,7 @@ import asyncio
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.moe.engine.conftest import SMALL
+from tests.moe.engine.conftest import SMALL, small_model
 from tests.moe.server.conftest import asgi_http, asgi_openai
 
 LONG_USER = [{"role": "user", "content": "Add the numbers 12, 34, 56 and 78, show work. " * 2}]
@@ -41,13 +41,22 @@ def test_metrics_parse_with_vllm_names_and_move(app):
     assert value(after, "vllm:prompt_tokens_total") == 2 * prompt
     assert value(after, "vllm:generation_tokens_total") == 10
     assert value(after, "vllm:prefix_cache_queries_total") == 2 * prompt
-    assert value(after, "vllm:prefix_cache_hits_total") == last.usage.prompt_tokens_details.cached_tokens > 0
+    # The second call finds the first one's full prompt blocks (the last token is recomputed).
+    hits = (prompt - 1) // 8 * 8
+    assert value(after, "vllm:prefix_cache_hits_total") == last.usage.prompt_tokens_details.cached_tokens == hits
+    assert value(after, "moe:prefill_tokens_computed_total") == 2 * prompt - hits
     assert value(after, "vllm:request_success_total", finished_reason="length") == 2
-    assert value(after, "moe:kv_cache_bytes") > 0  # the prefix cache keeps blocks
+    # Nothing is live: the bytes held are the prefix cache's blocks, 8 tokens of latent rows each.
+    blocks = value(after, "moe:prefix_cache_blocks")
+    assert blocks >= prompt // 8
+    assert value(after, "moe:kv_cache_bytes") == blocks * 8 * small_model().kv_bytes_per_token()
     assert value(after, "vllm:num_requests_running") == 0
     experts = [s for s in after["moe:expert_tokens"] if s.name == "moe:expert_tokens_total"]
     assert len(experts) == SMALL.n_layers * SMALL.n_routed_experts
-    assert sum(s.value for s in experts) > 0
+    # Every token run through the model goes to top_k experts in each layer: the prompt tokens
+    # computed, and each choice's generated tokens but the last (never fed back).
+    forwarded = value(after, "moe:prefill_tokens_computed_total") + 2 * (5 - 1)
+    assert sum(s.value for s in experts) == forwarded * SMALL.top_k * SMALL.n_layers
     ttft = {s.labels.get("le"): s.value for s in after["vllm:time_to_first_token_seconds"]
             if s.name.endswith("_bucket")}
     assert ttft["+Inf"] == 2

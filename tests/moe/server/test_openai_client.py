@@ -6,6 +6,7 @@ import json
 import httpx
 import openai
 
+from tests.moe.engine.conftest import generate, small_model
 from tests.moe.server.conftest import asgi_openai
 
 USER = [{"role": "user", "content": "What is 17 + 25? Think step by step."}]
@@ -20,10 +21,12 @@ def test_sync_chat_and_completions_over_a_real_port(live_server):
     base_url, _ = live_server
     client = sync_client(base_url)
     chat = client.chat.completions.create(model="moe-tiny", messages=USER, max_tokens=8,
-                                          extra_body={"ignore_eos": True})
+                                          temperature=0, extra_body={"ignore_eos": True})
     assert chat.object == "chat.completion" and chat.model == "moe-tiny"
     assert chat.choices[0].finish_reason == "length"
-    assert chat.choices[0].message.role == "assistant" and len(chat.choices[0].message.content) > 0
+    greedy = generate(small_model(), USER[0]["content"], max_tokens=8, ignore_eos=True, temperature=0)
+    assert chat.choices[0].message.role == "assistant"
+    assert chat.choices[0].message.content == greedy["texts"][0]  # the engine's own text
     assert chat.usage.completion_tokens == 8 and chat.usage.total_tokens == chat.usage.prompt_tokens + 8
     text = client.completions.create(model="moe-tiny", prompt=["1+1=", "2+2="], max_tokens=3,
                                      n=2, extra_body={"ignore_eos": True})
@@ -66,7 +69,9 @@ def test_async_client_in_process(app):
             args = dict(model="moe-tiny", messages=USER, max_tokens=5, seed=7,
                         extra_body={"ignore_eos": True})
             chat = await client.chat.completions.create(n=3, **args)
-            assert len(chat.choices) == 3
+            alone = generate(small_model(), USER[0]["content"], max_tokens=5, seed=7, n=3,
+                             ignore_eos=True)
+            assert [c.message.content for c in chat.choices] == [alone["texts"][i] for i in range(3)]
             stream = await client.chat.completions.create(
                 stream=True, stream_options={"include_usage": True}, **args)
             chunks = [c async for c in stream]
@@ -74,8 +79,11 @@ def test_async_client_in_process(app):
             text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
             assert text == chat.choices[0].message.content  # same seed, choice 0
             comp = await client.completions.create(model="moe-tiny", prompt="9*9=", max_tokens=3,
-                                                   stream=True, extra_body={"ignore_eos": True})
-            assert "".join([c.choices[0].text async for c in comp if c.choices])
+                                                   stream=True, seed=3, extra_body={"ignore_eos": True})
+            whole = await client.completions.create(model="moe-tiny", prompt="9*9=", max_tokens=3,
+                                                    seed=3, extra_body={"ignore_eos": True})
+            streamed = "".join([c.choices[0].text async for c in comp if c.choices])
+            assert streamed == whole.choices[0].text and whole.usage.completion_tokens == 3
     asyncio.run(scenario())
 
 

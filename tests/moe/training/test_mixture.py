@@ -34,7 +34,12 @@ def test_batches_are_a_function_of_seed_and_step():
 def test_loss_mask_covers_exactly_the_completion_and_eos():
     tok = Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json")
     tokens, mask, counts = sample_batch(2, 0, 24, tok, 768, 100, FULL)
-    assert counts["figma"] > 0 and counts["solve"] + counts["aggregate"] > 0
+    assert sum(counts.values()) == 24 == len(tokens) == len(mask)
+    kinds = {"figma": 0, "math": 0}
+    for row, m in zip(tokens, mask):  # what each row's completion is, read from its tokens
+        kinds["figma" if tok.decode(row[1:][m[:-1] > 0]).startswith("screen: ") else "math"] += 1
+    assert kinds == {"figma": counts["figma"], "math": 24 - counts["figma"]}
+    assert min(kinds.values()) >= 1  # the step-0 mixture has both kinds at this seed
     for row, m in zip(tokens, mask):
         targets = row[1:][m[:-1] > 0]
         text = tok.decode(targets)

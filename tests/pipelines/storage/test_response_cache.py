@@ -5,6 +5,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -95,22 +100,56 @@ def test_survives_reopening_and_is_wal(tmp_path: Path) -> None:
     assert mode == "wal"
 
 
+WRITER = """
+import sys, time
+from dataclasses import replace
+from pathlib import Path
+from pipelines.storage.response_cache import ResponseCache
+from tests.pipelines.storage.test_response_cache import RESULT
+path, go = Path(sys.argv[1]), Path(sys.argv[2])
+cache = ResponseCache(path)
+go.with_name("ready").touch()
+while not go.exists():
+    time.sleep(0.001)
+for i in range(300):
+    cache.put(f"proc{i}", replace(RESULT, content=f"process answer {i}"))
+cache.close()
+"""
+
+
 def test_concurrent_tasks_and_two_connections(tmp_path: Path) -> None:
-    path = tmp_path / "c.sqlite"
+    """Threads on two connections of this process and a second process write the same file at
+    once (SQLite runs without the GIL): every row lands, exactly as written, seen by all."""
+    path, go = tmp_path / "c.sqlite", tmp_path / "go"
     first, second = ResponseCache(path), ResponseCache(path)
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(go)],
+                              cwd=Path(__file__).resolve().parents[3])
+    start = threading.Barrier(8)
 
-    async def writer(cache: ResponseCache, i: int) -> None:
-        await asyncio.sleep(0)
-        cache.put(f"k{i}", replace(RESULT, content=f"answer {i}"))
-        await asyncio.sleep(0)
-        assert cache.get(f"k{i}") is not None
+    def write(worker: int) -> list[str]:
+        cache = first if worker % 2 else second
+        start.wait()
+        missing = []
+        for i in range(worker, 400, 8):
+            cache.put(f"k{i}", replace(RESULT, content=f"answer {i}"))
+            if cache.get(f"k{i}") != replace(RESULT, content=f"answer {i}"):
+                missing.append(f"k{i}")
+        return missing
 
-    async def main() -> None:
-        await asyncio.gather(*(writer(first if i % 2 else second, i) for i in range(200)))
-
-    asyncio.run(main())
-    assert len(first) == 200
-    assert all(second.get(f"k{i}").content == f"answer {i}" for i in range(200))  # type: ignore[union-attr]
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "ready").exists():  # the writer has its connection open
+        assert writer.poll() is None and time.monotonic() < deadline, "the writer did not start"
+        time.sleep(0.01)
+    go.touch()
+    with ThreadPoolExecutor(8) as pool:
+        missing = [k for found in pool.map(write, range(8)) for k in found]
+    assert writer.wait(timeout=60) == 0
+    assert missing == []
+    assert (len(first), len(second)) == (700, 700)
+    for cache in (first, second):
+        assert [cache.get(f"k{i}").content for i in range(400)] == [f"answer {i}" for i in range(400)]  # type: ignore[union-attr]
+        assert [cache.get(f"proc{i}").content for i in range(300)] == [  # type: ignore[union-attr]
+            f"process answer {i}" for i in range(300)]
     first.close()
     second.close()
 
