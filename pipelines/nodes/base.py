@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,9 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from pipelines.errors import Issue
-from pipelines.sandbox.expr import evaluate, names_in
+from pipelines.sandbox.expr import evaluate, findings_in, names_in
+
+_OUTPUT_REF = re.compile(r"^\$\{\s*([A-Za-z_]\w*)(\.output)?\s*\}$")
 
 
 class PlanView(Protocol):
@@ -92,6 +95,26 @@ class Node(ABC):
 
     def deps(self) -> set[str]:
         return {self.scope[n] for n in self.referenced() if n in self.scope}
+
+    def dynamic_values(self) -> list[Any]:
+        """The raw values of this node's dynamic (per-item) fields."""
+        return [getattr(self.config, name) for name, f in self.Config.model_fields.items()
+                if (f.alias or name) in self.dynamic]
+
+    def item_fields(self, plan: PlanView) -> set[str]:
+        """Dataset fields this node reads (`item.X`), for checking the dataset's rows."""
+        return findings_in(self.dynamic_values()).item_fields
+
+    def source_node(self, plan: PlanView, value: Any) -> Node | None:
+        """The node whose output `value` is exactly (`${name.output}` or `${prev}`), if any."""
+        match = _OUTPUT_REF.match(value) if isinstance(value, str) else None
+        if match is None or (match.group(2) is None and match.group(1) != "prev"):
+            return None
+        return plan.nodes.get(self.scope.get(match.group(1), ""))
+
+    def output_length(self, plan: PlanView) -> int | None:
+        """How long the list this node outputs is, when the plan alone tells (else None)."""
+        return None
 
     def check(self, plan: PlanView) -> list[Issue]:
         """Kind-specific validation (files, templates). Runs before anything is spent."""

@@ -11,9 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipelines.errors import Issue
 from pipelines.nodes.base import Node, NodeConfig, NodeRun, PlanView
 from pipelines.sandbox.expr import names_in
-from pipelines.sandbox.templates import templates_for
+from pipelines.sandbox.limits import limit, limit_hint, over
+from pipelines.sandbox.templates import IncludeCycle, TemplateNotText, TemplateOutside, templates_for
 
 SAMPLING_KEYS = ("temperature", "top_p", "max_tokens", "stop", "response_format")
+MAX_TOKENS_CAP = 1_048_576
+"""Largest `max_tokens` accepted: above any model's context window."""
+RESPONSE_FORMATS = ("text", "json_object", "json_schema")
 
 
 class MessageSpec(BaseModel):
@@ -36,15 +40,15 @@ class LLMConfig(NodeConfig):
     """Template variables; `${...}` evaluated per item. `item` and `params` are always there."""
     map: Any = None
     """A list to map over: one call per element, bound as `each` (and `index`)."""
-    n: int = Field(default=1, ge=1)
-    """Samples per call site. n > 1 makes the output a list."""
-    temperature: float | None = Field(default=None, ge=0)
-    """Sampling temperature (0 = greedy)."""
-    top_p: float | None = Field(default=None, gt=0, le=1)
-    """Nucleus sampling mass."""
-    max_tokens: int | None = Field(default=None, ge=1)
+    n: int = Field(default=1, ge=1, strict=True)
+    """Samples per call site (at most PIPE_MAX_FANOUT). n > 1 makes the output a list."""
+    temperature: float | None = Field(default=None, ge=0, le=2, allow_inf_nan=False)
+    """Sampling temperature, 0 (greedy) to 2."""
+    top_p: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False)
+    """Nucleus sampling mass, above 0 and at most 1."""
+    max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_CAP, strict=True)
     """Upper bound on generated tokens per sample."""
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1, strict=True)
     """Base seed; each sample gets its own seed derived from (seed, item, node, sample)."""
     stop: str | list[str] | None = None
     """Stop string(s)."""
@@ -69,13 +73,20 @@ class LLMNode(Node):
 
     def check(self, plan: PlanView) -> list[Issue]:
         c = self.config
-        if bool(c.prompt) == bool(c.messages):
-            return [Issue(f"llm node {self.id} needs exactly one of `prompt` or `messages`",
-                          self.where, "add prompt: prompts/NAME.j2")]
-        if c.map is not None and c.n > 1:
-            return [Issue(f"llm node {self.id}: `map` and n > 1 cannot be combined", self.where,
-                          "map over a list with n: 1, or drop map")]
         issues = []
+        if c.n > limit("fanout"):
+            issues.append(Issue(f"llm node {self.id}: {over('fanout', c.n, 'n')}", self.where,
+                                f"lower n; {limit_hint('fanout')}"))
+        if c.response_format is not None and c.response_format.get("type") not in RESPONSE_FORMATS:
+            issues.append(Issue(f"llm node {self.id}: response_format type "
+                                f"{c.response_format.get('type')!r} is not one of {list(RESPONSE_FORMATS)}",
+                                self.where, "e.g. response_format: {type: json_object}"))
+        if bool(c.prompt) == bool(c.messages):
+            return [*issues, Issue(f"llm node {self.id} needs exactly one of `prompt` or `messages`",
+                                   self.where, "add prompt: prompts/NAME.j2")]
+        if c.map is not None and c.n > 1:
+            issues.append(Issue(f"llm node {self.id}: `map` and n > 1 cannot be combined",
+                                self.where, "map over a list with n: 1, or drop map"))
         templates = templates_for(plan.recipe_dir)
         for m in self.messages_spec():
             issues += self._check_template(templates, m)
@@ -87,19 +98,45 @@ class LLMNode(Node):
                           self.where, "e.g. {role: user, prompt: prompts/x.j2}")]
         label = m.prompt or "inline content"
         try:
-            used = templates.variables(m.prompt, text=m.content)
-        except jinja2.TemplateNotFound:
-            return [Issue(f"template file {m.prompt!r} not found in {templates.root}", self.where,
+            found = templates.findings(m.prompt, text=m.content)
+        except TemplateOutside as exc:
+            return [Issue(str(exc), self.where, "copy the template into the recipe's folder "
+                          "instead of linking to it")]
+        except IncludeCycle as exc:
+            return [Issue(str(exc), self.where, "remove the include that closes the loop")]
+        except TemplateNotText as exc:
+            return [Issue(str(exc), self.where, "save the template as UTF-8")]
+        except jinja2.TemplateNotFound as exc:
+            missing = m.prompt if exc.name == m.prompt else f"{exc.name} (included by {label})"
+            return [Issue(f"template file {missing!r} not found in {templates.root}", self.where,
                           "create it next to the recipe or fix the path")]
         except jinja2.TemplateSyntaxError as exc:
             return [Issue(f"template {label} has a syntax error: {exc.message}",
                           f"{exc.filename or label}:{exc.lineno}", "fix the jinja2 syntax")]
-        missing = used - self.provided()
+        issues = [Issue(f"template {label} {what}; the sandbox refuses it", self.where,
+                        "use only the values' fields and filters") for what in found.unsafe]
+        missing = found.names - self.provided()
         if missing:
-            return [Issue(f"template {label} uses {sorted(missing)} but node {self.id} provides "
-                          f"{sorted(self.provided())}", self.where,
-                          f"add {sorted(missing)[0]}: ${{...}} under vars")]
-        return []
+            issues.append(Issue(f"template {label} uses {sorted(missing)} but node {self.id} "
+                                f"provides {sorted(self.provided())}", self.where,
+                                f"add {sorted(missing)[0]}: ${{...}} under vars"))
+        return issues
+
+    def item_fields(self, plan: PlanView) -> set[str]:
+        fields = super().item_fields(plan)
+        templates = templates_for(plan.recipe_dir)
+        for m in self.messages_spec():
+            try:
+                fields |= templates.findings(m.prompt, text=m.content).item_fields
+            except jinja2.TemplateError:  # reported by check()
+                pass
+        return fields
+
+    def output_length(self, plan: PlanView) -> int | None:
+        if self.config.map is None:
+            return self.config.n if self.config.n > 1 else None
+        source = self.source_node(plan, self.config.map)
+        return source.output_length(plan) if source is not None else None
 
     def calls_per_item(self, plan: PlanView) -> int:
         if self.config.map is None:

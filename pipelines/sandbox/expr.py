@@ -11,17 +11,23 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
-from jinja2 import meta
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
+from pipelines.sandbox.analysis import Findings, analyse
+from pipelines.sandbox.guard import GuardedSandbox, check_length, time_limit
+
+ENV = GuardedSandbox(undefined=jinja2.StrictUndefined)
 
 
 class ExprError(ValueError):
     pass
 
 
-def _split(text: str) -> list[tuple[bool, str]]:
+@lru_cache(maxsize=4096)
+def _split(text: str) -> tuple[tuple[bool, str], ...]:
+    return tuple(_split_parts(text))
+
+
+def _split_parts(text: str) -> list[tuple[bool, str]]:
     """Split text into (is_expr, chunk) parts, matching braces inside expressions."""
     parts: list[tuple[bool, str]] = []
     i = 0
@@ -38,7 +44,7 @@ def _split(text: str) -> list[tuple[bool, str]]:
             depth += {"{": 1, "}": -1}.get(text[j], 0)
             j += 1
         if depth:
-            raise ExprError(f"unclosed '${{' in {text!r}")
+            raise ExprError(f"unclosed '${{' in {_clip(text[start:])!r}: a `}}` is missing")
         parts.append((True, text[start + 2 : j - 1].strip()))
         i = j
 
@@ -50,30 +56,45 @@ class Expr:
     text: str
 
     @property
-    def parts(self) -> list[tuple[bool, str]]:
+    def parts(self) -> tuple[tuple[bool, str], ...]:
         return _split(self.text)
 
     def names(self) -> set[str]:
         """Top-level names the expressions read (node names, `params`, `item`, ...)."""
-        found: set[str] = set()
+        return set(self.findings().names)
+
+    def findings(self) -> Findings:
+        """Names, item fields and params read, and sandbox violations, of every `${...}`."""
+        found = Findings()
         for is_expr, chunk in self.parts:
             if is_expr:
-                found |= _names(chunk)
+                found.merge(_analysed(chunk))
         return found
 
     def evaluate(self, context: dict[str, Any]) -> Any:
         parts = self.parts
-        if len(parts) == 1 and parts[0][0]:
-            return _compile(parts[0][1])(**context)
-        return "".join(str(_compile(c)(**context)) if e else c for e, c in parts)
+        with time_limit(f"evaluating {_clip(self.text)!r}"):
+            if len(parts) == 1 and parts[0][0]:
+                value = _compile(parts[0][1])(**context)
+            else:
+                value = "".join(str(_compile(c)(**context)) if e else c for e, c in parts)
+        if isinstance(value, (str, list, tuple)):
+            check_length(len(value), f"the value of {_clip(self.text)!r}")
+        return value
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 @lru_cache(maxsize=4096)
-def _names(expr: str) -> frozenset[str]:
+def _analysed(expr: str) -> Findings:
     try:
-        return frozenset(meta.find_undeclared_variables(ENV.parse("{{ " + expr + " }}")))
+        found = analyse(ENV.parse("{{ " + expr + " }}"))
     except jinja2.TemplateSyntaxError as exc:
-        raise ExprError(f"bad expression ${{{expr}}}: {exc.message}") from None
+        raise ExprError(f"bad expression ${{{_clip(expr)}}}: {exc.message}") from None
+    _compile(expr)  # unknown filters and tests are compile-time errors: find them now
+    return found
 
 
 @lru_cache(maxsize=4096)
@@ -81,7 +102,7 @@ def _compile(expr: str):
     try:
         compiled = ENV.compile_expression(expr, undefined_to_none=False)
     except jinja2.TemplateSyntaxError as exc:
-        raise ExprError(f"bad expression ${{{expr}}}: {exc.message}") from None
+        raise ExprError(f"bad expression ${{{_clip(expr)}}}: {exc.message}") from None
 
     def run(**context: Any) -> Any:
         value = compiled(**context)
@@ -98,13 +119,27 @@ def has_expr(value: Any) -> bool:
 
 def names_in(value: Any) -> set[str]:
     """All names referenced anywhere inside a (nested) field value."""
+    return findings_in(value).names
+
+
+def expr_chunks(value: Any) -> list[str]:
+    """Every `${...}` inside a (nested) field value, each as its own `${...}` text."""
     if has_expr(value):
-        return Expr(value).names()
-    if isinstance(value, dict):
-        return set().union(*(names_in(v) for v in value.values())) if value else set()
-    if isinstance(value, list):
-        return set().union(*(names_in(v) for v in value)) if value else set()
-    return set()
+        return ["${" + chunk + "}" for is_expr, chunk in _split(value) if is_expr]
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return [chunk for child in children for chunk in expr_chunks(child)]
+
+
+def findings_in(value: Any) -> Findings:
+    """Names, item fields, params and sandbox violations anywhere inside a field value.
+    Raises ExprError on a malformed `${...}`."""
+    if has_expr(value):
+        return Expr(value).findings()
+    found = Findings()
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for child in children:
+        found.merge(findings_in(child))
+    return found
 
 
 def evaluate(value: Any, context: dict[str, Any]) -> Any:
