@@ -14,9 +14,9 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from pipelines.batch.provider_batch import TERMINAL, batch_api_client, has_batch_api
+from pipelines.batch.provider_batch import TERMINAL, batch_api_client, batch_api_missing
 from pipelines.batch.jobstore import FINAL_STATES, LIVE_STATES, JobStore
 from pipelines.batch.metering import JobMeter, load_meter
 from pipelines.batch.output import error_lines, errors_path_for, output_lines, write_jsonl
@@ -27,6 +27,7 @@ from pipelines.batch.requests import ParsedInput, Rejected, parse_batch_file
 from pipelines.batch.runner import Outcome, run_job
 from pipelines.options import RunOptions
 from pipelines.batch.schedule import build_schedule, job_shape, throughput_estimate
+from pipelines.cost.pricing import pricing_fix, resolve_pricing
 from pipelines.endpoints import EndpointConfig, resolve_endpoint
 from pipelines.errors import InputError
 
@@ -41,6 +42,8 @@ class Submitted:
     rejected: list[Rejected]
     outcome: Outcome | None
     """How the run ended, when the job was run here (run=True)."""
+    api_note: str | None = None
+    """Why `--api auto` chose the concurrent path (None when it was not asked to choose)."""
 
 
 def _read_input(source: str | Path, strict: bool, params: dict[str, Any] | None,
@@ -63,31 +66,60 @@ def _endpoint(endpoint: Any, concurrency: int | None) -> EndpointConfig:
     return config
 
 
-def _choose_api(api: str, config: EndpointConfig, scheduled: bool, options: RunOptions) -> str:
+FALLBACK = "sending requests concurrently instead (no batch discount)"
+
+
+def _choose_api(api: str, config: EndpointConfig, scheduled: bool,
+                options: RunOptions) -> tuple[str, str | None]:
+    """The path a job takes, and for `auto` falling back to `concurrent`, why."""
     if api not in APIS:
         raise InputError(f"--api {api!r}: use one of {list(APIS)}")
     if api != "auto":
-        return api
+        return api, None
     if scheduled:  # windows and deadlines are kept by the concurrent path
-        return "concurrent"
+        return "concurrent", ("--window/--deadline are kept by sending requests from here, "
+                              "in the cheap windows (no batch discount)")
+    if len(config.replicas) > 1:
+        return "concurrent", (f"{len(config.replicas)} replica URLs (a Batch API needs one); "
+                              + FALLBACK)
 
-    async def probe() -> bool:
+    async def probe() -> str | None:
         client = batch_api_client(config, options.transport)
         try:
-            return await has_batch_api(client)
+            return await batch_api_missing(client)
         finally:
             await client.close()
 
-    return "batch" if len(config.replicas) == 1 and asyncio.run(probe()) else "concurrent"
+    missing = asyncio.run(probe())
+    return ("concurrent", f"{missing}; " + FALLBACK) if missing \
+        else ("batch", None)
+
+
+def _refuse_unpriced_budget(meter: JobMeter, requests: list, options: RunOptions) -> None:
+    """--max-cost over requests of unknown price cannot be kept: refuse before storing."""
+    if options.max_cost is None or options.allow_unpriced:
+        return
+    knows = getattr(meter.meter, "knows", None)
+    if knows is None:  # a meter given as a seam (tests) prices what it is asked
+        return
+    unpriced = sorted({r.model for r in requests
+                       if not knows(endpoint=meter.endpoint, model=r.model)})
+    if unpriced:
+        raise InputError(f"--max-cost ${options.max_cost:g}: no price known for model(s) "
+                         f"{unpriced} on {meter.endpoint}, so the budget cannot be kept; "
+                         f"nothing was stored\n    fix: pass {pricing_fix()}; or accept "
+                         "unpriced requests (counted as $0) with --allow-unpriced")
 
 
 def submit(source: str | Path, params: dict[str, Any] | None = None,
            options: RunOptions | None = None, *, window: str | None = None,
            deadline: datetime | None = None, now: bool = False, strict: bool = False,
            api: str = "auto", pricing: str | None = None,
-           throughput_tok_s: float | None = None, run: bool = True) -> Submitted:
+           throughput_tok_s: float | None = None, run: bool = True,
+           notify: Callable[[str], None] | None = None) -> Submitted:
     """Validate SOURCE (a Batch JSONL file, or a recipe with `params`), plan, store the job,
-    and run it here unless `run` is False (then `resume` runs it).
+    and run it here unless `run` is False (then `resume` runs it). `notify` hears, before the
+    job runs, why `api="auto"` fell back to the concurrent path.
 
     From `options`: store, endpoint, model (recipe input), concurrency, max_cost, and the
     transport / meter / clock / poll_s / watch_s seams."""
@@ -98,16 +130,22 @@ def submit(source: str | Path, params: dict[str, Any] | None = None,
         raise InputError(f"--window {window!r}: the only window kind is `off-peak`")
     parsed = _read_input(source, strict, params, options.model)
     config = _endpoint(options.endpoint, options.concurrency)
-    chosen = _choose_api(api, config, bool(window or deadline), options)
+    chosen, api_note = _choose_api(api, config, bool(window or deadline), options)
+    if api_note and notify:
+        notify(api_note)
     if chosen == "batch" and (window or deadline):
         raise InputError("the Batch API path runs when the endpoint decides; --window and "
                          "--deadline need --api concurrent")
-    pricing = str(Path(pricing).resolve()) if pricing else None  # resumed from any folder
+    pricing = pricing or options.pricing  # a path or a shipped name, kept absolute for resume
+    pricing = str(resolve_pricing(pricing).resolve()) if pricing else None
     created = options.clock.now()
     meter = JobMeter(options.meter or load_meter(pricing), config.identity, pricing, created)
+    _refuse_unpriced_budget(meter, parsed.requests, options)
+    shape = job_shape(parsed.requests)
     throughput, source_note = (throughput_tok_s, "given") if throughput_tok_s else \
-        throughput_estimate(pricing, config.identity)
-    plan = build_schedule(meter, job_shape(parsed.requests), now=created,
+        throughput_estimate(meter, shape.primary_model,
+                            bulk=window == "off-peak" or chosen == "batch")
+    plan = build_schedule(meter, shape, now=created,
                           off_peak=window == "off-peak", deadline=deadline,
                           batch_api=chosen == "batch", throughput_tok_s=throughput,
                           throughput_source=source_note)
@@ -121,7 +159,7 @@ def submit(source: str | Path, params: dict[str, Any] | None = None,
         outcome = asyncio.run(run_job(jobs, job_id, options)) if run else None
     finally:
         jobs.close()
-    return Submitted(job_id, plan, parsed.rejected, outcome)
+    return Submitted(job_id, plan, parsed.rejected, outcome, api_note)
 
 
 def _known(jobs: JobStore, job_id: str) -> dict[str, Any]:
@@ -208,9 +246,21 @@ async def _cancel_remote(job: dict[str, Any], batch_id: str, options: RunOptions
         await client.close()
 
 
+def _reopen(jobs: JobStore, job: dict[str, Any]) -> bool:
+    """Make a cancelled job runnable again, if it has requests left to send: what it
+    finished is kept; a remote batch it had is read for its results before the rest is
+    submitted anew. False when nothing is left."""
+    jobs.retry_failed(job["job_id"])
+    if not jobs.counts(job["job_id"])["pending"]:
+        return False
+    if job["remote"].get("batch_id"):
+        jobs.update_job(job["job_id"], remote={**job["remote"], "reopened": True})
+    return True
+
+
 def resume(job_id: str, options: RunOptions | None = None) -> Outcome:
-    """Run an interrupted, waiting or budget-stopped job to its end in this process; requests
-    already recorded are never sent again. Transient failures are retried. A given
+    """Run an interrupted, waiting, cancelled or budget-stopped job to its end in this
+    process; requests already recorded are never sent again. Transient failures are retried. A given
     `options.max_cost` replaces the job's budget."""
     options = options or RunOptions()
     max_cost = options.max_cost
@@ -219,6 +269,8 @@ def resume(job_id: str, options: RunOptions | None = None) -> Outcome:
         job = _known(jobs, job_id)
         if job["state"] not in FINAL_STATES:
             jobs.retry_failed(job_id)
+        elif job["state"] == "cancelled" and _reopen(jobs, job):
+            pass
         elif job["state"] != "completed" or not jobs.retry_failed(job_id):
             raise InputError(f"batch job {job_id} is {job['state']}; nothing to resume "
                              f"(fix: `pipe batch results {job_id} --out FILE`)")

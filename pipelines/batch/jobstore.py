@@ -14,6 +14,7 @@ import secrets
 import socket
 import sqlite3
 import time
+from contextlib import contextmanager
 from typing import Any, Iterator
 
 from pipelines.batch.requests import BatchRequest, Rejected
@@ -68,9 +69,11 @@ class JobStore(SqliteFile):
     def create_job(self, *, created_at: str, source: str, endpoint: str, endpoint_spec: dict,
                    api: str, pricing: str | None, max_cost: float | None, plan: dict,
                    requests: list[BatchRequest], rejected: list[Rejected]) -> str:
-        """Insert the job and all its requests in one transaction (all or nothing)."""
+        """Insert the job and all its requests in one transaction (all or nothing): the
+        connection is autocommit, so the transaction is opened and committed explicitly; a
+        process killed before COMMIT leaves no trace of the job."""
         job_id = new_job_id()
-        with self.db:
+        with self._transaction():
             self.db.execute(
                 "INSERT INTO jobs (job_id, created_at, source, endpoint, endpoint_spec, api, "
                 "pricing, max_cost, state, plan, remote, total) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -84,6 +87,17 @@ class JobStore(SqliteFile):
             self.db.executemany("INSERT INTO rejects VALUES (?,?,?,?)",
                                 [(job_id, r.line, r.custom_id, r.message) for r in rejected])
         return job_id
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any error): several writes as one."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         if not self.exists():
@@ -116,8 +130,8 @@ class JobStore(SqliteFile):
                             (state, note, job_id))
 
     def request_cancel(self, job_id: str) -> str:
-        """Mark the job for cancellation; returns the state it had."""
-        with self.db:
+        """Mark the job for cancellation; returns the state it had (read and write at once)."""
+        with self._transaction():
             row = self.db.execute("SELECT state FROM jobs WHERE job_id=?", (job_id,)).fetchone()
             if row["state"] not in FINAL_STATES:
                 self.db.execute("UPDATE jobs SET state='cancelling' WHERE job_id=?", (job_id,))

@@ -46,13 +46,16 @@ def batch_api_client(config: EndpointConfig,
                               timeout=config.timeout_s)
 
 
-async def has_batch_api(client: openai.AsyncOpenAI) -> bool:
-    """Whether the endpoint answers GET /v1/batches."""
+async def batch_api_missing(client: openai.AsyncOpenAI) -> str | None:
+    """Why the endpoint has no usable Batch API (GET /v1/batches fails), or None if it has."""
     try:
         await client.batches.list(limit=1)
-    except (openai.APIStatusError, openai.APIConnectionError):
-        return False
-    return True
+    except openai.APIStatusError as err:
+        return f"endpoint has no /v1/batches ({err.status_code})"
+    except openai.APIConnectionError as err:
+        cause = type(err.__cause__).__name__ if err.__cause__ else type(err).__name__
+        return f"endpoint's /v1/batches did not answer ({cause})"
+    return None
 
 
 def _stamp(epoch: int | None) -> datetime | None:
@@ -88,11 +91,21 @@ class BatchAPIRun:
                 # what is still pending is submitted again; nothing recorded is.
                 self._save({})
                 return await self.run(resubmit=False)
+            if remote.get("reopened"):  # a cancelled job resumed
+                return await self._collect_then_resubmit(remote["batch_id"])
         elif not await self._submit(remote):
             return "completed"
         batch = await self._wait(remote["batch_id"])
         await self._collect(batch)
         return batch.status
+
+    async def _collect_then_resubmit(self, batch_id: str) -> str:
+        """Keep what the cancelled batch finished, then submit the rest (its lines the
+        cancel stopped come back as errors: they are made pending again)."""
+        await self._collect(await self._wait(batch_id))
+        self.store.retry_failed(self.job_id)
+        self._save({})
+        return await self.run(resubmit=False)
 
     async def _submit(self, remote: dict[str, Any]) -> bool:
         """Create the batch (uploading first unless a dead process did) and commit its id;

@@ -43,7 +43,8 @@ class JobRunner:
                               self.job["endpoint"], self.job["pricing"],
                               parse_utc(self.job["created_at"]))
         self.plan = SchedulePlan.from_dict(self.job["plan"])
-        self.budget = Budget(self.job["max_cost"])
+        # unpriced models were refused or accepted (--allow-unpriced) when the job was submitted
+        self.budget = Budget(self.job["max_cost"], allow_unpriced=True)
         self.budget.spent = store.spent(job_id)
 
     async def run(self) -> str:

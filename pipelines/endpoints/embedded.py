@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import httpx
 
-from moe.checkpoint import weights_digest
+from moe.checkpoint import DEFAULT_WEIGHTS_DIR, TOKENIZER_FILE, weights_digest
 from moe.errors import MoEInputError
 from moe.server import create_app
+from moe.tokenizer import Tokenizer
 from pipelines.errors import InputError
 
 
@@ -40,6 +41,26 @@ class EmbeddedEndpoint:
     def weights_digest(self) -> str:
         """Fingerprint of the weights the server answers with (part of its cache scope)."""
         return weights_digest()
+
+    def prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+        """Exactly the prompt tokens the server will count for these chat messages: its own
+        tokenizer and chat template (the tokenizer file alone, the model is not loaded)."""
+        turns = [{"role": "system" if m.get("role") == "developer" else m.get("role"),
+                  "content": m.get("content")} for m in messages]
+        try:
+            return len(_tokenizer().apply_chat_template(turns))
+        except MoEInputError as err:
+            raise InputError(str(err)) from err
+
+
+_TOKENIZERS: dict[str, Tokenizer] = {}
+
+
+def _tokenizer() -> Tokenizer:
+    """The shipped tokenizer, read once per process."""
+    if "shipped" not in _TOKENIZERS:
+        _TOKENIZERS["shipped"] = Tokenizer.load(DEFAULT_WEIGHTS_DIR / TOKENIZER_FILE)
+    return _TOKENIZERS["shipped"]
 
 
 embedded_endpoint = EmbeddedEndpoint()

@@ -109,10 +109,11 @@ class ItemDataflow:
         node = self.plan.nodes[node_id]
         counter = iter(range(1_000_000, 2_000_000))
 
-        async def chat(messages, *, sample: int | None = None, **params: Any) -> str:
+        async def chat(messages, *, sample: int | None = None,
+                       max_prompt_tokens: int | None = None, **params: Any) -> str:
             index = next(counter) if sample is None else sample
             return await self.calls.chat(item["id"], node_id, list(messages), sample=index,
-                                         params=params)
+                                         params=params, max_prompt_tokens=max_prompt_tokens)
 
         ctx = NodeRun(item=item, params=self.plan.params,
                       env=self._env(item, node.scope, node.locals, done), chat=chat,

@@ -1,51 +1,79 @@
 """`pipe run --estimate`: what a run will cost at most, before spending anything.
 
-Per llm node: calls = items x calls per item; prompt tokens from the template's size, the
-item's size and (for mapped aggregation calls) the candidates it carries; output tokens =
-max_tokens. Priced with the run's meter at the current time as uncached input.
+Per llm node: calls = items x calls per item; prompt tokens bounded by the endpoint's own
+count (exact on the embedded server, UTF-8 bytes elsewhere) of the templates' text with the
+largest item, plus, for mapped aggregation calls, the candidates they carry (max_tokens each);
+output tokens = max_tokens. Per python node: the `ctx.chat` calls it declares (`calls`,
+`max_tokens`, `max_prompt_tokens`), or "unbounded" when it takes `ctx` and declares nothing.
+Priced with the run's meter at the current time as uncached input.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from pipelines.execution.call_path import DEFAULT_MAX_TOKENS
 from pipelines.nodes.llm import LLMNode
+from pipelines.nodes.python import PythonNode
 from pipelines.recipe.plan import Plan
 from pipelines.sandbox.expr import names_in
 from pipelines.sandbox.templates import templates_for
 from pipelines.types import Meter
 
+PromptTokens = Callable[[list[dict[str, str]]], int]
 
-def estimate(plan: Plan, items: list[dict[str, Any]], meter: Meter, endpoint: str) -> dict[str, Any]:
-    """Worst-case calls, tokens and dollars per llm node: `{nodes: [...], items, total_usd}`
-    (`total_usd` None when any node's price is unknown)."""
-    templates = templates_for(plan.recipe_dir)
-    item_chars = sum(len(json.dumps(i)) for i in items) / max(len(items), 1)
+
+def estimate(plan: Plan, items: list[dict[str, Any]], meter: Meter, endpoint: str,
+             prompt_tokens: PromptTokens) -> dict[str, Any]:
+    """Worst-case calls, tokens and dollars per node that calls a model:
+    `{nodes: [...], items, total_usd, unbounded, notes}`; `total_usd` is None when a price is
+    unknown or a python node's calls are unbounded (`unbounded` names those nodes)."""
+    largest_item = max((json.dumps(i, ensure_ascii=False) for i in items), key=len, default="")
     now = datetime.now(timezone.utc)
-    rows, total, unknown = [], 0.0, False
+
+    def priced(node_id: str, calls: int, prompt: int, output: int) -> dict[str, Any]:
+        per_call = meter.worst_case_usd(endpoint=endpoint, model=plan.model, prompt_tokens=prompt,
+                                        max_tokens=output, started_at=now)
+        return {"node": node_id, "calls": calls, "prompt_tokens": prompt * calls,
+                "max_output_tokens": output * calls,
+                "usd": None if per_call is None else per_call * calls}
+
+    rows, unbounded = [], []
     for node in plan.nodes.values():
-        if not isinstance(node, LLMNode):
-            continue
-        max_tokens = node.config.max_tokens or DEFAULT_MAX_TOKENS
-        chars = sum(len(templates.source(m.prompt)) if m.prompt else len(m.content or "")
-                    for m in node.messages_spec()) + item_chars
-        if node.config.map is not None:
-            size = _group_size(plan, node)
-            chars += size * 3 * max_tokens
-        prompt_tokens = int(chars // 3) + 8
-        calls = node.calls_per_item(plan) * len(items)
-        per_call = meter.worst_case_usd(endpoint=endpoint, model=plan.model,
-                                        prompt_tokens=prompt_tokens, max_tokens=max_tokens,
-                                        started_at=now)
-        usd = None if per_call is None else per_call * calls
-        unknown |= usd is None
-        total += usd or 0.0
-        rows.append({"node": node.id, "calls": calls, "prompt_tokens": prompt_tokens * calls,
-                     "max_output_tokens": max_tokens * calls, "usd": usd})
-    return {"nodes": rows, "items": len(items), "total_usd": None if unknown else total}
+        if isinstance(node, LLMNode):
+            output = node.config.max_tokens or DEFAULT_MAX_TOKENS
+            prompt = _llm_prompt_bound(plan, node, largest_item, output, prompt_tokens)
+            rows.append(priced(node.id, node.calls_per_item(plan) * len(items), prompt, output))
+        elif isinstance(node, PythonNode):
+            declared = node.chat_calls(plan)
+            if declared is None:
+                unbounded.append(node.id)
+                rows.append({"node": node.id, "calls": None, "prompt_tokens": None,
+                             "max_output_tokens": None, "usd": None})
+            elif declared.calls:
+                rows.append(priced(node.id, declared.calls * len(items),
+                                   declared.max_prompt_tokens, declared.max_tokens))
+    total = None if unbounded or any(r["usd"] is None for r in rows) else \
+        sum(r["usd"] for r in rows)
+    notes = [f"python node {n} may call ctx.chat any number of times: its calls are not in "
+             "the total (declare calls, max_tokens and max_prompt_tokens on the node)"
+             for n in unbounded]
+    return {"nodes": rows, "items": len(items), "total_usd": total, "unbounded": unbounded,
+            "notes": notes}
+
+
+def _llm_prompt_bound(plan: Plan, node: LLMNode, largest_item: str, max_tokens: int,
+                      prompt_tokens: PromptTokens) -> int:
+    """The node's messages as their template text followed by the largest item, counted by
+    the endpoint's bound, plus `max_tokens` per candidate a mapped call carries."""
+    templates = templates_for(plan.recipe_dir)
+    messages = [{"role": m.role, "content": (templates.source(m.prompt) if m.prompt
+                                             else m.content or "") + largest_item}
+                for m in node.messages_spec()]
+    candidates = _group_size(plan, node) * max_tokens if node.config.map is not None else 0
+    return prompt_tokens(messages) + candidates
 
 
 def _group_size(plan: Plan, node: LLMNode) -> int:
