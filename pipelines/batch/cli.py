@@ -46,10 +46,14 @@ def batch() -> None:
               help="Finish by this UTC time (2026-12-01T08:00Z), in the cheapest windows.")
 @click.option("--now", "now", is_flag=True, help="Run at once (the default without a window).")
 @click.option("--max-cost", type=float, metavar="USD", help="Stop sending before passing this bill.")
+@click.option("--allow-unpriced", is_flag=True,
+              help="With --max-cost: accept models with no known price (counted as $0).")
 @click.option("--strict", is_flag=True, help="Refuse the whole file if any line is bad.")
 @click.option("--api", "api_kind", type=click.Choice(jobs.APIS), default="auto", show_default=True,
               help="concurrent requests, the endpoint's Batch API, or whichever it has.")
-@click.option("--pricing", help="Price sheet or deployment profile (default: shipped sheets).")
+@click.option("--pricing", metavar="SHEET_OR_PROFILE",
+              help="Price sheet or deployment profile, a YAML path or a shipped name "
+                   "(default: looked up by model id).")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Recipe param (when SOURCE is a recipe).")
 @click.option("--model", help="Model name (when SOURCE is a recipe).")
@@ -60,15 +64,15 @@ def batch() -> None:
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 def submit(source, endpoint, window, deadline, now, max_cost, strict, api_kind, pricing, params,
-           model, concurrency, throughput, detach, store, as_json) -> None:
+           model, concurrency, throughput, detach, store, as_json, allow_unpriced=False) -> None:
     """Submit SOURCE (an OpenAI Batch JSONL file, or a recipe over its dataset) and run it."""
     try:
         options = RunOptions(store=store, endpoint=endpoint, max_cost=max_cost, model=model,
-                             concurrency=concurrency)
+                             concurrency=concurrency, allow_unpriced=allow_unpriced)
         submitted = jobs.submit(source, parse_overrides(list(params)) or None, options,
                                 window=window, deadline=deadline, now=now, strict=strict,
                                 api=api_kind, pricing=pricing, throughput_tok_s=throughput,
-                                run=not detach)
+                                run=False, notify=_note)
     except PipeError as exc:
         fail(exc)
     for r in submitted.rejected[:20]:
@@ -81,10 +85,33 @@ def submit(source, endpoint, window, deadline, now, max_cost, strict, api_kind, 
               f"{submitted.job_id}: running in the background (log {log}); "
               f"watch with `pipe batch status {submitted.job_id}`")
         return
-    outcome = submitted.outcome
+    if not as_json:
+        click.echo(_plan_note(submitted.job_id, submitted.plan), err=True)
+    try:  # run it here (the job is stored: a kill or Ctrl-C leaves it resumable)
+        outcome = jobs.resume(submitted.job_id, options)
+    except PipeError as exc:
+        fail(exc)
     _emit(as_json, {"job_id": outcome.job_id, "state": outcome.state, "counts": outcome.counts},
           f"{outcome.job_id}: {outcome.state} {_counts(outcome.counts)}")
     sys.exit(outcome.exit_code)
+
+
+def _plan_note(job_id: str, plan: SchedulePlan) -> str:
+    """The plan, and where the job waits for its first window, before running it here."""
+    note = format_plan(plan)
+    first = plan.windows[0].start if plan.windows else plan.created_at
+    wait_s = (first - plan.created_at).total_seconds()
+    if wait_s > 60:
+        hours, minutes = divmod(round(wait_s / 60), 60)
+        note += (f"\n{job_id}: waiting {hours} h {minutes:02d} min for the first window"
+                 f"\n  ({first:%Y-%m-%d %H:%M} UTC). Ctrl-C is safe: `pipe batch resume JOB` "
+                 f"continues it;\n  --detach waits in the background.")
+    return note
+
+
+def _note(text: str) -> None:
+    """One line on stderr before the job runs: why `--api auto` fell back."""
+    click.echo(f"note: --api auto: {text}", err=True)
 
 
 def _spawn_resume(job_id: str, store: str) -> Path:

@@ -11,6 +11,7 @@ from typing import Any
 from pipelines.batch.timeline import timeline_for
 from pipelines.cost import load_meter as cost_meter
 from pipelines.cost.sheets import cost_components
+from pipelines.endpoints.tokens import utf8_token_bound
 from pipelines.execution.call_path import estimate_prompt_tokens
 from pipelines.types import Meter, Price, Usage
 
@@ -51,7 +52,7 @@ class JobMeter:
 
     def timeline(self, model: str):
         if model not in self._timelines:
-            self._timelines[model] = timeline_for(self.pricing, self.endpoint, model)
+            self._timelines[model] = timeline_for(self.pricing, self.endpoint, model, self.meter)
         return self._timelines[model]
 
     def price(self, model: str, usage: Usage, started_at: datetime, *, batch: bool) -> Price:
@@ -66,9 +67,12 @@ class JobMeter:
         return sum(cost_components(rates, usage).values())
 
     def worst_case_usd(self, body: dict[str, Any], at: datetime) -> float | None:
+        """The most a request can cost: prompt tokens bounded by UTF-8 bytes (never fewer
+        than any byte-level tokenizer makes, the embedded one included), full max_tokens."""
         usage = expected_usage(body)
+        messages = [{"content": _text_of(m.get("content", ""))} for m in body["messages"]]
         return self.meter.worst_case_usd(endpoint=self.endpoint, model=body["model"],
-                                         prompt_tokens=usage.prompt_tokens,
+                                         prompt_tokens=utf8_token_bound(messages),
                                          max_tokens=usage.completion_tokens, started_at=at)
 
     def result_columns(self, model: str, usage: Usage, started_at: datetime, *,

@@ -3,6 +3,7 @@ standard prices. Every figure is a sum over the job's recorded (metered) request
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pipelines.batch.windows import SchedulePlan
@@ -23,7 +24,18 @@ def cost_report(tiers: list[dict[str, Any]], counts: dict[str, int]) -> dict[str
 
 
 def _usd(x: float | None) -> str:
-    return "unknown" if x is None else f"${x:.6f}" if x < 1 else f"${x:,.2f}"
+    """Cents above $1; below, three significant digits (a tiny job's bill is not $0.000000)."""
+    if x is None:
+        return "unknown"
+    if x >= 1 or x == 0:
+        return f"${x:,.2f}"
+    return f"${x:.{max(2, 2 - math.floor(math.log10(abs(x))))}f}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.2g} s"
+    return f"{seconds / 60:.0f} min" if seconds < 3600 else f"{seconds / 3600:.2f} h"
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -54,14 +66,14 @@ def format_plan(plan: SchedulePlan) -> str:
             "deadline": "cheapest windows before the deadline"}[plan.kind]
     if plan.deadline:
         head += f" (deadline {plan.deadline.isoformat()})"
-    lines = [f"plan: {head}; about {plan.duration_s / 3600:.2f} h at "
-             f"{plan.throughput_tok_s:,.0f} tok/s ({plan.throughput_source})"]
+    lines = [f"plan: {head}; about {_duration(plan.duration_s)} at "
+             f"{plan.throughput_tok_s:,.0f} tok/s", f"  (throughput: {plan.throughput_source})"]
     for w in plan.windows[:8]:
-        lines.append(f"  {w.start.isoformat()} .. {w.end.isoformat()}  {w.tier}")
+        lines.append(f"  {w.start:%Y-%m-%d %H:%M:%S} .. {w.end:%Y-%m-%d %H:%M:%S} UTC  {w.tier}")
     if len(plan.windows) > 8:
         lines.append(f"  ... {len(plan.windows) - 8} more")
     saving = plan.saving_usd
     pct = f" ({100 * saving / plan.now_usd:.1f}%)" if saving is not None and plan.now_usd else ""
-    lines.append(f"expected bill {_usd(plan.expected_usd)} vs {_usd(plan.now_usd)} running now; "
+    lines.append(f"expected bill {_usd(plan.expected_usd)} (at once: {_usd(plan.now_usd)}); "
                  f"saving {_usd(saving)}{pct}")
     return "\n".join(lines)

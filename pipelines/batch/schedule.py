@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from textwrap import fill
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from pipelines.batch.metering import JobMeter, expected_usage
-from pipelines.cost import MeasuredProfile, explain, load_profile
-from pipelines.cost.yamlio import COST_DATA_DIR, read_yaml
+from pipelines.cost import MeasuredProfile
+from pipelines.cost.derive import profile_tiers
+from pipelines.cost.pricing import windows_in_force
+from pipelines.cost.sheets import PriceSheet
+from pipelines.errors import InputError
 from pipelines.batch.windows import SchedulePlan, Slot, plan_schedule
 from pipelines.batch.requests import BatchRequest
 from pipelines.types import Usage
@@ -19,7 +22,6 @@ HORIZON = timedelta(days=8)
 """How far ahead windows are looked for (a week covers every daily and weekly window)."""
 DEFAULT_THROUGHPUT_TOK_S = 1000.0
 """Output tokens per second assumed for an endpoint the cost model has no figure for."""
-EMBEDDED_PROFILE = "embedded-cpu.yaml"
 
 
 @dataclass(frozen=True)
@@ -71,21 +73,44 @@ def off_peak_slots(meter: JobMeter, model: str, at: datetime) -> list[Slot]:
     return [Slot(s.start, s.end, s.tier) for s in spans if Slot(s.start, s.end, s.tier).discounted]
 
 
-def throughput_estimate(pricing: str | Path | None, endpoint: str) -> tuple[float, str]:
-    """Output tokens/s of the endpoint from the cost model's deployment profile (the one given
-    as pricing, or the embedded server's), else an assumption to override with --throughput.
-    Decode dominates a job's time, so its duration is its output tokens over this."""
-
-    path = None
-    if pricing is not None and Path(pricing).is_file() and "hardware" in read_yaml(Path(pricing))[0]:
-        path = Path(pricing)
-    elif pricing is None and endpoint == "embedded":
-        path = COST_DATA_DIR / "profiles" / EMBEDDED_PROFILE
-    if path is None or not path.is_file():
+def throughput_estimate(meter: JobMeter, model: str, *, bulk: bool) -> tuple[float, str]:
+    """Output tokens/s of the endpoint from the deployment profile that prices `model` (its
+    bulk tier for off-peak and Batch API jobs, else its standard tier), else an assumption to
+    override with --throughput. Decode dominates a job's time, so its duration is its output
+    tokens over this."""
+    sheet = meter.timeline(model).sheet
+    profile = sheet.profile if sheet is not None else None
+    if profile is None:
         return DEFAULT_THROUGHPUT_TOK_S, "assumed; set --throughput"
-    profile = load_profile(path)
+    tiers = profile_tiers(profile)
+    point = tiers.bulk if bulk else tiers.standard
     gpus = 1 if isinstance(profile, MeasuredProfile) else profile.deployment.gpus
-    return explain(profile).tokens_per_s_per_gpu * gpus, f"cost model: profile {profile.name}"
+    tier = "bulk" if bulk else "standard"
+    return point.tokens_per_s_per_gpu * gpus, f"cost model: profile {profile.name}, {tier} tier"
+
+
+def _ended_windows(sheet: PriceSheet, key: str, now: datetime) -> str:
+    """', whose off-peak window ended on DATE' when an earlier period of the sheet had one."""
+    ends = [p.until for p in sheet.models[key].periods
+            if p.windows and p.until is not None and p.until <= now]
+    return f", whose off-peak window ended on {max(ends):%Y-%m-%d}" if ends else ""
+
+
+def no_window_error(meter: JobMeter, model: str, now: datetime) -> InputError:
+    """Why `--window off-peak` cannot run, and which shipped sheets or profiles would."""
+    timeline = meter.timeline(model)
+    if timeline.sheet is None:
+        why = f"model {model!r} has no price on {meter.endpoint}, so no off-peak window"
+    else:
+        sheet = timeline.sheet
+        why = (f"no off-peak window in the next {HORIZON.days} days: model {model!r} is priced "
+               f"by sheet {sheet.name} (version {sheet.version})"
+               f"{_ended_windows(sheet, timeline.key, now)}")
+    offered = "".join(f"\n    {w}" for w in windows_in_force(now)) or " none"
+    fix = ("fix: --pricing PROFILE (your server's deployment profile, whose bulk tier is sold "
+           "off-peak), --deadline TIME, or --now")
+    return InputError(f"{fill(why + '.', 72, subsequent_indent='  ')}\n  Off-peak windows in "
+                      f"force now:{offered}\n{fill(fix, 78, initial_indent='  ', subsequent_indent='  ')}")
 
 
 def build_schedule(meter: JobMeter, shape: JobShape, *, now: datetime, off_peak: bool,
@@ -101,5 +126,7 @@ def build_schedule(meter: JobMeter, shape: JobShape, *, now: datetime, off_peak:
         plan = plan_schedule("now", price_slots(meter, shape, now, t1, batch=True), **common)
         plan.now_usd = plan_schedule("now", standard, **common).now_usd
         return plan
+    if off_peak and not off_peak_slots(meter, shape.primary_model, now):
+        raise no_window_error(meter, shape.primary_model, now)
     kind = "off-peak" if off_peak else "deadline" if deadline else "now"
     return plan_schedule(kind, standard, deadline=deadline, off_peak_only=off_peak, **common)

@@ -11,12 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
-from pipelines.cost.sheets import (ModelPrices, PriceSheet, Quote, Rates, load_sheet, quote,
-                                   shipped_sheets)
-from pipelines.cost.yamlio import read_yaml
-
-EMBEDDED = "embedded"
+from pipelines.cost import load_meter
+from pipelines.cost.sheets import ModelPrices, PriceSheet, Quote, Rates, quote
 
 
 @dataclass(frozen=True)
@@ -97,29 +95,11 @@ class PriceTimeline:
         return period.rates.resolved() if period else None
 
 
-def candidate_sheets(pricing: str | Path | None) -> list[PriceSheet]:
-    """The sheets `pipelines.cost.load_meter(pricing)` prices from (none for a profile)."""
-    if pricing is None:
-        return shipped_sheets()
-    path = Path(pricing)
-    if path.is_dir():
-        return [load_sheet(p) for p in sorted(path.glob("*.yaml"))] + shipped_sheets()
-    data, _ = read_yaml(path)
-    return [load_sheet(path)] if "models" in data else []
-
-
-def timeline_for(pricing: str | Path | None, endpoint: str, model: str) -> PriceTimeline:
-    """The timeline of `model` on `endpoint`, matched as the meter matches: model name or
-    alias (case-insensitive, then the part after a `provider/` prefix), embedded-only sheets
-    for the embedded endpoint only (unless a single sheet file was given)."""
-    sheets = candidate_sheets(pricing)
-    single_file = pricing is not None and not Path(pricing).is_dir()
-    low = model.lower()
-    for name in dict.fromkeys([low, low.rsplit("/", 1)[-1]]):
-        for sheet in sheets:
-            if not single_file and (sheet.endpoint == EMBEDDED) != (endpoint == EMBEDDED):
-                continue
-            key = sheet.names().get(name)
-            if key is not None:
-                return PriceTimeline(sheet, key)
-    return PriceTimeline()
+def timeline_for(pricing: str | Path | None, endpoint: str, model: str,
+                 meter: Any = None) -> PriceTimeline:
+    """The timeline of `model` on `endpoint`: the sheet the cost meter prices it from (the
+    meter's lookup order, `pipelines.cost.pricing`), flat when nothing prices it. `meter` is
+    used when it can look prices up; else the meter of `pricing` is loaded."""
+    lookup = getattr(meter, "lookup", None) or load_meter(pricing).lookup
+    found = lookup(endpoint, model)
+    return PriceTimeline(*found) if found else PriceTimeline()

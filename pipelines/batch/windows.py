@@ -101,7 +101,7 @@ def _take(slots: list[Slot], seconds: float) -> list[Slot]:
     """Slots in the given order until they hold `seconds`; the last one cut to what is needed."""
     taken, left = [], seconds
     for s in slots:
-        if left <= 0:
+        if left <= 1e-6:  # datetimes hold whole microseconds: no sub-microsecond spans
             break
         if s.seconds > left:
             s = replace(s, end=s.start + timedelta(seconds=left))

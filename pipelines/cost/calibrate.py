@@ -1,12 +1,16 @@
-"""Calibrate a deployment profile from a vLLM or SGLang server's Prometheus metrics.
+"""Calibrate a deployment profile from a vLLM, SGLang or `pipe serve` server's Prometheus metrics.
 
-The scrape is taken to cover the profile's `deployment.gpus` GPUs. From it come:
+A GPU profile's scrape is taken to cover its `deployment.gpus` GPUs; a measured (CPU) profile's
+the whole server. From it come:
 - batch per GPU: running requests / GPUs;
 - output throughput: generation-token counter delta between two scrapes, else SGLang's
   `gen_throughput` gauge, else running requests / mean time per output token;
 - prefix-cache hit rate: hits / queries counters (vLLM), else the hit-rate gauge;
 - prompt tokens per output token: prompt / generation token counters.
 The written profile keeps every other figure and records the measurement in `calibration`.
+A measured profile keeps its measured batches: each one's throughput is scaled by the measured /
+interpolated throughput at the scraped batch (`economics.measured_factor`), so both its
+standard and bulk tiers follow the server as it runs now.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from pipelines.cost.profiles import GpuProfile, profile_from_dict
+from pipelines.cost.profiles import GpuProfile, Profile, profile_from_dict
 from pipelines.cost.prometheus import Scrape, fetch, is_url
 from pipelines.cost.yamlio import read_yaml
 from pipelines.errors import InputError
@@ -118,8 +122,20 @@ def scrape_all(sources: list[str], window: float | None) -> list[Scrape]:
     return [fetch(s) for s in sources]
 
 
+def _calibration(m: Measurement, source: str, gpus: float) -> dict[str, Any]:
+    return {"source": source,
+            "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "method": m.method, "running_requests": round(m.running, 3),
+            "output_tokens_per_s_per_gpu": round(m.output_tokens_per_s / gpus, 3)}
+
+
+def calibrated_measured(data: dict[str, Any], m: Measurement, source: str) -> dict[str, Any]:
+    """A measured profile's mapping with the measurement (the server is one 'GPU')."""
+    return {**data, "calibration": _calibration(m, source, 1)}
+
+
 def calibrated_profile(data: dict[str, Any], m: Measurement, source: str) -> dict[str, Any]:
-    """The profile mapping with the measured batch, hit rate, mix and throughput."""
+    """The GPU profile mapping with the measured batch, hit rate, mix and throughput."""
     gpus = data["deployment"]["gpus"]
     deployment = {k: v for k, v in data["deployment"].items() if k != "tps_per_user"}
     workload = dict(data["workload"])
@@ -129,24 +145,18 @@ def calibrated_profile(data: dict[str, Any], m: Measurement, source: str) -> dic
         workload["prompt_tokens_per_output"] = round(m.prompt_tokens_per_output, 3)
     return {**data,
             "deployment": {**deployment, "batch_per_gpu": round(m.running / gpus, 3)},
-            "workload": workload,
-            "calibration": {
-                "source": source,
-                "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "method": m.method, "running_requests": round(m.running, 3),
-                "output_tokens_per_s_per_gpu": round(m.output_tokens_per_s / gpus, 3)}}
+            "workload": workload, "calibration": _calibration(m, source, gpus)}
 
 
 def calibrate(profile_path: str | Path, sources: list[str], out: str | Path,
-              window: float | None = None) -> tuple[GpuProfile, Measurement]:
+              window: float | None = None) -> tuple[Profile, Measurement]:
     """Measure, write the calibrated profile to `out`, and return it (validated)."""
     path = Path(profile_path)
     data, node = read_yaml(path)
     original = profile_from_dict(data, path, node)
-    if not isinstance(original, GpuProfile):
-        raise InputError(f"{path}: calibration needs a GPU deployment profile")
     m = measure(scrape_all(sources, window), window)
-    new = calibrated_profile(data, m, " + ".join(sources))
+    recalibrate = calibrated_profile if isinstance(original, GpuProfile) else calibrated_measured
+    new = recalibrate(data, m, " + ".join(sources))
     profile = profile_from_dict(new, Path(out))
     header = (f"# Calibrated by `pipe cost calibrate` from {' + '.join(sources)}\n"
               f"# (base profile: {path}).\n")

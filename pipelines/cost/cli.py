@@ -11,7 +11,7 @@ import click
 
 from pipelines.cost.bill import format_bill, itemise, read_calls
 from pipelines.cost.calibrate import calibrate as run_calibration
-from pipelines.cost.derive import profile_source
+from pipelines.cost.derive import Tiers, profile_source, profile_tiers
 from pipelines.cost.economics import Economics, explain as explain_profile
 from pipelines.cost.profiles import GpuProfile, Profile, load_profile
 from pipelines.cost.sweep import DEFAULT_BATCHES, format_sweep, plot_sweep, sweep as run_sweep
@@ -39,7 +39,17 @@ def _pct(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "-"
 
 
-def _explain_table(p: Profile, e: Economics) -> str:
+def _tier_rows(t: Tiers) -> list[tuple[str, str]]:
+    """The bulk tier next to the standard one, and when it is sold."""
+    b = t.bulk
+    saving = 1 - b.usd_per_m_output / t.standard.usd_per_m_output
+    return [("bulk: batch per GPU", f"{b.batch_per_gpu:g} (the largest that fits)"),
+            ("bulk: tokens/s per GPU", f"{b.tokens_per_s_per_gpu:,.1f}"),
+            ("bulk: $/1M output", f"${b.usd_per_m_output:.4f} ({saving:.0%} below standard)"),
+            ("bulk is sold", f"off-peak {t.off_peak.label}, and to batch calls")]
+
+
+def _explain_table(p: Profile, e: Economics, tiers: Tiers | None = None) -> str:
     rows = [("profile", f"{p.name} v{p.version}  ({profile_source(p)})")]
     if isinstance(p, GpuProfile):
         hw = p.hardware
@@ -63,6 +73,8 @@ def _explain_table(p: Profile, e: Economics) -> str:
                   + ("" if e.fits_memory else "  (DOES NOT FIT: lower the batch or context)"))]
     if e.calibration_factor is not None:
         rows.append(("calibration", f"measured / modelled throughput = {e.calibration_factor:.3f}"))
+    if tiers is not None:
+        rows += _tier_rows(tiers)
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
@@ -79,11 +91,16 @@ def explain(profile: str, batch: float | None, tps_user: float | None, context: 
     """Throughput, $/1M tokens and the step-time split of a deployment profile."""
     p = load_profile(profile)
     e = explain_profile(p, batch=batch, tps_user=tps_user, context=context)
+    tiers = profile_tiers(p) if batch is None and tps_user is None and context is None else None
     if fmt == "json":
+        extra = {} if tiers is None else {
+            "bulk": tiers.bulk.as_dict(),
+            "off_peak": {"start": f"{tiers.off_peak.start:%H:%M}",
+                         "end": f"{tiers.off_peak.end:%H:%M}"}}
         click.echo(json.dumps({"profile": p.name, "price_source": profile_source(p),
-                               **e.as_dict()}, indent=2))
+                               **e.as_dict(), **extra}, indent=2))
     else:
-        click.echo(_explain_table(p, e))
+        click.echo(_explain_table(p, e, tiers))
 
 
 def _batches(text: str | None) -> tuple[float, ...]:
@@ -143,6 +160,6 @@ def calibrate(sources: tuple[str, ...], profile: str, out: str | None,
     p, m = run_calibration(profile, list(sources), out, window)
     hit = "not reported" if m.prefix_hit_rate is None else f"{m.prefix_hit_rate:.1%}"
     click.echo(f"measured: {m.running:g} running requests, {m.output_tokens_per_s:,.1f} output "
-               f"tok/s ({m.method}), prefix-cache hit rate {hit}")
+               f"tok/s,\n  prefix-cache hit rate {hit} ({m.method})")
     click.echo(f"wrote {out}\n")
-    click.echo(_explain_table(p, explain_profile(p)))
+    click.echo(_explain_table(p, explain_profile(p), profile_tiers(p)))

@@ -15,6 +15,7 @@ is why the cost per token falls with batch until KV reads, compute and communica
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 
 from pipelines.cost.profiles import GpuProfile, MeasuredProfile, Profile
@@ -181,27 +182,90 @@ def batch_for_tps_user(p: GpuProfile, target: float, context: float | None = Non
     return float(lo)
 
 
-def _measured(p: MeasuredProfile) -> Economics:
-    """A measured server: 'per GPU' means the whole server; no time split is modelled."""
+def max_batch_in_memory(p: GpuProfile, context: float | None = None) -> float:
+    """The largest whole batch per GPU whose KV caches fit beside the weights (0: none fits)."""
+    ctx = context or p.workload.context_len
+    free_gb = p.hardware.memory_gb - memory_gb(p, 0, ctx)
+    per_sequence_gb = ctx * p.model.kv_bytes_per_token / 1e9
+    return float(max(0, math.floor(free_gb / per_sequence_gb)))
+
+
+def interpolate_throughput(points: dict[float, float], batch: float) -> float:
+    """Tokens/s at `batch` from measured (batch: tokens/s) points: linear between them,
+    proportional below the smallest, flat above the largest (the server is saturated)."""
+    xs = sorted(points)
+    if batch <= xs[0]:
+        return points[xs[0]] * batch / xs[0]
+    if batch >= xs[-1]:
+        return points[xs[-1]]
+    lo = max(x for x in xs if x <= batch)
+    hi = min(x for x in xs if x >= batch)
+    if hi == lo:
+        return points[lo]
+    return points[lo] + (points[hi] - points[lo]) * (batch - lo) / (hi - lo)
+
+
+def measured_factor(p: MeasuredProfile) -> float | None:
+    """Calibrated / measured throughput at the calibration's batch (None if uncalibrated)."""
+    cal = p.calibration
+    if cal is None:
+        return None
+    at = interpolate_throughput(p.measured.decode_tokens_per_s, cal.running_requests)
+    return cal.output_tokens_per_s_per_gpu / at
+
+
+def measured_points(p: MeasuredProfile) -> dict[float, float]:
+    """batch -> output tokens/s of the server, scaled by the calibration when there is one."""
+    factor = measured_factor(p) or 1.0
+    return {b: v * factor for b, v in sorted(p.measured.decode_tokens_per_s.items())}
+
+
+def measured_standard_batch(p: MeasuredProfile, tps_user: float | None = None) -> float:
+    """The largest measured batch giving each user at least `tps_user` (the profile's own
+    target by default) output tokens/s. A calibrated server too slow for the target is priced
+    at its smallest batch (the fastest it serves a user); an uncalibrated profile whose target
+    no measurement meets is an error in the profile."""
+    target = tps_user or p.tps_per_user
+    points = measured_points(p)
+    meeting = [b for b, v in points.items() if v / b >= target]
+    if not meeting and p.calibration is not None:
+        return min(points)
+    if not meeting:
+        smallest = min(points)
+        raise InputError(f"{p.name}: no measured batch gives {target:g} output tokens/s per user "
+                         f"(batch {smallest:g} gives {points[smallest] / smallest:.1f}); fix: "
+                         f"lower `tps_per_user` or measure a smaller batch")
+    return max(meeting)
+
+
+def _measured(p: MeasuredProfile, batch: float) -> Economics:
+    """A measured server at one of its measured batches: 'per GPU' means the whole server;
+    no time split is modelled."""
     ms, hw = p.measured, p.hardware
+    points = measured_points(p)
+    if batch not in points:
+        raise InputError(f"{p.name} is a measured profile: batch {batch:g} was not measured; "
+                         f"fix: use one of {', '.join(f'{b:g}' for b in points)}")
+    tps = points[batch]
     usd_per_s = hw.usd_per_cpu_hour * hw.cpus / 3600.0 / hw.utilisation
     return Economics(
-        batch_per_gpu=ms.batch, context_len=0.0, tokens_per_s_per_gpu=ms.output_tokens_per_s,
-        tokens_per_s_per_user=ms.output_tokens_per_s / ms.batch,
-        usd_per_m_output=usd_per_s / ms.output_tokens_per_s * M,
+        batch_per_gpu=batch, context_len=0.0, tokens_per_s_per_gpu=tps,
+        tokens_per_s_per_user=tps / batch, usd_per_m_output=usd_per_s / tps * M,
         usd_per_m_input_miss=usd_per_s / ms.prefill_tokens_per_s * M,
         usd_per_m_input_hit=usd_per_s / ms.cache_hit_tokens_per_s * M,
-        t_mem_s=None, t_compute_s=None, t_comm_s=None)
+        t_mem_s=None, t_compute_s=None, t_comm_s=None, calibration_factor=measured_factor(p))
 
 
 def explain(p: Profile, *, batch: float | None = None, tps_user: float | None = None,
             context: float | None = None) -> Economics:
     """The profile's operating point: its own batch rule unless `batch` or `tps_user` is given."""
     if isinstance(p, MeasuredProfile):
-        if batch or tps_user or context:
-            raise InputError(f"{p.name} is a measured profile: its figures hold only at the "
-                             f"measured batch; --batch/--tps-user/--context need a GPU profile")
-        return _measured(p)
+        if context:
+            raise InputError(f"{p.name} is a measured profile: its figures hold at the measured "
+                             f"prompts; --context needs a GPU profile")
+        if batch is not None and tps_user is not None:
+            raise InputError("give --batch or --tps-user, not both")
+        return _measured(p, batch or measured_standard_batch(p, tps_user))
     if batch is not None and tps_user is not None:
         raise InputError("give --batch or --tps-user, not both")
     if batch is None:

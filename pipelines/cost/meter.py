@@ -1,85 +1,49 @@
-"""The meter: prices each LLM call from a price sheet or a deployment profile.
+"""The meter: prices each LLM call from price sheets and deployment profiles.
 
-`load_meter(pricing)` picks the prices:
-- None: the shipped sheets; endpoint `embedded` uses the sheets marked `endpoint: embedded`,
-  any other endpoint the rest, matched by model name or alias (case-insensitive, then the part
-  after a `provider/` prefix);
-- a price-sheet file: only that sheet;
-- a profile file: every call is priced at that deployment's cost;
-- a directory: its sheets first, then the shipped ones.
-A model with no price is priced as unknown (`usd=None`), never as zero.
+`load_meter(recipe_pricing, cli_pricing)` builds it; which price applies is the lookup order of
+`pipelines.cost.pricing` (recipe `pricing:` > `--pricing` > model id match > unknown). A
+model with no price is priced as unknown (`usd=None`), never as zero.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from pipelines.cost.derive import profile_rates, profile_source
-from pipelines.cost.profiles import Profile, load_profile
-from pipelines.cost.sheets import (PriceSheet, Quote, cost_components, load_sheet, quote,
-                                   shipped_sheets)
-from pipelines.cost.yamlio import read_yaml
-from pipelines.errors import InputError
+from pipelines.cost.pricing import PriceBook, books_for, shipped_books
+from pipelines.cost.sheets import PriceSheet, Quote, cost_components, quote
 from pipelines.types import Price, Usage
-
-EMBEDDED = "embedded"
-
-Quoter = Callable[[datetime, bool], "Quote | None"]
 
 
 def _tier(batch: bool) -> str:
     return "batch" if batch else "standard"
 
 
-def _name_candidates(model: str) -> list[str]:
-    low = model.lower()
-    return [low, low.rsplit("/", 1)[-1]] if "/" in low else [low]
-
-
-@dataclass(frozen=True)
-class _ProfilePricing:
-    """A self-hosted deployment: one set of rates for every call, at any time."""
-
-    rates: Any
-    source: str
-
-    def quote(self, at: datetime, batch: bool) -> Quote:
-        return Quote(self.rates, _tier(batch), self.source)
-
-
 class CostMeter:
-    """Implements `pipelines.types.Meter`, plus `knows` for `pipe validate`."""
+    """Implements `pipelines.types.Meter`, plus `knows` for `pipe validate` and `lookup` for
+    the batch planner's price timelines."""
 
-    def __init__(self, sheets: list[PriceSheet], profile: Profile | None = None,
-                 restrict_endpoints: bool = True):
-        self._index = [(sheet, sheet.names()) for sheet in sheets]
-        self._profile = _ProfilePricing(profile_rates(profile), profile_source(profile)) \
-            if profile is not None else None
-        self._restrict = restrict_endpoints
+    def __init__(self, books: list[PriceBook]):
+        self.books = books
 
-    def _quoter(self, endpoint: str, model: str) -> Quoter | None:
-        if self._profile is not None:
-            return self._profile.quote
-        for name in _name_candidates(model):
-            for sheet, names in self._index:
-                if self._restrict and (sheet.endpoint == EMBEDDED) != (endpoint == EMBEDDED):
-                    continue
-                key = names.get(name)
-                if key is not None:
-                    return lambda at, batch, s=sheet, k=key: quote(s, k, at, batch)
+    def lookup(self, endpoint: str, model: str) -> tuple[PriceSheet, str] | None:
+        """The sheet (and its model key) pricing `model` on `endpoint`: the first book that
+        prices it."""
+        for book in self.books:
+            key = book.key_for(endpoint, model)
+            if key is not None:
+                return book.sheet, key
         return None
 
     def knows(self, *, endpoint: str, model: str) -> bool:
         """Whether calls to `model` on `endpoint` have a price (at some date)."""
-        return self._quoter(endpoint, model) is not None
+        return self.lookup(endpoint, model) is not None
 
     def quote(self, *, endpoint: str, model: str, started_at: datetime,
               batch: bool = False) -> Quote | None:
-        quoter = self._quoter(endpoint, model)
-        return quoter(started_at, batch) if quoter else None
+        found = self.lookup(endpoint, model)
+        return quote(found[0], found[1], started_at, batch) if found else None
 
     def price(self, *, endpoint: str, model: str, usage: Usage, started_at: datetime,
               batch: bool = False) -> Price:
@@ -114,24 +78,9 @@ def call_cost_columns(price: Price, *, cache_hit: bool) -> dict[str, Any]:
     }
 
 
-def _load_pricing_file(path: Path) -> CostMeter:
-    data, _ = read_yaml(path)
-    if "models" in data:
-        return CostMeter([load_sheet(path)], restrict_endpoints=False)
-    if "hardware" in data:
-        return CostMeter([], profile=load_profile(path))
-    raise InputError(f"{path}: not a price sheet (needs `models:`) nor a deployment profile "
-                     f"(needs `hardware:`); see recipes/cost/ for examples")
-
-
-def load_meter(pricing: str | Path | None = None) -> CostMeter:
-    """The meter for `pricing`: None, a sheet or profile YAML file, or a directory of sheets."""
-    if pricing is None:
-        return CostMeter(shipped_sheets())
-    path = Path(pricing)
-    if path.is_dir():
-        own = [load_sheet(p) for p in sorted(path.glob("*.yaml"))]
-        return CostMeter(own + shipped_sheets())
-    if not path.exists():
-        raise InputError(f"pricing file {path} does not exist",)
-    return _load_pricing_file(path)
+def load_meter(*pricing: str | Path | None) -> CostMeter:
+    """The meter for pricing specs in lookup order (None entries are skipped): each a sheet or
+    profile file, a directory, or a shipped name; the model-id match over everything shipped
+    comes after them."""
+    books = [b for spec in pricing if spec is not None for b in books_for(spec)]
+    return CostMeter(books + shipped_books())

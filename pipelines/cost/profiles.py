@@ -4,16 +4,21 @@ Two kinds, told apart by their sections:
 - a GPU profile (`hardware` + `deployment` + `model` + `workload`) is priced by the
   first-principles MoE model in `economics.py`; `hardware.gpu` names an entry of the GPU
   catalogue (recipes/cost/gpus.yaml) whose figures the profile may override;
-- a measured profile (`hardware` + `measured`) is priced from a $/CPU-hour and measured
-  throughput (the embedded CPU server).
+- a measured profile (`hardware` + `measured`) is priced from a $/CPU-hour and decode
+  throughput measured at several batch sizes (the embedded CPU server).
+
+Both have an `off_peak` window: the hours the server runs bulk batches (see `tiers.py`).
 """
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
+
+from pipelines.cost.sheets import clock_time
 
 from pipelines.cost.yamlio import (COST_DATA_DIR, issue_at, raise_issues, read_yaml,
                                    validate_data)
@@ -22,6 +27,27 @@ PROFILES_DIR = COST_DATA_DIR / "profiles"
 GPU_CATALOGUE = COST_DATA_DIR / "gpus.yaml"
 
 _STRICT = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class OffPeak(BaseModel):
+    """The daily UTC hours when interactive traffic is low and the server runs bulk batches:
+    calls starting inside them are priced at the bulk tier (tier `off-peak`)."""
+
+    model_config = _STRICT
+
+    start: time = time(22, 0)
+    """UTC clock time the window opens, quoted: '22:00'."""
+    end: time = time(6, 0)
+    """UTC clock time it closes (exclusive); may be earlier than start (wraps midnight)."""
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clocks(cls, v: Any) -> time:
+        return clock_time(v)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M} UTC"
 
 
 class Gpu(BaseModel):
@@ -162,6 +188,8 @@ class GpuProfile(BaseModel):
     workload: Workload
     calibration: Calibration | None = None
     """Present when calibrated from a live server."""
+    off_peak: OffPeak = OffPeak()
+    """When bulk batches run (default 22:00-06:00 UTC: set it to your deployment's nights)."""
 
 
 class CpuHardware(BaseModel):
@@ -184,10 +212,9 @@ class Measured(BaseModel):
     """True while the figures below are not yet measured (then say so in `source`)."""
     source: str
     """The command and date that produced the figures."""
-    batch: float = Field(gt=0)
-    """Concurrent requests during the measurement."""
-    output_tokens_per_s: float = Field(gt=0)
-    """Decode throughput of the whole server."""
+    decode_tokens_per_s: dict[float, float] = Field(min_length=1)
+    """Output tokens/s of the whole server by requests decoded together (batch: tok/s); the
+    largest batch is the most the server holds at once (the bulk tier)."""
     prefill_tokens_per_s: float = Field(gt=0)
     """Uncached prompt tokens per second."""
     cache_hit_tokens_per_s: float = Field(gt=0)
@@ -218,6 +245,20 @@ class MeasuredProfile(BaseModel):
     """The model served."""
     hardware: CpuHardware
     measured: Measured
+    tps_per_user: float = Field(gt=0)
+    """Standard tier: the largest measured batch that still gives each user this many output
+    tokens/s."""
+    calibration: Calibration | None = None
+    """Present when calibrated from a live server (every measured batch scales by it)."""
+    off_peak: OffPeak = OffPeak()
+    """When bulk batches run (default 22:00-06:00 UTC)."""
+
+    @field_validator("measured")
+    @classmethod
+    def _positive_points(cls, m: Measured) -> Measured:
+        if any(b <= 0 or v <= 0 for b, v in m.decode_tokens_per_s.items()):
+            raise ValueError("decode_tokens_per_s needs batch: tokens/s pairs above zero")
+        return m
 
 
 Profile = GpuProfile | MeasuredProfile

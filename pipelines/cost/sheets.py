@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from pipelines.cost.yamlio import COST_DATA_DIR, load_model
 from pipelines.types import Usage
@@ -51,8 +51,10 @@ class Rates(BaseModel):
         return Rates(**{k: v * factor for k, v in r.model_dump().items()})
 
 
-def _clock(value: Any) -> time:
+def clock_time(value: Any) -> time:
     """'16:30' -> 16:30 UTC. YAML 1.1 reads an unquoted 16:30 as the integer 990 (base 60)."""
+    if isinstance(value, time):
+        return value
     if isinstance(value, int) and 0 <= value < 24 * 60:
         return time(value // 60, value % 60)
     if isinstance(value, str):
@@ -92,7 +94,7 @@ class Window(BaseModel):
     @field_validator("start", "end", mode="before")
     @classmethod
     def _clocks(cls, v: Any) -> time:
-        return _clock(v)
+        return clock_time(v)
 
     @model_validator(mode="after")
     def _one_price(self) -> Window:
@@ -123,6 +125,9 @@ class Period(BaseModel):
     """Standard rates."""
     windows: list[Window] = []
     """Time-of-day windows with other prices."""
+    batch_rates: Rates | None = None
+    """Rates of batch calls when they are not the model's `batch_multiplier` times `rates`
+    (a deployment's bulk tier)."""
 
     @field_validator("start", "until", mode="before")
     @classmethod
@@ -179,6 +184,18 @@ class PriceSheet(BaseModel):
     """Restrict the sheet to one endpoint (e.g. `embedded`); None = any endpoint."""
     models: dict[str, ModelPrices]
     """Prices by model name."""
+    _origin: str | None = PrivateAttr(default=None)
+    """Set on a sheet derived from a deployment profile: `profile:NAME-vN` (its price source)."""
+    _profile: Any = PrivateAttr(default=None)
+    """That profile (for its throughput), or None."""
+
+    def source_at(self, period: Period) -> str:
+        """The price source recorded for calls priced by `period`."""
+        return self._origin or f"sheet:{self.name}/{self.version}@{period.label}"
+
+    @property
+    def profile(self) -> Any:
+        return self._profile
 
     def names(self) -> dict[str, str]:
         """Every accepted model name (lower-case) -> its key in `models`."""
@@ -205,10 +222,12 @@ def quote(sheet: PriceSheet, key: str, at: datetime, batch: bool = False) -> Quo
     period = next((p for p in prices.periods if p.holds(at)), None)
     if period is None:
         return None
-    source = f"sheet:{sheet.name}/{sheet.version}@{period.label}"
+    source = sheet.source_at(period)
     base = period.rates.resolved()
     if batch:
-        return Quote(base.scaled(prices.batch_multiplier), "batch", source)
+        rates = period.batch_rates.resolved() if period.batch_rates else \
+            base.scaled(prices.batch_multiplier)
+        return Quote(rates, "batch", source)
     window = next((w for w in period.windows if w.holds(at)), None)
     if window is None:
         return Quote(base, "standard", source)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from pipelines.cost.economics import Economics, economics_at
@@ -18,8 +19,10 @@ DEFAULT_BATCHES = tuple(2**i for i in range(11))  # 1 .. 1024
 def sweep(profile: Profile, batches: tuple[float, ...] = DEFAULT_BATCHES,
           context: float | None = None) -> list[Economics]:
     if isinstance(profile, MeasuredProfile):
-        raise InputError(f"{profile.name} is a measured profile: it has one operating point, "
-                         f"nothing to sweep (use `pipe cost explain`)")
+        batches = ", ".join(f"{b:g}" for b in sorted(profile.measured.decode_tokens_per_s))
+        raise InputError(f"{profile.name} is a measured profile: it has no model to sweep, only "
+                         f"its measured batches ({batches}); fix: `pipe cost explain PROFILE "
+                         f"--batch B` for one of them")
     return [economics_at(profile, b, context) for b in batches]
 
 
@@ -36,9 +39,29 @@ def format_sweep(points: list[Economics]) -> str:
     return "\n".join(lines)
 
 
+def _legend(ax) -> None:
+    """One entry per line and per marker fill (hollow: that batch's KV cache does not fit)."""
+    handles = [
+        Line2D([], [], color="tab:blue", marker="o", label="$ / 1M output tokens (left)"),
+        Line2D([], [], color="tab:orange", marker="s", label="tokens/s per user (right)"),
+        Line2D([], [], color="0.35", marker="o", linestyle="", label="filled: fits in GPU memory"),
+        Line2D([], [], color="0.35", marker="o", linestyle="", markerfacecolor="white",
+               label="hollow: KV cache does not fit"),
+    ]
+    ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)
+
+
 def plot_sweep(profile: GpuProfile, points: list[Economics], out: str | Path) -> Path:
+    """Write `sweep_figure` as a PNG at `out`."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sweep_figure(profile, points).savefig(out)
+    return out
+
+
+def sweep_figure(profile: GpuProfile, points: list[Economics]) -> Figure:
     """$/1M output (left, log) and tokens/s per user (right) against batch per GPU.
-    Hollow markers: the batch's KV cache does not fit in GPU memory."""
+    Hollow markers: the batch's KV cache does not fit in GPU memory (the legend says so)."""
     fig = Figure(figsize=(8, 4.8), dpi=110)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -58,14 +81,14 @@ def plot_sweep(profile: GpuProfile, points: list[Economics], out: str | Path) ->
     ax.set_xlabel("batch per GPU (sequences)")
     ax.set_ylabel("$ / 1M output tokens", color="tab:blue")
     right = ax.twinx()
-    right.plot(batches, speed, color="tab:orange", marker="s", label="tokens/s per user")
+    right.plot(batches, speed, color="tab:orange", label="tokens/s per user")
+    right.scatter(batches, speed, marker="s", color=["tab:orange" if f else "white" for f in fits],
+                  edgecolors="tab:orange", zorder=3)
     right.set_ylabel("tokens/s per user", color="tab:orange")
+    _legend(right)  # the twin axes draw last: its legend sits above both lines
     hw = profile.hardware
     ax.set_title(f"{profile.name}: {hw.gpu or 'GPU'} x{profile.deployment.gpus}, "
                  f"${hw.usd_per_gpu_hour:g}/GPU-h, context {points[0].context_len:g}")
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
-    return out
+    return fig

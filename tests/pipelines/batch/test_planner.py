@@ -81,9 +81,23 @@ def test_off_peak_windows_too_short_before_the_deadline_are_refused():
         plan("2025-03-01T10:00", hours=9, off_peak=True, deadline="2025-03-02T10:00")
 
 
-def test_off_peak_on_a_sheet_without_windows_is_refused():
-    with pytest.raises(InputError, match="no off-peak window before 2025-10-"):
+def test_off_peak_on_a_sheet_without_windows_is_refused_naming_those_with_windows():
+    # DeepSeek's night discount ended on 2025-09-05: the sheet stays historical, and the error
+    # names the shipped deployment profiles whose bulk tier runs off-peak
+    with pytest.raises(InputError) as info:
         plan("2025-10-01T10:00", hours=1, off_peak=True)
+    message = str(info.value)
+    assert " ".join(message.split()).startswith(
+        "no off-peak window in the next 8 days: model 'deepseek-chat' is priced by sheet "
+        "deepseek (version 2025-10-01), whose off-peak window ended on 2025-09-05.")
+    offered = message.split("Off-peak windows in force now:\n")[1].split("\n  fix:")[0]
+    assert offered.splitlines() == [
+        "    profile deepseek-v3-h100-ep16 (deepseek-v3, 22:00-06:00 UTC)",
+        "    profile deepseek-v3-h800-ep144 (deepseek-v3, 16:30-00:30 UTC)",
+        "    profile embedded-cpu (moe-tiny, 22:00-06:00 UTC)",
+        "    profile qwen3-30b-a3b-h100 (qwen3-30b-a3b, 22:00-06:00 UTC)"]
+    assert "fix: --pricing PROFILE" in message and message.endswith("--deadline TIME, or --now")
+    assert max(len(line) for line in message.splitlines()) <= 78
 
 
 def test_a_deadline_in_the_past_is_refused():
@@ -129,3 +143,13 @@ def test_a_deadline_job_behind_its_plan_runs_at_once():
     late = p.windows[-1].end + timedelta(minutes=1)
     assert next_run_span(p, late, []) == (late, None)
     assert Slot(late, late, "off-peak").discounted and not Slot(late, late, "standard").discounted
+
+
+def test_a_tiny_off_peak_job_plans_one_span_and_no_zero_length_ones():
+    # 36,000 output tokens in 2.5154596 ms: a window cut to that is 2,515 us (datetimes hold
+    # microseconds), and the 0.46 us left once planned empty spans on the 7 later nights, which
+    # the job then waited for
+    p = plan("2025-03-01T10:00", hours=0.0025154596 / 3600, off_peak=True)
+    assert len(p.windows) == 1
+    assert p.windows[0].start == utc("2025-03-01T16:30")
+    assert p.windows[0].seconds == pytest.approx(0.002515)

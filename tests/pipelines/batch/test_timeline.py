@@ -75,7 +75,14 @@ def test_spans_cover_the_range_without_gaps_over_many_days(sheet):
 
 def test_matching_follows_the_meter(sheet):
     assert timeline_for(str(sheet), "http://x/v1", "ACME/Test-Model").key == "test-model"
-    assert timeline_for(None, "embedded", "deepseek-chat").flat  # hosted sheets skip embedded
+    # a model id is priced whatever the URL: moe-tiny by the embedded-cpu profile's sheet,
+    # whose off-peak window (22:00-06:00 UTC) holds the bulk tier
+    for endpoint in ("embedded", "http://127.0.0.1:8000/v1"):
+        tiny = timeline_for(None, endpoint, "moe-tiny")
+        assert tiny.sheet.name == "embedded-cpu" and tiny.key == "moe-tiny"
+        spans = tiny.spans(utc("2026-12-02T12:00"), utc("2026-12-03T12:00"))
+        assert [(s.start.hour, s.end.hour, s.tier) for s in spans] == [
+            (12, 22, "standard"), (22, 6, "off-peak"), (6, 12, "standard")]
     assert timeline_for(None, "http://x/v1", "no-such-model").flat
     flat = timeline_for(None, "http://x/v1", "no-such-model")
     assert [s.tier for s in flat.spans(utc("2025-01-01T00:00"), utc("2025-01-09T00:00"))] == \

@@ -76,6 +76,26 @@ def test_sweep_prints_a_table_and_writes_a_png(tmp_path):
 def test_sweep_of_a_measured_profile_is_bad_input():
     result = run("sweep", str(PROFILES_DIR / "embedded-cpu.yaml"))
     assert result.exit_code == 2 and "measured profile" in result.output
+    assert "measured batches (1, 8, 32, 64); fix: `pipe cost explain PROFILE --batch B`" \
+        in result.output
+
+
+def test_explain_a_measured_batch_and_both_tiers_as_json():
+    # batch 32 of embedded-cpu: 7,681 tok/s -> $25 per 1M CPU-seconds / 7,681 per 1M output
+    result = run("explain", str(PROFILES_DIR / "embedded-cpu.yaml"), "--batch", "32",
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["usd_per_m_output"] == pytest.approx(25 / 7681, rel=1e-12)
+    assert "bulk" not in data  # an explicit batch is one operating point
+    tiers = json.loads(run("explain", str(PROFILES_DIR / "embedded-cpu.yaml"), "--format",
+                           "json").output)
+    assert (tiers["batch_per_gpu"], tiers["bulk"]["batch_per_gpu"]) == (8, 64)
+    assert tiers["bulk"]["usd_per_m_output"] == pytest.approx(25 / 9541, rel=1e-12)
+    assert tiers["off_peak"] == {"start": "22:00", "end": "06:00"}
+    bad = run("explain", str(PROFILES_DIR / "embedded-cpu.yaml"), "--batch", "16")
+    assert bad.exit_code == 2 and "batch 16 was not measured; fix: use one of 1, 8, 32, 64" \
+        in bad.output
 
 
 def test_sweep_bad_batches():

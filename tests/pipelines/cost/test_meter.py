@@ -31,16 +31,42 @@ def test_satisfies_the_meter_protocol(meter):
     assert list(inspect.signature(meter.knows).parameters) == ["endpoint", "model"]
 
 
-def test_embedded_endpoint_uses_the_embedded_sheet(meter):
-    # embedded sheet (derived): 0.0021199 miss / 0.000127683 hit / 0.0062004 output per 1M
-    #   (800 * 0.0021199 + 200 * 0.000127683 + 500 * 0.0062004) / 1e6
-    #   = (1.69592 + 0.0255366 + 3.1002) / 1e6 = 4.8216566e-06
-    p = meter.price(endpoint="embedded", model="moe-tiny", usage=CALL, started_at=AT)
-    assert p.usd == pytest.approx(4.8216566e-06, abs=1e-15)
-    assert p.source.startswith("sheet:embedded/embedded-cpu-v1")
-    assert meter.knows(endpoint="embedded", model="moe-tiny")
-    # the embedded sheet does not price a remote server that happens to use the name
-    assert not meter.knows(endpoint="http://10.0.0.5:8000/v1", model="moe-tiny")
+def test_moe_tiny_is_priced_from_the_embedded_profile_on_any_endpoint(meter):
+    # embedded-cpu: $0.045/CPU-h * 2 CPUs = $25 per 1M CPU-seconds; standard tier (batch 8,
+    # 4,032 tok/s), prefill 11,793 tok/s, cache hits 195,797 tok/s; 12:00 UTC is not off-peak
+    #   (800 * 25/11793 + 200 * 25/195797 + 500 * 25/4032) / 1e6 = 4.82166e-06
+    by_hand = (800 * 25 / 11793 + 200 * 25 / 195797 + 500 * 25 / 4032) / 1e6
+    for endpoint in ("embedded", "http://10.0.0.5:8000/v1", "http://127.0.0.1:8001/v1"):
+        p = meter.price(endpoint=endpoint, model="moe-tiny", usage=CALL, started_at=AT)
+        assert p.usd == pytest.approx(by_hand, rel=1e-12) and by_hand == pytest.approx(4.82166e-06)
+        assert (p.source, p.tier) == ("profile:embedded-cpu-v2", "standard")
+        assert meter.knows(endpoint=endpoint, model="moe-tiny")
+
+
+def test_off_peak_and_batch_calls_of_a_profile_priced_model_pay_the_bulk_tier(meter):
+    # bulk tier: batch 64 at 9,541 tok/s -> output 25/9541 per 1M; inputs as standard
+    by_hand = (800 * 25 / 11793 + 200 * 25 / 195797 + 500 * 25 / 9541) / 1e6
+    night = datetime(2025, 10, 5, 23, 30, tzinfo=timezone.utc)
+    off = meter.price(endpoint="embedded", model="moe-tiny", usage=CALL, started_at=night)
+    batch = meter.price(endpoint="embedded", model="moe-tiny", usage=CALL, started_at=AT,
+                        batch=True)
+    assert (off.tier, batch.tier) == ("off-peak", "batch")
+    assert off.usd == pytest.approx(by_hand, rel=1e-12)
+    assert batch.usd == pytest.approx(by_hand, rel=1e-12)
+
+
+def test_a_model_known_to_a_shipped_profile_is_priced_at_any_url(meter):
+    # qwen3-30b-a3b only appears in profiles/qwen3-30b-a3b-h100.yaml; deepseek-v3 in two
+    # profiles: the first in file order (deepseek-v3-h100.yaml) prices it
+    r = profile_rates(load_profile(PROFILES_DIR / "qwen3-30b-a3b-h100.yaml"))
+    p = meter.price(endpoint="http://gpu:8000/v1", model="Qwen/Qwen3-30B-A3B", usage=CALL,
+                    started_at=AT)
+    assert p.usd == pytest.approx((800 * r.input_miss + 200 * r.input_hit + 500 * r.output) / 1e6,
+                                  rel=1e-12)
+    assert p.source == "profile:qwen3-30b-a3b-h100-v1"
+    ds = meter.price(endpoint="http://x/v1", model="deepseek-ai/DeepSeek-V3", usage=CALL,
+                     started_at=AT)
+    assert ds.source == "profile:deepseek-v3-h100-ep16-v1"
 
 
 def test_names_match_case_insensitively_aliases_and_provider_prefix(meter):
@@ -116,7 +142,8 @@ def test_pricing_file_that_is_neither_sheet_nor_profile(tmp_path):
     bad.write_text("hello: world\n")
     with pytest.raises(InputError, match="not a price sheet"):
         load_meter(bad)
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(InputError, match="no such file.*fix: give a YAML path or one of "
+                                         "deepseek, openai, deepseek-v3-h100"):
         load_meter(tmp_path / "missing.yaml")
 
 
