@@ -1,4 +1,6 @@
-"""Statistics over items and runs: confidence intervals, per-step means, $ efficiency, Pareto."""
+"""Statistics over items and runs: confidence intervals (the Wilson interval is the engine's,
+so a run and its suite state the same bounds), differences, per-step means, $ efficiency,
+Pareto."""
 
 from __future__ import annotations
 
@@ -6,22 +8,39 @@ import math
 import statistics
 from typing import Any, Mapping, Sequence
 
-Z_95 = 1.959963984540054
+from pipelines import wilson_interval
+from pipelines.figures import Z_95
+
+__all__ = ["Z_95", "accuracy_per_dollar", "error_bar", "mean_step_metrics", "newcombe_interval",
+           "pareto_frontier", "wilson_interval"]
 
 
-def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
-    """95% Wilson score interval for a binomial proportion; (0, 1) when there is no data.
+def error_bar(accuracy: float, interval: tuple[float, float]) -> tuple[float, float]:
+    """(below, above): distances from an accuracy to its interval's ends, never negative.
 
-    Wilson rather than the normal approximation: it stays inside [0, 1] and is honest at the
-    small item counts and extreme accuracies evals produce.
+    A plot rejects a negative error bar; rounding can put a bound a hair past the point.
     """
-    if n <= 0:
-        return 0.0, 1.0
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low, high = interval
+    return max(0.0, accuracy - low), max(0.0, high - accuracy)
+
+
+def newcombe_interval(correct_a: int, n_a: int, correct_b: int, n_b: int,
+                      z: float = Z_95) -> tuple[float, float, float]:
+    """(B - A, low, high): the difference of two accuracies with its 95% interval.
+
+    Newcombe's hybrid score interval (1998, method 10), built from each side's Wilson interval:
+    it stays inside [-1, 1] and behaves at 0% and 100%, where the normal approximation does
+    not. The difference is significant at the 5% level when the interval excludes 0.
+    Items are treated as independent samples (conservative when both runs used the same items).
+    """
+    p_a = correct_a / n_a if n_a else 0.0
+    p_b = correct_b / n_b if n_b else 0.0
+    low_a, high_a = wilson_interval(correct_a, n_a, z)
+    low_b, high_b = wilson_interval(correct_b, n_b, z)
+    diff = p_b - p_a
+    low = diff - math.sqrt((p_b - low_b) ** 2 + (high_a - p_a) ** 2)
+    high = diff + math.sqrt((high_b - p_b) ** 2 + (p_a - low_a) ** 2)
+    return diff, max(-1.0, low), min(1.0, high)
 
 
 def mean_step_metrics(per_item: Sequence[Mapping[str, Any]], tokens: Sequence[int]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Eval reports: a Markdown table, CSVs and PNG plots in a folder; diff of two reports.
+"""Eval reports: a Markdown table, CSVs and PNG plots in a folder (`evals.compare` diffs two).
 
 Files written by `write_report(folder, rows)`:
   report.md   the table (and links to the plots)
@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any, Sequence
 
 from evals.plots import plot_accuracy_vs_cost, plot_accuracy_vs_step
 from evals.results import ResultRow
-from pipelines import InputError
+from pipelines import format_usd
 
 CSV_FIELDS = ("recipe", "params", "dataset", "items", "correct", "accuracy", "ci_low", "ci_high",
               "usd", "acc_per_usd", "spent_usd", "prompt_tokens", "completion_tokens", "calls",
-              "wall_s", "status", "run_id")
+              "wall_s", "status", "run_id", "settings")
+"""`settings` is JSON: the run's recipe file, model, endpoint and params (what --compare diffs)."""
 STEP_FIELDS = ("step", "mean_acc", "majority_acc", "pass_at_n", "mean_tokens", "median_tokens")
 
 
@@ -29,11 +31,13 @@ def csv_record(row: ResultRow) -> dict[str, Any]:
     """One `report.csv` record (CSV_FIELDS); unknown prices are empty cells."""
     low, high = row.ci
     return {
-        **{f.name: getattr(row, f.name) for f in dataclasses.fields(row) if f.name != "steps"},
+        **{f.name: getattr(row, f.name) for f in dataclasses.fields(row)
+           if f.name not in ("steps", "settings")},
         "accuracy": row.accuracy, "ci_low": low, "ci_high": high,
         "usd": "" if row.usd is None else row.usd,
         "spent_usd": "" if row.spent_usd is None else row.spent_usd,
         "acc_per_usd": "" if row.acc_per_usd is None else row.acc_per_usd,
+        "settings": json.dumps(row.settings, sort_keys=True),
     }
 
 
@@ -90,41 +94,8 @@ def write_report(folder: Path, rows: Sequence[ResultRow], title: str = "Eval rep
     return path
 
 
-def read_report_csv(folder: Path) -> dict[tuple[str, str, str], dict[str, str]]:
-    """A written report's rows by (recipe, params, dataset); InputError if there is none."""
-    path = folder / "report.csv"
-    if not path.is_file():
-        raise InputError(f"no eval report at {path}\n    fix: pass the folder `pipe eval` wrote")
-    with open(path, newline="") as src:
-        return {(r["recipe"], r["params"], r["dataset"]): r for r in csv.DictReader(src)}
-
-
-def compare_reports(folder_a: Path, folder_b: Path) -> str:
-    """Markdown diff of two reports: accuracy and $ side by side with B − A, per shared cell."""
-    a, b = read_report_csv(folder_a), read_report_csv(folder_b)
-    lines = [f"# {folder_a.name} (A) vs {folder_b.name} (B)\n",
-             "| recipe | params | dataset | acc A | acc B | Δ acc | $ A | $ B | Δ $ |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for key in [k for k in a if k in b]:
-        acc_a, acc_b = float(a[key]["accuracy"]), float(b[key]["accuracy"])
-        usd_a, usd_b = _opt_float(a[key]["usd"]), _opt_float(b[key]["usd"])
-        delta_usd = None if usd_a is None or usd_b is None else usd_b - usd_a
-        lines.append(f"| {' | '.join(key)} | {acc_a:.3f} | {acc_b:.3f} | {acc_b - acc_a:+.3f} "
-                     f"| {_money(usd_a)} | {_money(usd_b)} | {_money(delta_usd, signed=True)} |")
-    for label, only in (("A", [k for k in a if k not in b]), ("B", [k for k in b if k not in a])):
-        if only:
-            lines.append(f"\nOnly in {label}: " + "; ".join(" ".join(k) for k in only))
-    return "\n".join(lines) + "\n"
-
-
-def _opt_float(text: str) -> float | None:
-    return float(text) if text not in ("", None) else None
-
-
-def _money(usd: float | None, signed: bool = False) -> str:
-    if usd is None:
-        return "—"
-    return f"{usd:+.6f}" if signed else f"{usd:.6f}"
+def _money(usd: float | None) -> str:
+    return "—" if usd is None else format_usd(usd)
 
 
 def _number(value: float | None) -> str:

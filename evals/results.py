@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from evals.metrics import accuracy_per_dollar, wilson_interval
@@ -32,6 +33,9 @@ class ResultRow:
     """What was actually billed (cache hits and resumed calls are free)."""
     steps: list[dict[str, Any]] = field(default_factory=list)
     """Per-step means from `evals.metrics.mean_step_metrics`, each with its `step` number."""
+    settings: dict[str, Any] = field(default_factory=dict)
+    """What the run was given: recipe file, model, endpoint and every param (defaults
+    included). `pipe eval --compare` names the ones that differ between two runs."""
 
     @property
     def accuracy(self) -> float:
@@ -52,3 +56,9 @@ class ResultRow:
     def key(self) -> tuple[str, str, str]:
         """(recipe, params, dataset): what `compare_reports` matches rows by."""
         return self.recipe, self.params, self.dataset
+
+
+def run_settings(run: dict[str, Any]) -> dict[str, Any]:
+    """A stored run's recipe file, model, endpoint and params, as one flat mapping."""
+    return {"recipe_file": Path(run["recipe_path"]).name, "model": run["model"],
+            "endpoint": run["endpoint"], **run["params"]}

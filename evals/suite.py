@@ -20,14 +20,15 @@ A dataset may set recipe params of its own under `params:`; reasoning-gym datase
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import pipelines
-from pipelines import InputError, Issue, RecipeError
+from pipelines import InputError, Issue, Plan, RecipeError
+from pipelines.execution.progress import planned_calls
 from pipelines.recipe.datasets import check_dataset, load_items
 from pipelines.recipe.plan_builder import build_plan
 from pipelines.recipe.schema import Strict
@@ -92,6 +93,8 @@ class Cell:
     params: dict[str, Any]
     label: str
     """The grid point as `K=V` pairs, e.g. `N=8 K=4 T=2` (empty for a recipe without one)."""
+    planned_calls: int = 0
+    """Calls the cell's run makes over its items (what the suite's ETA counts down)."""
 
     @property
     def key(self) -> str:
@@ -108,6 +111,12 @@ class SuitePlan:
     cells: list[Cell]
     items: dict[str, list[dict[str, Any]]]
     """Dataset name -> its items, materialised once (scoring needs the gold answers)."""
+    limit: int | None = None
+    """At most this many items of each dataset (its first ones), as `pipe eval --limit`."""
+
+    @property
+    def planned_calls(self) -> int:
+        return sum(cell.planned_calls for cell in self.cells)
 
 
 def _spec(source: Source) -> SuiteSpec:
@@ -125,8 +134,13 @@ def _spec(source: Source) -> SuiteSpec:
         raise RecipeError(issues) from None
 
 
-def load_suite(path: str | Path) -> SuitePlan:
-    """Parse, expand and validate a suite. Raises RecipeError / InputError before any spend."""
+def load_suite(path: str | Path, limit: int | None = None) -> SuitePlan:
+    """Parse, expand and validate a suite. Raises RecipeError / InputError before any spend.
+
+    With `limit`, every cell runs on the first `limit` items of its dataset only (handed to
+    the run as an inline dataset, so a resume sees the same items)."""
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit must be at least 1 item per dataset, got {limit}")
     path = Path(path)
     source = load_yaml(path)
     spec = _spec(source)
@@ -141,18 +155,23 @@ def load_suite(path: str | Path) -> SuitePlan:
                                 f"declared params: {sorted(known)}"))
     if issues:
         raise RecipeError(issues)
-    items = {name: _items(name, entry, path.parent, source) for name, entry in spec.datasets.items()}
+    items = {name: _items(name, entry, path.parent, source)[:limit]
+             for name, entry in spec.datasets.items()}
     cells = []
     for name, (recipe_path, entry) in recipes.items():
         for point in _grid_points(spec, entry, declared[name], source, issues):
             for data_name, data in spec.datasets.items():
-                cells.append(_cell(spec, name, recipe_path, entry, point, data_name, data,
-                                   path.parent, declared[name]))
+                cell = _cell(spec, name, recipe_path, entry, point, data_name, data,
+                             path.parent, declared[name])
+                if limit is not None:
+                    cell = replace(cell, dataset_options={"source": "inline",
+                                                          "items": items[data_name]})
+                cells.append(cell)
     if issues:
         raise RecipeError(issues)
-    for cell in cells:
-        _check_cell(cell)
-    return SuitePlan(path=path, spec=spec, cells=cells, items=items)
+    cells = [replace(cell, planned_calls=planned_calls(_check_cell(cell), len(items[cell.dataset])))
+             for cell in cells]
+    return SuitePlan(path=path, spec=spec, cells=cells, items=items, limit=limit)
 
 
 def _recipes(spec: SuiteSpec, base: Path, source: Source,
@@ -214,7 +233,8 @@ def _cell(spec: SuiteSpec, name: str, recipe_path: Path, entry: RecipeEntry,
                 dataset_options=_dataset_options(data, base), params=params, label=_label(point))
 
 
-def _check_cell(cell: Cell) -> None:
+def _check_cell(cell: Cell) -> Plan:
+    """The cell's validated plan (RecipeError naming the cell otherwise)."""
     try:
         plan = pipelines.validate(cell.recipe_path, cell.params, cell.dataset_options)
     except RecipeError as exc:
@@ -223,6 +243,7 @@ def _check_cell(cell: Cell) -> None:
     if "answer" not in plan.outputs:
         raise RecipeError([Issue(f"recipe {cell.recipe} has no `answer` output to score",
                                  str(cell.recipe_path), "add outputs: {answer: ${vote.output.answer}}")])
+    return plan
 
 
 def _label(point: dict[str, Any]) -> str:
