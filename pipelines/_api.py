@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from pipelines.cost import load_meter
+from pipelines.cost.pricing import pricing_fix, resolve_pricing
 from pipelines.endpoints import EndpointClient, resolve_endpoint
-from pipelines.errors import ExitCode, InputError, Issue, RecipeError
+from pipelines.endpoints.tokens import prompt_token_bound
+from pipelines.errors import ExitCode, InputError
+from pipelines.figures import Accuracy
+from pipelines.execution.accuracy import accuracy_of, score_items
 from pipelines.execution.budget import Budget
 from pipelines.execution.call_path import CallPath
 from pipelines.execution.dataflow import ItemDataflow, ItemResult
 from pipelines.execution.estimate import estimate as estimate_plan
-from pipelines.execution.progress import show_progress
+from pipelines.execution.progress import planned_calls, show_progress
 from pipelines.execution.stats import Stats
 from pipelines.options import RunOptions
 from pipelines.plugins import SHOW_SECTIONS
-from pipelines.recipe.datasets import check_dataset, load_items
+from pipelines.recipe.datasets import load_items
 from pipelines.recipe.plan import Plan
 from pipelines.recipe.plan_builder import build_plan
 from pipelines.storage import ResponseCache, RunStore, node_table
+from pipelines.storage.exports import call_rows, item_rows
 from pipelines.types import CallStatus, ItemStatus, Meter, RunStatus
 
 
@@ -33,29 +39,43 @@ class RunResult:
     status: RunStatus
     exit_code: ExitCode
     items: list[dict[str, Any]] = field(default_factory=list)
-    """`{item_id, status, error, outputs}` per item, in dataset order."""
+    """`{item_id, status, error, outputs, gold, correct}` per item, in dataset order."""
     stats: Stats | None = None
+    accuracy: Accuracy | None = None
+    """Items whose final answer equals their gold answer (see `pipelines.execution.accuracy`);
+    None when the dataset has no gold or the recipe no vote node."""
 
 
 def validate(path: str | Path, params: dict[str, Any] | None = None,
-             dataset: dict[str, Any] | None = None) -> Plan:
+             dataset: dict[str, Any] | None = None, pricing: str | Path | None = None, *,
+             endpoint: str | None = None, model: str | None = None) -> Plan:
     """Every check that can run before spending anything; the validated `Plan`.
 
     Raises RecipeError (every problem found). `dataset` replaces the recipe's `dataset:` block
-    (eval suites run one recipe on many)."""
-    plan = build_plan(path, params)
-    if dataset is not None:
-        plan.dataset = dict(dataset)
-    problem = check_dataset(plan.dataset)
-    if problem:
-        raise RecipeError([Issue(problem, plan.source.where(("dataset", "source")),
-                                 "fix dataset.source or its options")])
-    meter = _plan_meter(plan)
+    (eval suites run one recipe on many); `pricing` is `RunOptions.pricing` (`--pricing`);
+    `endpoint` and `model` replace the recipe's (`--endpoint`, `--model`)."""
+    plan = build_plan(path, params, dataset=dict(dataset) if dataset is not None else None,
+                      endpoint=endpoint, model=model, check_endpoint=_endpoint_problem)
+    meter = _plan_meter(plan, pricing)
     knows = getattr(meter, "knows", None)
     if knows is not None and not knows(endpoint=_endpoint_name(plan), model=plan.model):
         plan.warnings.append(f"no price known for model {plan.model!r}: its calls will be recorded "
-                             "as unknown cost (set `pricing:` in the recipe)")
+                             f"as unknown cost; fix: {pricing_fix()}, or `pricing:` in the recipe")
     return plan
+
+
+def _endpoint_problem(spec: Any) -> tuple[str, str] | None:
+    """(what is wrong, fix) for an endpoint spec: URL syntax, credentials in it, limits."""
+    try:
+        resolve_endpoint(spec)
+    except InputError as exc:
+        problem = str(exc).split("\n    fix:")[0].replace("Value error, ", "")
+        if "credentials" in problem or "query string" in problem:
+            return problem, "give the bare base URL; the key goes in the environment variable " \
+                            "named by `api_key_env` (default OPENAI_API_KEY)"
+        return problem, "e.g. endpoint: embedded, endpoint: http://host:8000/v1 or " \
+                        "endpoint: {url: http://host:8000/v1, concurrency: 8}"
+    return None
 
 
 def _endpoint_name(plan: Plan) -> str:
@@ -64,11 +84,12 @@ def _endpoint_name(plan: Plan) -> str:
     return ep if isinstance(ep, str) else "embedded" if ep is None else str(ep.get("url", "custom"))
 
 
-def _plan_meter(plan: Plan) -> Meter:
-    """The plan's meter (its `pricing:` file, else the shipped sheets), loaded once."""
+def _plan_meter(plan: Plan, pricing: str | Path | None = None) -> Meter:
+    """The plan's meter, loaded once: its recipe's `pricing:`, then `pricing` (`--pricing`),
+    then the model id (the lookup order of `pipelines.cost.pricing`)."""
     if plan.meter is None:
-        pricing = plan.recipe.pricing
-        plan.meter = load_meter(plan.recipe_dir / pricing if pricing else None)
+        own = plan.recipe.pricing
+        plan.meter = load_meter(resolve_pricing(own, plan.recipe_dir) if own else None, pricing)
     return plan.meter
 
 
@@ -80,15 +101,18 @@ def graph(path: str | Path, params: dict[str, Any] | None = None, fmt: str = "me
 
 def estimate(path: str | Path, params: dict[str, Any] | None = None,
              options: RunOptions | None = None) -> dict[str, Any]:
-    """What a run would cost at most, spending nothing: per llm node, worst-case calls,
-    tokens and USD (`{name, nodes, items, total_usd}`; `total_usd` None if any is unknown)."""
+    """What a run would cost at most, spending nothing: per node that calls a model, worst-case
+    calls, tokens and USD (`{name, nodes, items, total_usd, unbounded, notes}`; `total_usd`
+    None if a price is unknown or a python node's ctx.chat calls are undeclared)."""
     options = options or RunOptions()
-    plan = validate(path, params, options.dataset)
+    plan = validate(path, params, options.dataset, options.pricing,
+                    endpoint=options.endpoint, model=options.model)
     plan.model = options.model or plan.model
     plan.endpoint = options.endpoint if options.endpoint is not None else plan.endpoint
     items = load_items(plan.dataset, plan.recipe_dir)
     meter = options.meter or _plan_meter(plan)
-    return {"name": plan.name, **estimate_plan(plan, items, meter, _endpoint_name(plan))}
+    bound = prompt_token_bound(resolve_endpoint(plan.endpoint))
+    return {"name": plan.name, **estimate_plan(plan, items, meter, _endpoint_name(plan), bound)}
 
 
 def run(path: str | Path | None, params: dict[str, Any] | None = None,
@@ -107,26 +131,66 @@ async def arun(path: str | Path | None, params: dict[str, Any] | None = None,
         path, params, options = _resumed(run_store, params, options)
     if path is None:
         raise InputError("give a recipe path or a run id to resume")
-    plan = validate(path, params, options.dataset)
+    plan = validate(path, params, options.dataset, options.pricing,
+                    endpoint=options.endpoint, model=options.model)
     plan.model = options.model or plan.model
     items = load_items(plan.dataset, plan.recipe_dir)
-    stats = Stats()
+    stats = Stats(calls_planned=planned_calls(plan, len(items)))
     client = _client(plan, options, stats)
+    run_id = None
     try:
+        meter = options.meter or _plan_meter(plan)
+        _refuse_unpriced_budget(options, meter, client.identity, plan.model)
         run_id, skip = _start(run_store, options, plan, path, params, client, len(items))
+        stats.resumed = _reused_calls(run_store, run_id, skip)
         calls = CallPath(run_id=run_id, store=run_store, client=client,
                          cache=_cache(run_store.root) if options.cache or options.offline else None,
-                         meter=options.meter or _plan_meter(plan), model=plan.model,
-                         offline=options.offline, budget=Budget(options.max_cost), stats=stats)
+                         meter=meter, model=plan.model, offline=options.offline,
+                         budget=_budget(options, run_store.spent(run_id)), stats=stats,
+                         prompt_tokens=prompt_token_bound(client.config))
         flow = ItemDataflow(plan, calls, run_store, run_id, stats,
                             run_store.root / "artifacts" / run_id)
         results = await _with_progress(flow.run(items, skip), stats, options)
+        await calls.drain()
         status, code = _outcome(results)
+        scores = await asyncio.to_thread(score_items, plan, items, run_store.items(run_id),
+                                         run_store.outputs(run_id))
+        run_store.save_scores(run_id, scores)
         run_store.finish_run(run_id, status, code)
-        return RunResult(run_id, status, code, run_store.items(run_id), stats)
+        return RunResult(run_id, status, code, run_store.items(run_id), stats,
+                         accuracy_of(scores))
+    except BaseException:  # Ctrl-C, cancelled, or a crash: stored as resumable, not `running`
+        if run_id is not None:
+            run_store.finish_run(run_id, RunStatus.INTERRUPTED, ExitCode.FAILED)
+        raise
     finally:
         await client.aclose()
         run_store.close()
+
+
+def _budget(options: RunOptions, spent_before: float) -> Budget:
+    """The run's budget, charged with what earlier attempts of it spent (on `--resume`)."""
+    return Budget(options.max_cost, spent=spent_before, allow_unpriced=options.allow_unpriced)
+
+
+def _refuse_unpriced_budget(options: RunOptions, meter: Meter, endpoint: str, model: str) -> None:
+    """A budget over calls of unknown price cannot be kept: refuse before anything is written,
+    unless the user accepts unpriced calls."""
+    if options.max_cost is None or options.allow_unpriced or _priced(meter, endpoint, model):
+        return
+    raise InputError(f"--max-cost ${options.max_cost:g}: no price known for model {model!r} on "
+                     f"{endpoint}, so the budget cannot be kept; nothing was run\n"
+                     f"    fix: add `pricing: FILE` to the recipe, or pass {pricing_fix()}; "
+                     "or accept unpriced calls (counted as $0) with --allow-unpriced")
+
+
+def _priced(meter: Meter, endpoint: str, model: str) -> bool:
+    knows = getattr(meter, "knows", None)
+    if knows is not None:
+        return knows(endpoint=endpoint, model=model)
+    probe = meter.worst_case_usd(endpoint=endpoint, model=model, prompt_tokens=1, max_tokens=1,
+                                 started_at=datetime.now(timezone.utc))
+    return probe is not None
 
 
 def _resumed(run_store: RunStore, params: dict[str, Any],
@@ -155,6 +219,14 @@ def _start(run_store: RunStore, options: RunOptions, plan: Plan, path: str | Pat
     return options.resume, done
 
 
+def _reused_calls(run_store: RunStore, run_id: str, finished_items: set[str]) -> int:
+    """Calls an earlier attempt completed that this one keeps: those of finished items and of
+    stored node outputs (never looked up again), and (counted as they come) those found by key."""
+    saved = run_store.outputs(run_id)
+    return sum(1 for c in run_store.calls(run_id) if c.status == CallStatus.OK and (
+        c.item_id in finished_items or c.node in saved.get(c.item_id, {})))
+
+
 async def _with_progress(work, stats: Stats, options: RunOptions) -> list[ItemResult]:
     stop = asyncio.Event()
     shower = asyncio.create_task(show_progress(stats, options.display, stop))
@@ -178,7 +250,10 @@ def _client(plan: Plan, options: RunOptions, stats: Stats) -> EndpointClient:
             stats.retries += 1
 
     config = resolve_endpoint(options.endpoint if options.endpoint is not None else plan.endpoint)
-    if options.concurrency:
+    if options.concurrency is not None:
+        if options.concurrency < 1:
+            raise InputError(f"--concurrency must be at least 1, got {options.concurrency} "
+                             "(fix: pass --concurrency 1 or more)")
         config = config.model_copy(update={"concurrency": options.concurrency})
     return EndpointClient(config, transport=options.transport, on_event=on_event)
 
@@ -187,9 +262,19 @@ def _cache(root: Path) -> ResponseCache:
     return ResponseCache(root / "cache.sqlite")
 
 
-def runs(store: str | Path = ".pipe") -> list[dict[str, Any]]:
-    """Every run in the store, newest first (what `pipe runs` lists)."""
-    return RunStore(store).runs()
+def runs(store: str | Path = ".pipe", *, recipe: str | None = None, status: str | None = None,
+         limit: int | None = None) -> list[dict[str, Any]]:
+    """Runs in the store, newest first (what `pipe runs` lists), optionally only one recipe's
+    (by name) or one status's, at most `limit`. Each row has `usd`, `unpriced_calls`,
+    `items_ok` and `accuracy` (`Accuracy.as_dict()`, or None when no item was scored); a run
+    whose process died without finishing it has status `interrupted`."""
+    return [_with_accuracy(r) for r in RunStore(store).runs(recipe=recipe, status=status,
+                                                            limit=limit)]
+
+
+def _with_accuracy(row: dict[str, Any]) -> dict[str, Any]:
+    correct, scored = row.pop("correct", None) or 0, row.pop("scored", None) or 0
+    return {**row, "accuracy": Accuracy(correct, scored).as_dict() if scored else None}
 
 
 def show(run_id: str, store: str | Path = ".pipe") -> dict[str, Any]:
@@ -201,7 +286,19 @@ def show(run_id: str, store: str | Path = ".pipe") -> dict[str, Any]:
         raise InputError(f"no run {run_id!r} in {s.path} (fix: see `pipe runs`)")
     calls = s.calls(run_id)
     sections = {name: SHOW_SECTIONS.get(name)(s, run_id) for name in SHOW_SECTIONS}
-    return {"run": run_row, "nodes": node_table(calls), **sections, "items": s.items(run_id),
+    return {"run": _with_accuracy(run_row), "nodes": node_table(calls), **sections,
+            "items": s.items(run_id),
             "total_usd": sum(c.cost_usd or 0.0 for c in calls),
             "unknown_cost_calls": sum(1 for c in calls
                                       if c.status == CallStatus.OK and c.cost_usd is None)}
+
+
+def export(run_id: str, store: str | Path = ".pipe", *, calls: bool = False
+           ) -> list[dict[str, Any]]:
+    """Flat rows of a run (what `pipe export` writes): per item `run_id, item_id, status,
+    gold, correct, error` then the recipe's outputs; with `calls`, per call its item's gold
+    and correctness, tokens, $, the messages sent and the response."""
+    s = RunStore(store)
+    if s.run(run_id) is None:
+        raise InputError(f"no run {run_id!r} in {s.path} (fix: see `pipe runs`)")
+    return call_rows(s, run_id) if calls else item_rows(s, run_id)

@@ -31,7 +31,11 @@ class RunOptions:
     resume: str | None = None
     """Run id to continue: completed calls are reused, not repeated or re-billed."""
     max_cost: float | None = None
-    """Budget in USD: no call starts once spent + worst case of calls in flight would pass it."""
+    """Budget in USD: no call starts once spent + worst case of calls in flight would pass it.
+    On `resume`, what the run spent before counts against it."""
+    allow_unpriced: bool = False
+    """With `max_cost`: accept calls whose price is unknown (they count as $0). Without it, a
+    model with no price refuses to start, since the budget could not be kept."""
     cache: bool = True
     """Read and write the response cache (a repeated call is answered for $0)."""
     offline: bool = False
@@ -44,8 +48,13 @@ class RunOptions:
     """Replaces the recipe's `dataset:` block (eval suites run one recipe on many datasets)."""
     transport: httpx.AsyncBaseTransport | None = None
     """Sends HTTP somewhere other than the network (an in-process ASGI app, a fault injector)."""
+    pricing: str | Path | None = None
+    """`--pricing`: a price sheet or deployment profile (a YAML path, or a shipped name such as
+    `deepseek` or `embedded-cpu`) for what the recipe's own `pricing:` does not price. Lookup
+    order: recipe `pricing:` > this > the model id in the shipped sheets and profiles (any URL)
+    > unknown. A profile prices every model at that deployment's cost."""
     meter: Meter | None = None
-    """Prices calls; None loads the recipe's `pricing:` or the shipped price sheets."""
+    """Prices calls; None builds the meter from the lookup order above."""
     clock: Clock = field(default_factory=SystemClock)
     """Batch jobs only: the clock their windows and prices follow (tests run days in seconds)."""
     poll_s: float = 5.0

@@ -27,6 +27,8 @@ class RunStatus(StrEnum):
     """Some items failed; the others' results are kept."""
     BUDGET = "budget"
     """--max-cost was reached; finished items are kept."""
+    INTERRUPTED = "interrupted"
+    """Its process ended without finishing it (killed, crashed, Ctrl-C); `--resume` goes on."""
 
     @property
     def exit_code(self) -> ExitCode:
@@ -172,6 +174,8 @@ class CallRow:
     tier: str | None = None
     finish_reason: str | None = None
     response: str | None = None
+    messages: str | None = None
+    """The request's messages as JSON (what `pipe export --calls` shows)."""
 
     @classmethod
     def columns(cls) -> tuple[str, ...]:
@@ -218,6 +222,10 @@ class RunStoreLike(Protocol):
     def completed_call(self, run_id: str, call_key: str) -> CallRow | None: ...
 
     def record_call(self, row: CallRow) -> None: ...
+
+    def open_reservation(self, run_id: str, call_key: str, usd: float) -> int: ...
+
+    def close_reservation(self, reservation_id: int) -> None: ...
 
     def save_output(self, run_id: str, item_id: str, node: str, value: Any) -> None: ...
 

@@ -24,13 +24,15 @@ FIRST_PARTY = ("pipelines", "moe", "evals", "translators", "recipes")
 
 # Which unit may import which. A unit is a top-level package, or a subpackage / top-level
 # module of `pipelines`. Each entry lists the units it may import besides itself.
-ENGINE_BASE = {"pipelines.errors", "pipelines.types", "pipelines.clock", "pipelines.plugins"}
+ENGINE_BASE = {"pipelines.errors", "pipelines.types", "pipelines.clock", "pipelines.plugins",
+               "pipelines.figures"}
 LAYERS: dict[str, set[str]] = {
     "moe": set(),
     "pipelines.errors": set(),
     "pipelines.types": {"pipelines.errors"},
     "pipelines.clock": set(),
     "pipelines.plugins": set(),
+    "pipelines.figures": set(),
     "pipelines.options": ENGINE_BASE,
     "pipelines.storage": ENGINE_BASE,
     "pipelines.cost": ENGINE_BASE,  # reads runs.sqlite itself (`pipe cost bill` on any store)
@@ -40,7 +42,8 @@ LAYERS: dict[str, set[str]] = {
     "pipelines.nodes": ENGINE_BASE | {"pipelines.sandbox", "pipelines.answers"},
     "pipelines.recipe": ENGINE_BASE | {"pipelines.nodes", "pipelines.sandbox"},
     "pipelines.execution": ENGINE_BASE | {"pipelines.storage", "pipelines.cost", "pipelines.nodes",
-                                          "pipelines.recipe", "pipelines.sandbox"},
+                                          "pipelines.recipe", "pipelines.sandbox",
+                                          "pipelines.answers"},  # accuracy scores with them
     "pipelines._api": ENGINE_BASE | {"pipelines.options", "pipelines.storage", "pipelines.cost",
                                      "pipelines.endpoints", "pipelines.recipe",
                                      "pipelines.execution"},

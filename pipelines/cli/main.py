@@ -8,7 +8,9 @@ import sys
 import click
 
 import pipelines
-from pipelines import InputError, PipeError, RecipeError, RunOptions, parse_overrides
+from pipelines import InputError, PipeError, RunOptions, RunStatus, parse_overrides
+from pipelines.cli.errors import fail
+from pipelines.cli.export import export
 from pipelines.cli.render import print_estimate, print_run_result, print_runs, print_show
 from pipelines.plugins import COMMANDS
 
@@ -26,17 +28,6 @@ class Pipe(click.Group):
         return super().get_command(ctx, name)
 
 
-def fail(exc: PipeError) -> None:
-    """Print an error the way every `pipe` command does, and exit with its code."""
-    if isinstance(exc, RecipeError):
-        click.echo(f"error: {len(exc.issues)} problem(s) found; nothing was run:", err=True)
-        for issue in exc.issues:
-            click.echo(f"  {issue}", err=True)
-    else:
-        click.echo(f"error: {exc}", err=True)
-    sys.exit(exc.exit_code)
-
-
 @click.group(cls=Pipe)
 @click.version_option(package_name="pipe-llm")
 def main() -> None:
@@ -45,15 +36,24 @@ def main() -> None:
 
 params_option = click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
                              help="Override a recipe param (typed against the recipe).")
+pricing_option = click.option(
+    "--pricing", metavar="SHEET_OR_PROFILE",
+    help="Price sheet or deployment profile (YAML path or shipped name, e.g. embedded-cpu) for "
+         "models the recipe's `pricing:` does not price.")
 
 
 @main.command()
 @click.argument("recipe", type=click.Path(dir_okay=False))
 @params_option
-def validate(recipe: str, params: tuple[str, ...]) -> None:
+@pricing_option
+@click.option("--endpoint", help="`embedded` or a base URL (overrides the recipe), as in `run`.")
+@click.option("--model", help="Model name (overrides the recipe), as in `run`.")
+def validate(recipe: str, params: tuple[str, ...], pricing: str | None, endpoint: str | None,
+             model: str | None) -> None:
     """Check a recipe completely without calling any model."""
     try:
-        plan = pipelines.validate(recipe, parse_overrides(list(params)))
+        plan = pipelines.validate(recipe, parse_overrides(list(params)), pricing=pricing,
+                                  endpoint=endpoint, model=model)
     except PipeError as exc:
         fail(exc)
     for warning in plan.warnings:
@@ -80,6 +80,8 @@ def graph(recipe: str, params: tuple[str, ...], fmt: str) -> None:
 @click.option("--endpoint", help="`embedded` or a base URL (overrides the recipe).")
 @click.option("--model", help="Model name (overrides the recipe).")
 @click.option("--max-cost", type=float, help="Stop scheduling calls at this many USD (exit 3).")
+@click.option("--allow-unpriced", is_flag=True,
+              help="With --max-cost: run a model with no known price (its calls count $0).")
 @click.option("--resume", "resume", metavar="RUN_ID", help="Continue a run; completed calls are reused.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
 @click.option("--offline", is_flag=True, help="Answer only from the response cache.")
@@ -88,8 +90,9 @@ def graph(recipe: str, params: tuple[str, ...], fmt: str) -> None:
 @click.option("--store", default=".pipe", show_default=True, help="Run store folder.")
 @click.option("--plain", is_flag=True, help="Line-by-line progress (CI, pipes).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@pricing_option
 def run(recipe, params, endpoint, model, max_cost, resume, no_cache, offline, estimate,
-        concurrency, store, plain, as_json) -> None:
+        concurrency, store, plain, as_json, pricing, allow_unpriced=False) -> None:
     """Run RECIPE over its dataset (or --resume RUN_ID)."""
     if recipe is None and resume is None:
         fail(InputError("give a RECIPE path or --resume RUN_ID"))
@@ -97,14 +100,20 @@ def run(recipe, params, endpoint, model, max_cost, resume, no_cache, offline, es
         overrides = parse_overrides(list(params))
         display = "none" if as_json else "plain" if plain or not sys.stderr.isatty() else "rich"
         options = RunOptions(endpoint=endpoint, model=model, store=store, resume=resume,
-                             max_cost=max_cost, cache=not no_cache, offline=offline,
-                             display=display, concurrency=concurrency)
+                             max_cost=max_cost, allow_unpriced=allow_unpriced,
+                             cache=not no_cache, offline=offline,
+                             display=display, concurrency=concurrency, pricing=pricing)
         if estimate:
-            print_estimate(pipelines.estimate(recipe, overrides, options))
+            print_estimate(pipelines.estimate(recipe, overrides, options), as_json)
             return
         result = pipelines.run(recipe, overrides, options)
     except PipeError as exc:
         fail(exc)
+    except KeyboardInterrupt:  # the run is stored as interrupted; say how to go on
+        click.echo("\ninterrupted: completed calls are kept; continue with "
+                   "`pipe run --resume RUN_ID` (the id is in `pipe runs --status interrupted`)",
+                   err=True)
+        sys.exit(130)
     print_run_result(result, as_json=as_json, store=store)
     sys.exit(result.exit_code)
 
@@ -112,9 +121,19 @@ def run(recipe, params, endpoint, model, max_cost, resume, no_cache, offline, es
 @main.command()
 @click.option("--store", default=".pipe", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
-def runs(store: str, as_json: bool) -> None:
-    """List runs in the run store."""
-    print_runs(pipelines.runs(store), as_json)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Newest N runs.")
+@click.option("--all", "show_all", is_flag=True, help="Every run (no --limit).")
+@click.option("--recipe", help="Only runs of this recipe (its name, as listed).")
+@click.option("--status", type=click.Choice([s.value for s in RunStatus]),
+              help="Only runs in this status (`interrupted`: its process died).")
+def runs(store: str, as_json: bool, limit: int, show_all: bool, recipe: str | None,
+         status: str | None) -> None:
+    """List runs in the run store, newest first: status, items, accuracy, $."""
+    rows = pipelines.runs(store, recipe=recipe, status=status,
+                          limit=None if show_all else limit + 1)  # one more: are there more?
+    more = not show_all and len(rows) > limit
+    print_runs(rows[:limit] if more else rows, as_json, more=more)
 
 
 @main.command()
@@ -131,3 +150,6 @@ def show(run_id: str, store: str, as_json: bool) -> None:
         click.echo(json.dumps(report, indent=2, default=str))
         return
     print_show(report)
+
+
+main.add_command(export)

@@ -1,112 +1,163 @@
-"""Rendering of API results for the terminal (rich tables) and for scripts (JSON)."""
+"""Rendering of API results for the terminal (tables that fit) and for scripts (JSON)."""
 
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timezone
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 import pipelines
-from pipelines import ItemStatus
+from pipelines import Accuracy, ItemStatus, format_usd
+from pipelines.cli.tables import Col, print_table
 
 console = Console()
 
+ITEMS_SHOWN = 50
+"""Items listed after a run (all of them: `pipe show` / `pipe export`)."""
 
-def _usd(value: float | None, unknown: int = 0) -> str:
-    if value is None:
-        return "unknown"
-    return f"${value:.6f}" + (f" (+{unknown} unknown)" if unknown else "")
+
+def _accuracy_text(acc: dict[str, Any] | None) -> str:
+    return str(Accuracy(acc["correct"], acc["total"])) if acc else "-"
+
+
+def _mark(correct: int | bool | None) -> str:
+    return "-" if correct is None else "✓" if correct else "✗"
+
+
+def _print_items(title: str, items: list[dict[str, Any]]) -> None:
+    rows = []
+    for item in items:
+        body = (item["error"] if item["status"] != ItemStatus.OK
+                else json.dumps(item["outputs"], default=str)) or ""
+        rows.append((item["item_id"], item["status"], _mark(item.get("correct")), body[:400]))
+    cols = (Col("item"), Col("status"), Col("ok?"), Col("outputs / error", shrink=1, least=20,
+                                                         wrap=True))
+    print_table(console, title, cols, rows)
+
+
+def run_summary(result: pipelines.RunResult) -> dict[str, Any]:
+    """What `pipe run --json` prints (without the items)."""
+    s = result.stats
+    counts = {status: sum(1 for i in result.items if i["status"] == status) for status in ItemStatus}
+    return {"run_id": result.run_id, "status": result.status, "exit_code": result.exit_code,
+            "items_ok": counts[ItemStatus.OK], "items_failed": counts[ItemStatus.FAILED],
+            "items_budget": counts[ItemStatus.BUDGET],
+            "calls": s.calls if s else 0, "cache_hits": s.cache_hits if s else 0,
+            "resumed_calls": s.resumed if s else 0, "usd": s.usd if s else 0.0,
+            "unpriced_calls": s.usd_unknown if s else 0,
+            "accuracy": result.accuracy.as_dict() if result.accuracy else None}
 
 
 def print_run_result(result: pipelines.RunResult, *, as_json: bool, store: str) -> None:
-    s = result.stats
-    summary = {"run_id": result.run_id, "status": result.status, "exit_code": result.exit_code,
-               "items_ok": sum(1 for i in result.items if i["status"] == ItemStatus.OK),
-               "items_failed": sum(1 for i in result.items if i["status"] == ItemStatus.FAILED),
-               "items_budget": sum(1 for i in result.items if i["status"] == ItemStatus.BUDGET),
-               "calls": s.calls if s else 0, "cache_hits": s.cache_hits if s else 0,
-               "resumed_calls": s.resumed if s else 0, "usd": s.usd if s else 0.0,
-               "unpriced_calls": s.usd_unknown if s else 0}
+    summary = run_summary(result)
     if as_json:
         print(json.dumps({**summary, "items": result.items}, default=str))
         return
-    table = Table(title=f"run {result.run_id} — {result.status}")
-    table.add_column("item")
-    table.add_column("status")
-    table.add_column("outputs / error", overflow="fold")
-    for item in result.items[:50]:
-        body = item["error"] if item["status"] != ItemStatus.OK else json.dumps(item["outputs"], default=str)
-        table.add_row(item["item_id"], item["status"], (body or "")[:300])
-    console.print(table)
-    console.print(f"{summary['items_ok']} ok, {summary['items_failed']} failed, "
-                  f"{summary['items_budget']} stopped by budget | calls {summary['calls']} "
-                  f"(cache hits {summary['cache_hits']}, resumed {summary['resumed_calls']}) | "
-                  f"{_usd(summary['usd'], summary['unpriced_calls'])} | "
-                  f"details: pipe show {result.run_id}" + (f" --store {store}" if store != ".pipe" else ""))
+    more = len(result.items) - ITEMS_SHOWN
+    _print_items(f"run {result.run_id}: {result.status}", result.items[:ITEMS_SHOWN])
+    if more > 0:
+        console.print(f"... and {more} more items")
+    store_arg = f" --store {store}" if store != ".pipe" else ""
+    console.print(f"items    {summary['items_ok']} ok, {summary['items_failed']} failed, "
+                  f"{summary['items_budget']} stopped by budget")
+    console.print(f"calls    {summary['calls']} (cache hits {summary['cache_hits']}, resumed "
+                  f"{summary['resumed_calls']}), "
+                  f"{format_usd(summary['usd'], summary['unpriced_calls'])}")
+    if result.accuracy:
+        console.print(f"accuracy {result.accuracy}")
+    console.print(f"details  pipe show {result.run_id}{store_arg}", soft_wrap=True)
+    console.print(f"export   pipe export {result.run_id}{store_arg}", soft_wrap=True)
 
 
-def print_runs(rows: list[dict[str, Any]], as_json: bool) -> None:
+RUN_COLS = (Col("run"), Col("status"), Col("items", right=True), Col("acc", right=True),
+            Col("$", right=True), Col("started"), Col("recipe", shrink=2, least=8),
+            Col("model", shrink=1, least=0))
+
+
+def print_runs(rows: list[dict[str, Any]], as_json: bool, more: bool = False) -> None:
+    """The runs table; `more`: older runs were left out (by --limit)."""
     if as_json:
         print(json.dumps(rows, default=str))
         return
-    table = Table(title="runs")
-    for col in ("run", "recipe", "status", "items", "model", "endpoint", "started (UTC)"):
-        table.add_column(col)
+    if not rows:
+        console.print("no runs (start one with `pipe run RECIPE`)")
+        return
+    cells = []
     for r in rows:
-        started = datetime.fromtimestamp(r["created_at"], timezone.utc).strftime("%Y-%m-%d %H:%M")
-        table.add_row(r["run_id"], r["recipe_name"], r["status"], str(r["items_total"]),
-                      r["model"], r["endpoint"], started)
-    console.print(table)
+        acc = r.get("accuracy")
+        started = _when(r["created_at"])
+        cells.append((r["run_id"], r["status"], f"{r['items_ok']}/{r['items_total']}",
+                      "-" if not acc else f"{acc['accuracy']:.1%}",
+                      format_usd(r["usd"], r["unpriced_calls"]).replace(" unpriced", "?"),
+                      started, r["recipe_name"], r["model"]))
+    print_table(console, "runs (started UTC)", RUN_COLS, cells)
+    if more:
+        console.print(f"newest {len(rows)} shown; older ones: --limit N or --all")
+
+
+def _when(timestamp: float) -> str:
+    """`14:17` today (UTC), `12-02 14:17` this year, else `2025-12-02`: short, like `ls -l`."""
+    at, now = (datetime.fromtimestamp(t, timezone.utc) for t in (timestamp, time.time()))
+    if at.date() == now.date():
+        return at.strftime("%H:%M")
+    return at.strftime("%m-%d %H:%M" if at.year == now.year else "%Y-%m-%d")
+
+
+NODE_COLS = (Col("node", shrink=2, least=12), Col("calls", right=True), Col("hits", right=True),
+             Col("err", right=True), Col("in tok", right=True),
+             Col("cached", right=True, shrink=1, least=0),  # first to go (in --json)
+             Col("out tok", right=True), Col("lat", right=True), Col("$", right=True))
 
 
 def print_show(report: dict[str, Any]) -> None:
     run = report["run"]
-    console.print(f"[bold]{run['run_id']}[/] {run['recipe_name']} — {run['status']} "
-                  f"(model {run['model']} @ {run['endpoint']})  params {run['params']}")
-    table = Table(title="per node")
-    for col in ("node", "calls", "cache hits", "errors", "prompt tok", "cached tok",
-                "output tok", "mean latency", "$"):
-        table.add_column(col, justify="right" if col != "node" else "left", no_wrap=col == "node")
-    for r in report["nodes"]:
-        table.add_row(r["node"], str(r["calls"]), str(r["cache_hits"]), str(r["errors"]),
-                      str(r["prompt_tokens"]), str(r["cached_tokens"]), str(r["completion_tokens"]),
-                      f"{r['latency_s']:.2f}s", _usd(r["usd"], r["unknown_cost"]))
-    console.print(table)
-    console.print(f"total {_usd(report['total_usd'], report['unknown_cost_calls'])}")
+    console.print(f"[bold]{run['run_id']}[/] {run['recipe_name']}: {run['status']} "
+                  f"(model {run['model']} @ {run['endpoint']})", soft_wrap=True)
+    console.print("params " + ", ".join(f"{k}={v}" for k, v in run["params"].items()))
+    rows = [(r["node"], str(r["calls"]), str(r["cache_hits"]), str(r["errors"]),
+             str(r["prompt_tokens"]), str(r["cached_tokens"]), str(r["completion_tokens"]),
+             f"{r['latency_s']:.2f}s", format_usd(r["usd"], r["unknown_cost"]))
+            for r in report["nodes"]]
+    print_table(console, "per node", NODE_COLS, rows)
+    console.print(f"total {format_usd(report['total_usd'], report['unknown_cost_calls'])}")
+    if run.get("accuracy"):
+        console.print(f"accuracy {_accuracy_text(run['accuracy'])}")
     if report.get("steps"):
-        console.print(_steps_table(report["steps"]))
-    items = Table(title="items")
-    items.add_column("item")
-    items.add_column("status")
-    items.add_column("outputs / error", overflow="fold")
-    for item in report["items"]:
-        body = item["error"] if item["status"] != ItemStatus.OK else json.dumps(item["outputs"], default=str)
-        items.add_row(item["item_id"], item["status"], (body or "")[:400])
-    console.print(items)
+        _print_steps(report["steps"])
+    _print_items("items", report["items"])
 
 
-def _steps_table(steps: list[dict[str, Any]]) -> Table:
-    table = Table(title="per step (score nodes; means over items)")
-    for col in ("step", "items", "mean acc", "majority acc", "pass@N", "mean out tok",
-                "median out tok"):
-        table.add_column(col, justify="right")
+STEP_COLS = (Col("step", right=True), Col("items", right=True), Col("mean acc", right=True),
+             Col("majority acc", right=True), Col("pass@N", right=True),
+             Col("mean out tok", right=True), Col("median out tok", right=True))
+
+
+def _print_steps(steps: list[dict[str, Any]]) -> None:
     fmt = lambda v: "-" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
-    for r in steps:
-        table.add_row(*(fmt(r[k]) for k in ("step", "items", "mean_acc", "majority_acc",
-                                             "pass_at_n", "mean_tokens", "median_tokens")))
-    return table
+    rows = [tuple(fmt(r[k]) for k in ("step", "items", "mean_acc", "majority_acc", "pass_at_n",
+                                      "mean_tokens", "median_tokens")) for r in steps]
+    print_table(console, "per step (score nodes; means over items)", STEP_COLS, rows)
 
 
-def print_estimate(est: dict[str, Any]) -> None:
-    """The table of `pipelines.estimate`'s worst case, per llm node."""
-    table = Table(title=f"estimate for {est['name']} over {est['items']} items (worst case)")
-    for col in ("node", "calls", "prompt tok", "max output tok", "$"):
-        table.add_column(col, no_wrap=col == "node")
-    for r in est["nodes"]:
-        table.add_row(r["node"], str(r["calls"]), str(r["prompt_tokens"]),
-                      str(r["max_output_tokens"]), _usd(r["usd"]))
-    console.print(table)
-    console.print(f"total at most {_usd(est['total_usd'])}")
+ESTIMATE_COLS = (Col("node", shrink=1, least=12), Col("calls", right=True),
+                 Col("prompt tok", right=True), Col("max output tok", right=True),
+                 Col("$", right=True))
+
+
+def print_estimate(est: dict[str, Any], as_json: bool = False) -> None:
+    """`pipelines.estimate`'s worst case per llm node: a table, or its JSON with `--json`."""
+    if as_json:
+        print(json.dumps(est, default=str))
+        return
+    rows = [(r["node"], *(("unbounded", "-", "-") if r["calls"] is None else
+                          (str(r["calls"]), str(r["prompt_tokens"]), str(r["max_output_tokens"]))),
+             format_usd(r["usd"])) for r in est["nodes"]]
+    print_table(console, f"estimate for {est['name']} over {est['items']} items (worst case)",
+                ESTIMATE_COLS, rows)
+    unbounded = est.get("unbounded") or []
+    console.print("total unbounded: python node(s) " + ", ".join(unbounded) + " may call "
+                  "ctx.chat without limit; declare calls, max_tokens and max_prompt_tokens "
+                  "on them" if unbounded else f"total at most {format_usd(est['total_usd'])}")

@@ -15,9 +15,12 @@ class Stats:
     items_failed: int = 0
     calls: int = 0
     """Calls answered in this process: sent, or answered by the response cache."""
+    calls_planned: int = 0
+    """Calls the plan makes over all items (resumed ones included); 0 when not known ahead
+    (calls made by python nodes)."""
     cache_hits: int = 0
     resumed: int = 0
-    """Calls reused from the run store on --resume (not counted in `calls`)."""
+    """Calls completed before a --resume and reused, not repeated (not counted in `calls`)."""
     errors: int = 0
     retries: int = 0
     in_flight: int = 0

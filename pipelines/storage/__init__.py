@@ -2,6 +2,7 @@
 
     sqlite.py          opening the files (WAL, busy timeout, schema)
     run_store.py       runs.sqlite: runs, every call (`CallRow`), node outputs, item results
+    owner.py           which process owns a running run; a dead owner means `interrupted`
     response_cache.py  cache.sqlite: content-addressed responses, so no call is paid twice
     call_tables.py     per-node sums over a run's calls (for `pipe show`)
 """

@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 import pipelines
 from pipelines import RunOptions
 from pipelines.cli.main import main
+from tests.pipelines.execution.budget_recipe import MODEL, SHEET
 from tests.pipelines.fake_llm import FakeLLM
 
 RSA = Path(__file__).parent / "recipes" / "rsa.yaml"
@@ -36,15 +38,36 @@ def test_runs_and_show_list_what_a_run_did(tmp_path):
 
 
 def test_estimate_counts_calls_and_prices_them_without_spending(tmp_path):
-    out = CliRunner().invoke(main, ["run", str(RSA), "--estimate", "--model", "deepseek-chat",
-                                    "--endpoint", "https://api.deepseek.com/v1",
-                                    "-p", "N=4", "-p", "T=3", "--store", str(tmp_path / "s")])
+    """Rates $100 / $20,000 per 1M input / output tokens (tests/pipelines/execution/
+    budget_recipe.py); no max_tokens in the recipe, so each call may write 1,024 tokens."""
+    sheet = tmp_path / "sheet.yaml"
+    sheet.write_text(SHEET)
+    args = ["run", str(RSA), "--estimate", "--model", MODEL, "--pricing", str(sheet),
+            "--endpoint", "https://api.example.com/v1", "-p", "N=4", "-p", "T=3",
+            "--store", str(tmp_path / "s")]
+    out = CliRunner().invoke(main, args)
     assert out.exit_code == 0, out.output
-    # 2 items x 4 samples, then 2 aggregation steps of 4 calls each per item
-    assert "solve" in out.output and "steps.2.aggregate" in out.output
-    assert out.output.count(" 8 ") >= 3
-    assert "total at most $" in out.output
     assert not (tmp_path / "s").exists()
+    # prompt bound per call = UTF-8 bytes of the template + the largest item's JSON (45 bytes)
+    # + 8 per message + 64 per call; an aggregation call adds K=2 candidates x 1,024 tokens
+    item = len('{"id": "a", "question": "1+1", "answer": "2"}')
+    solve = len((RSA.parent / "prompts/solve.j2").read_bytes()) + item + 8 + 64
+    aggregate = len((RSA.parent / "prompts/aggregate.j2").read_bytes()) + item + 8 + 64 + 2048
+    assert (solve, aggregate) == (139, 2272)
+
+    def usd(prompt: int) -> float:  # 8 calls (2 items x N=4) of one node
+        return 8 * (prompt * 100.0 + 1024 * 20000.0) / 1e6
+
+    est = json.loads(CliRunner().invoke(main, [*args, "--json"]).output)
+    assert [(r["node"], r["calls"], r["prompt_tokens"], r["max_output_tokens"])
+            for r in est["nodes"]] == [("solve", 8, 8 * 139, 8 * 1024),
+                                       ("steps.1.aggregate", 8, 8 * 2272, 8 * 1024),
+                                       ("steps.2.aggregate", 8, 8 * 2272, 8 * 1024)]
+    assert [r["usd"] for r in est["nodes"]] == pytest.approx([163.9512, 165.6576, 165.6576])
+    assert [r["usd"] for r in est["nodes"]] == pytest.approx([usd(solve), usd(aggregate),
+                                                             usd(aggregate)])
+    assert est["total_usd"] == pytest.approx(495.2664)
+    assert "total at most $495.27" in out.output and "$163.95" in out.output
 
 
 def test_graph_command_prints_mermaid_and_dot():

@@ -36,7 +36,7 @@ def test_kill_9_then_resume_repeats_no_completed_call(tmp_path):
         assert proc.returncode == -signal.SIGKILL
 
         runs = RunStore(store).runs()
-        assert len(runs) == 1 and runs[0]["status"] == "running"
+        assert len(runs) == 1 and runs[0]["status"] == "interrupted"  # its process is gone
         run_id = runs[0]["run_id"]
         done_before = [c for c in RunStore(store).calls(run_id) if c.status == "ok"]
         assert 0 < len(done_before) < 32

@@ -13,6 +13,7 @@ import pipelines.endpoints.embedded as embedded_module
 from pipelines import RunOptions
 from pipelines.errors import CacheMiss
 from pipelines.types import Price, Usage
+from tests.pipelines.execution.budget_recipe import per_call_usd, priced_fake, write_recipe
 from tests.pipelines.fake_llm import FakeLLM
 
 RSA = Path(__file__).parent / "recipes" / "rsa.yaml"
@@ -123,15 +124,20 @@ def test_offline_without_cache_fails_items_and_sends_nothing(tmp_path):
 
 
 def test_max_cost_stops_new_calls_keeps_partial_results_exit_3(tmp_path):
-    fake = FakeLLM()
-    result = run(fake, tmp_path, max_cost=10.5, meter=DollarMeter(), cache=False,
-                 params={"T": 2})
+    """A real price sheet: each call costs $1.0003, its worst case is $1.008 (see
+    tests/pipelines/execution/budget_recipe.py), so $4.50 admits exactly 4 of the 8 calls."""
+    recipe, fake = write_recipe(tmp_path / "r"), priced_fake()
+    result = pipelines.run(recipe, {}, RunOptions(
+        endpoint=URL, store=tmp_path, cache=False, max_cost=4.50,
+        transport=httpx.ASGITransport(app=fake.app)))
     assert result.exit_code == 3 and result.status == "budget"
-    # worst case $1 per call: never more than 10 calls could have been admitted
-    assert len(fake.requests) <= 10
-    assert result.stats.usd <= 10.5
-    report = pipelines.show(result.run_id, tmp_path)
-    assert report["total_usd"] == len(fake.requests)
+    assert len(fake.requests) == 4
+    assert result.stats.usd == pytest.approx(4 * per_call_usd()) == pytest.approx(4.0012)
+    # the 4 calls admitted before the stop are kept (a resume reuses them)
+    from pipelines.storage.run_store import RunStore
+    rows = RunStore(tmp_path).calls(result.run_id)
+    assert [(r.status, round(r.cost_usd, 6)) for r in rows] == [("ok", 1.0003)] * 4
+    assert pipelines.show(result.run_id, tmp_path)["total_usd"] == pytest.approx(4.0012)
 
 
 class DollarMeter:
