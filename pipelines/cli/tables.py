@@ -62,8 +62,7 @@ def print_table(console: Console, title: str | None, cols: Sequence[Col],
     columns do not fit, lines run longer than the terminal rather than cut a run id."""
     kept = [(i, col, w) for i, (col, w) in enumerate(zip(cols, widths(cols, rows, console.width)))
             if w > 0]
-    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
-                  padding=(0, 1, 0, 0), title_justify="left")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     for _, col, width in kept:
         table.add_column(col.name, justify="right" if col.right else "left",
                          no_wrap=not col.wrap, overflow="fold" if col.wrap else "ellipsis",
@@ -73,4 +72,6 @@ def print_table(console: Console, title: str | None, cols: Sequence[Col],
     needed = sum(w for _, _, w in kept) + GAP * (len(kept) - 1)
     if needed > console.width:  # a wider console of the same stream: rich caps widths at its own
         console = Console(width=needed, file=console.file)
+    if title:  # above the table, not in it: a table narrower than its title would wrap it
+        console.print(title, style="italic", soft_wrap=True, markup=False, highlight=False)
     console.print(table)
