@@ -5,8 +5,15 @@ the whole server. From it come:
 - batch per GPU: running requests / GPUs;
 - output throughput: generation-token counter delta between two scrapes, else SGLang's
   `gen_throughput` gauge, else running requests / mean time per output token;
-- prefix-cache hit rate: hits / queries counters (vLLM), else the hit-rate gauge;
-- prompt tokens per output token: prompt / generation token counters.
+- prefix-cache hit rate: hits / queries counters (vLLM V1: `vllm:prefix_cache_*` or the older
+  `vllm:gpu_prefix_cache_*`), else the hit-rate gauge, which SGLang reports once per scheduler
+  rank: averaged, weighted by each rank's prompt tokens (never summed);
+- prompt tokens per output token: prompt / generation token counters;
+- recorded, not priced: KV-cache usage, waiting requests, mean time to first token, cached
+  prompt tokens.
+Each `--metrics` source is one node (a URL is scraped twice; `a.prom,b.prom` are two scrapes of
+one node); the nodes' figures are combined: requests, throughput and tokens add up, the hit rate
+and time to first token are token- and request-weighted means, KV usage is the mean.
 The written profile keeps every other figure and records the measurement in `calibration`.
 A measured profile keeps its measured batches: each one's throughput is scaled by the measured /
 interpolated throughput at the scraped batch (`economics.measured_factor`), so both its
@@ -31,9 +38,13 @@ from pipelines.errors import InputError
 RUNNING = ("vllm:num_requests_running", "sglang:num_running_reqs")
 GENERATED = ("vllm:generation_tokens", "sglang:generation_tokens")
 PROMPT = ("vllm:prompt_tokens", "sglang:prompt_tokens")
-CACHE_QUERIES = ("vllm:prefix_cache_queries",)
-CACHE_HITS = ("vllm:prefix_cache_hits",)
+CACHE_QUERIES = ("vllm:prefix_cache_queries", "vllm:gpu_prefix_cache_queries")
+CACHE_HITS = ("vllm:prefix_cache_hits", "vllm:gpu_prefix_cache_hits")
 HIT_RATE_GAUGE = ("sglang:cache_hit_rate", "vllm:gpu_prefix_cache_hit_rate")
+KV_USAGE = ("vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc", "sglang:token_usage")
+WAITING = ("vllm:num_requests_waiting", "sglang:num_queue_reqs")
+TTFT = ("vllm:time_to_first_token_seconds", "sglang:time_to_first_token_seconds")
+CACHED = ("sglang:cached_tokens", "vllm:prefix_cache_hits", "vllm:gpu_prefix_cache_hits")
 TPOT = ("vllm:time_per_output_token_seconds", "vllm:inter_token_latency_seconds",
         "sglang:time_per_output_token_seconds", "sglang:inter_token_latency_seconds")
 
@@ -45,6 +56,13 @@ class Measurement:
     method: str
     prefix_hit_rate: float | None
     prompt_tokens_per_output: float | None
+    kv_cache_usage: float | None = None
+    waiting: float | None = None
+    ttft_s: float | None = None
+    cached_tokens: float | None = None
+    prompt_tokens: float | None = None
+    """Prompt tokens in the measured interval (weights the nodes' hit rates)."""
+    nodes: int = 1
 
 
 def _delta(first: Scrape, last: Scrape, names: tuple[str, ...]) -> float | None:
@@ -86,10 +104,25 @@ def _counter_ratio(scrapes: list[Scrape], num: tuple[str, ...],
 
 def _hit_rate(scrapes: list[Scrape]) -> float | None:
     rate = _counter_ratio(scrapes, CACHE_HITS, CACHE_QUERIES)
-    if rate is None:
-        rate = scrapes[-1].total(*HIT_RATE_GAUGE)
+    if rate is None:  # one gauge per rank: the prompt-token-weighted mean
+        rate = scrapes[-1].mean(HIT_RATE_GAUGE, PROMPT)
         rate = rate / 100.0 if rate is not None and rate > 1 else rate  # some report percent
     return rate
+
+
+def _ttft(scrapes: list[Scrape]) -> float | None:
+    """Mean time to first token over the interval (since start with one scrape)."""
+    for name in TTFT:
+        rate = _counter_ratio(scrapes, (f"{name}_sum",), (f"{name}_count",))
+        if rate is not None:
+            return rate
+    return None
+
+
+def _span(scrapes: list[Scrape], names: tuple[str, ...]) -> float | None:
+    """A counter's growth over the interval, else its value since the server started."""
+    delta = _delta(scrapes[0], scrapes[-1], names) if len(scrapes) > 1 else None
+    return delta if delta is not None else scrapes[-1].total(*names)
 
 
 def measure(scrapes: list[Scrape], window: float | None = None) -> Measurement:
@@ -107,26 +140,80 @@ def measure(scrapes: list[Scrape], window: float | None = None) -> Measurement:
         raise InputError(f"{scrapes[-1].source}: no requests were running when scraped; "
                          f"scrape while the server is under its usual load")
     tps, method = _throughput(scrapes, window, running)
+    last = scrapes[-1]
     return Measurement(running, tps, method, _hit_rate(scrapes),
-                       _counter_ratio(scrapes, PROMPT, GENERATED))
+                       _counter_ratio(scrapes, PROMPT, GENERATED),
+                       kv_cache_usage=last.mean(KV_USAGE), waiting=last.total(*WAITING),
+                       ttft_s=_ttft(scrapes), cached_tokens=_span(scrapes, CACHED),
+                       prompt_tokens=_span(scrapes, PROMPT))
 
 
-def scrape_all(sources: list[str], window: float | None) -> list[Scrape]:
-    """A single URL is scraped twice, `window` (default 10) seconds apart."""
-    if len(sources) == 1 and is_url(sources[0]):
-        first = fetch(sources[0])
+def _weighted(values: list[float | None], weights: list[float | None]) -> float | None:
+    pairs = [(v, w) for v, w in zip(values, weights) if v is not None]
+    if not pairs:
+        return None
+    if all(w for _, w in pairs):
+        return sum(v * w for v, w in pairs) / sum(w for _, w in pairs)
+    return sum(v for v, _ in pairs) / len(pairs)
+
+
+def _added(values: list[float | None]) -> float | None:
+    return None if None in values else sum(values)
+
+
+def combine(nodes: list[Measurement]) -> Measurement:
+    """One cluster from its nodes' measurements."""
+    if len(nodes) == 1:
+        return nodes[0]
+    prompt = [m.prompt_tokens for m in nodes]
+    out = [m.output_tokens_per_s for m in nodes]
+    ratio = _weighted([m.prompt_tokens_per_output for m in nodes], out)
+    return Measurement(
+        running=sum(m.running for m in nodes), output_tokens_per_s=sum(out),
+        method=f"{len(nodes)} nodes: " + "; ".join(sorted({m.method for m in nodes})),
+        prefix_hit_rate=_weighted([m.prefix_hit_rate for m in nodes], prompt),
+        prompt_tokens_per_output=ratio,
+        kv_cache_usage=_weighted([m.kv_cache_usage for m in nodes], [None] * len(nodes)),
+        waiting=_added([m.waiting for m in nodes]),
+        ttft_s=_weighted([m.ttft_s for m in nodes], prompt),
+        cached_tokens=_added([m.cached_tokens for m in nodes]),
+        prompt_tokens=_added(prompt), nodes=len(nodes))
+
+
+def scrape_node(source: str, window: float | None) -> list[Scrape]:
+    """One node: a URL scraped twice, `window` (default 10) seconds apart; `a,b` two saved
+    scrapes of it; a single file one scrape."""
+    if is_url(source):
+        first = fetch(source)
         time.sleep(window if window is not None else 10.0)
-        return [first, fetch(sources[0])]
-    if len(sources) > 2:
-        raise InputError("give one or two --metrics sources (two scrapes of one server)")
-    return [fetch(s) for s in sources]
+        return [first, fetch(source)]
+    parts = [part for part in source.split(",") if part]
+    if len(parts) > 2:
+        raise InputError(f"{source}: give one or two scrapes of a node (FIRST.prom,LAST.prom)")
+    return [fetch(part) for part in parts]
+
+
+def scrape_all(sources: list[str], window: float | None) -> list[list[Scrape]]:
+    """Scrapes per node. Each source is a node; two plain files (no URL, no comma) are the
+    two scrapes of one server, as before."""
+    if len(sources) == 2 and not any(is_url(s) or "," in s for s in sources):
+        return [[fetch(s) for s in sources]]
+    return [scrape_node(s, window) for s in sources]
+
+
+def measure_nodes(groups: list[list[Scrape]], window: float | None = None) -> Measurement:
+    return combine([measure(g, window) for g in groups])
 
 
 def _calibration(m: Measurement, source: str, gpus: float) -> dict[str, Any]:
     return {"source": source,
             "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "method": m.method, "running_requests": round(m.running, 3),
-            "output_tokens_per_s_per_gpu": round(m.output_tokens_per_s / gpus, 3)}
+            "output_tokens_per_s_per_gpu": round(m.output_tokens_per_s / gpus, 3),
+            **{k: round(v, 4) for k, v in (
+                ("nodes", m.nodes), ("kv_cache_usage", m.kv_cache_usage),
+                ("waiting_requests", m.waiting), ("ttft_s", m.ttft_s),
+                ("cached_tokens", m.cached_tokens)) if v is not None}}
 
 
 def calibrated_measured(data: dict[str, Any], m: Measurement, source: str) -> dict[str, Any]:
@@ -154,7 +241,7 @@ def calibrate(profile_path: str | Path, sources: list[str], out: str | Path,
     path = Path(profile_path)
     data, node = read_yaml(path)
     original = profile_from_dict(data, path, node)
-    m = measure(scrape_all(sources, window), window)
+    m = measure_nodes(scrape_all(sources, window), window)
     recalibrate = calibrated_profile if isinstance(original, GpuProfile) else calibrated_measured
     new = recalibrate(data, m, " + ".join(sources))
     profile = profile_from_dict(new, Path(out))

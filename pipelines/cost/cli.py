@@ -14,8 +14,9 @@ from pipelines.cost.calibrate import calibrate as run_calibration
 from pipelines.cost.derive import Tiers, profile_source, profile_tiers
 from pipelines.cost.economics import Economics, explain as explain_profile
 from pipelines.cost.profiles import GpuProfile, Profile, load_profile
+from pipelines.cost.sensitivity import format_sensitivity, sensitivity as run_sensitivity
 from pipelines.cost.sweep import DEFAULT_BATCHES, format_sweep, plot_sweep, sweep as run_sweep
-from pipelines.errors import PipeError
+from pipelines.errors import InputError, PipeError
 
 
 def _exits_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -50,7 +51,7 @@ def _tier_rows(t: Tiers) -> list[tuple[str, str]]:
 
 
 def _explain_table(p: Profile, e: Economics, tiers: Tiers | None = None) -> str:
-    rows = [("profile", f"{p.name} v{p.version}  ({profile_source(p)})")]
+    rows = [("profile", f"{p.name} v{p.version}"), ("price source", profile_source(p))]
     if isinstance(p, GpuProfile):
         hw = p.hardware
         rows.append(("hardware", f"{hw.gpu or 'GPU'} x{p.deployment.gpus}, "
@@ -61,14 +62,18 @@ def _explain_table(p: Profile, e: Economics, tiers: Tiers | None = None) -> str:
              ("$/1M output", f"${e.usd_per_m_output:.4f}"),
              ("$/1M input, cache miss", f"${e.usd_per_m_input_miss:.4f}"),
              ("$/1M input, cache hit", f"${e.usd_per_m_input_hit:.6f}")]
+    if e.usd_per_m_output_all_in is not None:
+        rows.append(("$/1M output, all in", f"${e.usd_per_m_output_all_in:.4f} (with its prompt "
+                     "tokens)"))
     if e.t_mem_s is not None:
         step = e.t_step_s
         rows += [("context (KV tokens)", f"{e.context_len:,.0f}"),
-                 ("step time", f"{step * 1e3:.2f} ms"),
+                 ("step time", f"{step * 1e3:.2f} ms (GPU and communication overlapped)"),
+                 ("  GPU busy", f"{e.t_gpu_s * 1e3:.2f} ms ({_pct(e.t_gpu_s, step)})"),
                  ("  memory", f"{e.t_mem_s * 1e3:.2f} ms ({_pct(e.t_mem_s, step)})"),
                  ("  compute", f"{e.t_compute_s * 1e3:.2f} ms ({_pct(e.t_compute_s, step)})"),
                  ("  communication", f"{e.t_comm_s * 1e3:.2f} ms ({_pct(e.t_comm_s, step)})"),
-                 ("experts read/layer/GPU", f"{e.experts_read_per_gpu:.2f}"),
+                 ("experts/layer, busiest", f"{e.experts_read_per_gpu:.2f}"),
                  ("memory per GPU", f"{e.memory_gb_per_gpu:.1f} GB"
                   + ("" if e.fits_memory else "  (DOES NOT FIT: lower the batch or context)"))]
     if e.calibration_factor is not None:
@@ -131,6 +136,18 @@ def sweep(profile: str, out: str | None, batches: str | None, context: float | N
 
 
 @cost.command()
+@click.argument("profile", type=click.Path(dir_okay=False))
+@_exits_cleanly
+def sensitivity(profile: str) -> None:
+    """How much +10% on each achieved efficiency moves throughput and $/1M tokens."""
+    p = load_profile(profile)
+    if not isinstance(p, GpuProfile):
+        raise InputError(f"{p.name} is a measured profile: it has no efficiencies to vary; "
+                         f"fix: give a GPU profile")
+    click.echo(format_sensitivity(run_sensitivity(p)))
+
+
+@cost.command()
 @click.argument("run")
 @click.option("--store", default=".pipe", show_default=True, type=click.Path(file_okay=False),
               help="Run store folder (holds runs.sqlite).")
@@ -145,8 +162,9 @@ def bill(run: str, store: str, fmt: str) -> None:
 
 @cost.command()
 @click.option("--metrics", "sources", multiple=True, required=True,
-              help="Prometheus /metrics URL (scraped twice, --window apart) or a saved scrape; "
-                   "give two files for counter deltas.")
+              help="One node's Prometheus /metrics URL (scraped twice, --window apart) or "
+                   "saved scrape(s) FIRST.prom,LAST.prom; repeat per node. Two plain files "
+                   "are two scrapes of one server.")
 @click.option("--profile", required=True, type=click.Path(dir_okay=False),
               help="The deployment profile the server runs.")
 @click.option("--out", type=click.Path(dir_okay=False),
@@ -161,5 +179,10 @@ def calibrate(sources: tuple[str, ...], profile: str, out: str | None,
     hit = "not reported" if m.prefix_hit_rate is None else f"{m.prefix_hit_rate:.1%}"
     click.echo(f"measured: {m.running:g} running requests, {m.output_tokens_per_s:,.1f} output "
                f"tok/s,\n  prefix-cache hit rate {hit} ({m.method})")
+    extras = [f"{label} {fmt.format(v)}" for label, fmt, v in (
+        ("nodes", "{:d}", m.nodes), ("KV cache used", "{:.0%}", m.kv_cache_usage),
+        ("waiting requests", "{:g}", m.waiting), ("mean TTFT", "{:.3f} s", m.ttft_s),
+        ("cached prompt tokens", "{:,.0f}", m.cached_tokens)) if v is not None]
+    click.echo("  " + ", ".join(extras))
     click.echo(f"wrote {out}\n")
     click.echo(_explain_table(p, explain_profile(p), profile_tiers(p)))

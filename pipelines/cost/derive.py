@@ -22,6 +22,7 @@ from pipelines.cost.economics import (Economics, economics_at, explain, max_batc
                                       measured_points)
 from pipelines.cost.profiles import MeasuredProfile, OffPeak, Profile, model_names
 from pipelines.cost.sheets import ModelPrices, Period, PriceSheet, Rates, Window
+from pipelines.errors import InputError
 
 ALWAYS = "2000-01-01T00:00:00Z"
 """`from` of a derived sheet's only period: a server's own cost does not change with the date."""
@@ -47,6 +48,11 @@ def profile_tiers(profile: Profile) -> Tiers:
     """Standard and bulk operating points. When nothing larger than the standard batch fits,
     bulk is the standard point (no discount is invented)."""
     standard = explain(profile)
+    if standard.fits_memory is False:
+        raise InputError(f"{profile.name}: batch {standard.batch_per_gpu:g} per GPU needs "
+                         f"{standard.memory_gb_per_gpu:.1f} GB, more than the GPU's "
+                         f"{profile.hardware.memory_gb:g} GB; fix: lower deployment."
+                         f"batch_per_gpu to at most {max_batch_in_memory(profile):g}")
     batch = bulk_batch(profile)
     if batch <= standard.batch_per_gpu:
         bulk = standard

@@ -1,16 +1,10 @@
-"""First-principles MoE serving economics: cost = $/GPU-hour / tokens per hour.
+"""MoE serving economics: cost = $/GPU-hour / tokens per hour.
 
-One decode step on one GPU of an expert-parallel group of G GPUs, each decoding b sequences
-whose KV caches hold L tokens, takes (adding the terms fits published systems within ~12%;
-assuming perfect overlap is 1.6-2.3x optimistic):
-
-    t_mem     = (dense weights + touched experts' weights + b*L*kv_bytes) / HBM bandwidth
-    t_compute = 2*active_params*b / FLOP/s  +  attention over L / BF16 FLOP/s
-    t_comm    = moe_layers*b*k*hidden*(dispatch+combine bytes) / NVLink or scale-out bandwidth
-
-The experts touched per layer across the group are E*(1-(1-k/E)^(b*G)), split over G GPUs:
-past a few hundred tokens per step every expert is read and weight reads stop growing, which
-is why the cost per token falls with batch until KV reads, compute and communication dominate.
+The time a decode step and a prompt token take comes from `physics.py` (memory, compute and
+communication at achieved fractions of datasheet peaks, overlapped; the busiest GPU under
+routing imbalance; multi-token prediction; data- or tensor-parallel attention). This module
+turns those times into tokens/s and $ per 1M tokens, sizes batches within memory, and scales
+everything by a calibration measured on a live server.
 """
 
 from __future__ import annotations
@@ -18,15 +12,16 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 
+from pipelines.cost.physics import (StepTimes, decode_step, dense_params_held, distinct_experts,
+                                    expert_slots_per_gpu, kv_sequences_per_gpu,
+                                    prefill_seconds_per_token)
 from pipelines.cost.profiles import GpuProfile, MeasuredProfile, Profile
 from pipelines.errors import InputError
 
 M = 1e6
 
-
-def distinct_experts(experts: int, top_k: int, tokens: float) -> float:
-    """Expected distinct experts hit when `tokens` tokens each pick `top_k` of `experts`."""
-    return experts * (1.0 - (1.0 - top_k / experts) ** tokens)
+__all__ = ["Economics", "batch_for_tps_user", "distinct_experts", "economics_at", "explain",
+           "max_batch_in_memory", "step_times"]
 
 
 @dataclass(frozen=True)
@@ -43,94 +38,74 @@ class Economics:
     t_mem_s: float | None
     t_compute_s: float | None
     t_comm_s: float | None
+    t_step_s: float = 0.0
+    """Seconds per decode step (memory, compute and communication overlapped)."""
+    t_gpu_s: float | None = None
+    """GPU busy time per step: per phase the slower of memory and compute."""
     experts_read_per_gpu: float | None = None
-    """Expected experts read per MoE layer per step on one GPU."""
+    """Expected experts read per MoE layer per step on the busiest GPU."""
     memory_gb_per_gpu: float | None = None
     """Weights held plus KV cache of the batch."""
     fits_memory: bool | None = None
+    usd_per_m_output_all_in: float | None = None
+    """$ per 1M output tokens with their prompts (workload mix: prompt tokens per output,
+    prefix hit rate) priced in."""
     calibration_factor: float | None = None
     """Measured / modelled throughput when the profile is calibrated (times are scaled by it)."""
 
-    @property
-    def t_step_s(self) -> float:
-        return self.batch_per_gpu / self.tokens_per_s_per_gpu
-
     def as_dict(self) -> dict[str, float | bool | None]:
-        return {**asdict(self), "t_step_s": self.t_step_s}
+        return asdict(self)
 
 
-def _linear_flops(p: GpuProfile) -> float:
-    """FP8 weights run at the FP8 rate, wider ones at BF16."""
-    tflops = p.hardware.fp8_tflops if p.model.bytes_per_param <= 1 else p.hardware.bf16_tflops
-    return tflops * 1e12
-
-
-def _attn_flops_per_token(p: GpuProfile, context: float) -> float:
-    m = p.model
-    return 2.0 * m.attn_heads * m.attn_dim_per_head * context * m.layers
-
-
-def _dense_params(p: GpuProfile) -> float:
-    """Parameters every token reads on every GPU: attention, dense layers, shared experts."""
-    m = p.model
-    return m.active_params - m.top_k * m.moe_layers * m.expert_params
-
-
-def step_times(p: GpuProfile, batch: float, context: float) -> tuple[float, float, float, float]:
-    """(t_mem, t_compute, t_comm, experts read per layer per GPU) for one decode step."""
-    m, hw, g = p.model, p.hardware, p.deployment.gpus
-    experts_per_gpu = distinct_experts(m.routed_experts, m.top_k, batch * g) / g
-    weights = (_dense_params(p) + m.moe_layers * experts_per_gpu * m.expert_params)
-    bytes_read = weights * m.bytes_per_param + batch * context * m.kv_bytes_per_token
-    t_mem = bytes_read / (hw.hbm_bandwidth_tb_s * 1e12)
-    t_compute = (2.0 * m.active_params * batch / _linear_flops(p)
-                 + batch * _attn_flops_per_token(p, context) / (hw.bf16_tflops * 1e12))
-    off_gpu = 1.0 - 1.0 / g
-    scale_out = max(0.0, 1.0 - hw.gpus_per_node / g)
-    scale_up = off_gpu - scale_out
-    sent = m.moe_layers * batch * m.top_k * m.hidden * (
-        p.deployment.dispatch_bytes + p.deployment.combine_bytes)
-    t_comm = sent * (scale_up / (hw.scale_up_gb_s * 1e9) + scale_out / (hw.scale_out_gb_s * 1e9))
-    return t_mem, t_compute, t_comm, experts_per_gpu
+def step_times(p: GpuProfile, batch: float, context: float) -> StepTimes:
+    """One decode step's times (see physics.decode_step)."""
+    return decode_step(p, batch, context)
 
 
 def _usd_per_gpu_second(p: GpuProfile) -> float:
     return p.hardware.usd_per_gpu_hour / 3600.0 / p.hardware.utilisation
 
 
-def input_rates(p: GpuProfile, context: float) -> tuple[float, float]:
-    """($/1M uncached input, $/1M cache-hit input).
-
-    Prefill is compute-bound: each uncached token costs its linear FLOPs plus attention over
-    half the context on average, at `prefill_mfu` of peak. A cache hit costs loading its KV
-    from the cache tier."""
-    d, hw = p.deployment, p.hardware
-    seconds_miss = (2.0 * p.model.active_params / (_linear_flops(p) * d.prefill_mfu)
-                    + _attn_flops_per_token(p, context / 2) / (hw.bf16_tflops * 1e12 * d.prefill_mfu))
-    tier_gb_s = d.cache_tier_gb_s or hw.scale_out_gb_s
+def input_rates(p: GpuProfile) -> tuple[float, float]:
+    """($/1M uncached input, $/1M cache-hit input). A miss is prefilled (physics.
+    prefill_seconds_per_token); a hit loads its KV from the cache tier."""
+    prompt = p.workload.prompt_len or p.workload.context_len
+    seconds_miss = prefill_seconds_per_token(p, prompt)
+    tier_gb_s = p.deployment.cache_tier_gb_s or p.hardware.scale_out_gb_s
     seconds_hit = p.model.kv_bytes_per_token / (tier_gb_s * 1e9)
     rate = _usd_per_gpu_second(p) * M
     return seconds_miss * rate, seconds_hit * rate
 
 
+def all_in_output_rate(p: GpuProfile, output: float, miss: float, hit: float) -> float:
+    """$ per 1M output tokens including the prompt tokens that come with them."""
+    w = p.workload
+    return output + w.prompt_tokens_per_output * (
+        w.prefix_hit_rate * hit + (1 - w.prefix_hit_rate) * miss)
+
+
 def memory_gb(p: GpuProfile, batch: float, context: float) -> float:
-    m, g = p.model, p.deployment.gpus
-    held = _dense_params(p) + m.routed_experts / g * m.moe_layers * m.expert_params
-    return (held * m.bytes_per_param + batch * context * m.kv_bytes_per_token) / 1e9
+    m = p.model
+    held = dense_params_held(p) + expert_slots_per_gpu(p) * m.moe_layers * m.expert_params
+    kv = kv_sequences_per_gpu(p, batch) * context * m.kv_bytes_per_token
+    return (held * m.bytes_per_param + kv) / 1e9
 
 
 def _modelled(p: GpuProfile, batch: float, context: float) -> Economics:
-    t_mem, t_compute, t_comm, experts = step_times(p, batch, context)
-    t_step = t_mem + t_compute + t_comm
-    tps_gpu = batch / t_step
-    miss, hit = input_rates(p, context)
+    st = step_times(p, batch, context)
+    tps_user = st.tokens_per_step / st.t_step
+    tps_gpu = batch * tps_user
+    usd_out = _usd_per_gpu_second(p) / tps_gpu * M
+    miss, hit = input_rates(p)
     mem = memory_gb(p, batch, context)
     return Economics(
         batch_per_gpu=batch, context_len=context, tokens_per_s_per_gpu=tps_gpu,
-        tokens_per_s_per_user=1.0 / t_step, usd_per_m_output=_usd_per_gpu_second(p) / tps_gpu * M,
-        usd_per_m_input_miss=miss, usd_per_m_input_hit=hit, t_mem_s=t_mem,
-        t_compute_s=t_compute, t_comm_s=t_comm, experts_read_per_gpu=experts,
-        memory_gb_per_gpu=mem, fits_memory=mem <= p.hardware.memory_gb)
+        tokens_per_s_per_user=tps_user, usd_per_m_output=usd_out,
+        usd_per_m_input_miss=miss, usd_per_m_input_hit=hit, t_mem_s=st.t_mem,
+        t_compute_s=st.t_compute, t_comm_s=st.t_comm, t_step_s=st.t_step, t_gpu_s=st.t_gpu,
+        experts_read_per_gpu=st.experts_read, memory_gb_per_gpu=mem,
+        fits_memory=mem <= p.hardware.memory_gb,
+        usd_per_m_output_all_in=all_in_output_rate(p, usd_out, miss, hit))
 
 
 def _calibration_factor(p: GpuProfile) -> float | None:
@@ -148,6 +123,8 @@ def _scaled(e: Economics, factor: float) -> Economics:
         tokens_per_s_per_user=e.tokens_per_s_per_user * factor,
         usd_per_m_output=e.usd_per_m_output / factor, t_mem_s=e.t_mem_s / factor,
         t_compute_s=e.t_compute_s / factor, t_comm_s=e.t_comm_s / factor,
+        t_step_s=e.t_step_s / factor, t_gpu_s=e.t_gpu_s / factor,
+        usd_per_m_output_all_in=e.usd_per_m_output_all_in - e.usd_per_m_output * (1 - 1 / factor),
         calibration_factor=factor)
 
 
@@ -161,18 +138,20 @@ def economics_at(p: GpuProfile, batch: float, context: float | None = None) -> E
 
 
 def batch_for_tps_user(p: GpuProfile, target: float, context: float | None = None) -> float:
-    """The largest whole batch per GPU whose tokens/s per user still meets `target`.
-
-    Step time grows with batch, so tokens/s per user falls: bisect on it."""
+    """The largest whole batch per GPU whose tokens/s per user still meets `target` and whose
+    KV caches fit in memory. Step time grows with batch, so tokens/s per user falls: bisect."""
+    cap = max_batch_in_memory(p, context)
+    if cap < 1:
+        raise InputError(f"{p.name}: not even one sequence of {context or p.workload.context_len:g}"
+                         f" tokens fits beside the weights in {p.hardware.memory_gb:g} GB; fix: "
+                         f"more GPUs (deployment.gpus), a shorter context or a bigger GPU")
     at_one = economics_at(p, 1, context).tokens_per_s_per_user
     if at_one < target:
         raise InputError(f"{p.name}: {target:g} tokens/s per user is out of reach; "
                          f"batch 1 gives {at_one:.1f}", )
-    lo, hi = 1, 2
-    while economics_at(p, hi, context).tokens_per_s_per_user >= target:
-        lo, hi = hi, hi * 2
-        if hi > 1 << 20:
-            return float(lo)
+    if economics_at(p, cap, context).tokens_per_s_per_user >= target:
+        return cap  # memory, not speed, limits the batch
+    lo, hi = 1, int(cap)
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if economics_at(p, mid, context).tokens_per_s_per_user >= target:
@@ -186,8 +165,8 @@ def max_batch_in_memory(p: GpuProfile, context: float | None = None) -> float:
     """The largest whole batch per GPU whose KV caches fit beside the weights (0: none fits)."""
     ctx = context or p.workload.context_len
     free_gb = p.hardware.memory_gb - memory_gb(p, 0, ctx)
-    per_sequence_gb = ctx * p.model.kv_bytes_per_token / 1e9
-    return float(max(0, math.floor(free_gb / per_sequence_gb)))
+    per_sequence_gb = memory_gb(p, 1, ctx) - memory_gb(p, 0, ctx)
+    return float(max(0, math.floor(free_gb / per_sequence_gb + 1e-9)))
 
 
 def interpolate_throughput(points: dict[float, float], batch: float) -> float:
@@ -249,7 +228,7 @@ def _measured(p: MeasuredProfile, batch: float) -> Economics:
     tps = points[batch]
     usd_per_s = hw.usd_per_cpu_hour * hw.cpus / 3600.0 / hw.utilisation
     return Economics(
-        batch_per_gpu=batch, context_len=0.0, tokens_per_s_per_gpu=tps,
+        batch_per_gpu=batch, context_len=0.0, tokens_per_s_per_gpu=tps, t_step_s=batch / tps,
         tokens_per_s_per_user=tps / batch, usd_per_m_output=usd_per_s / tps * M,
         usd_per_m_input_miss=usd_per_s / ms.prefill_tokens_per_s * M,
         usd_per_m_input_hit=usd_per_s / ms.cache_hit_tokens_per_s * M,

@@ -69,6 +69,12 @@ class Gpu(BaseModel):
     """Effective scale-out (InfiniBand/RoCE) bandwidth per GPU, GB/s."""
     gpus_per_node: int = Field(gt=0)
     """GPUs sharing one scale-up domain."""
+    hbm_efficiency: float = Field(default=0.9, gt=0, le=1)
+    """Achieved / datasheet HBM bandwidth (FlashMLA: 3,000 of 3,350 GB/s on H800)."""
+    linear_efficiency: float = Field(default=0.78, gt=0, le=1)
+    """Achieved / datasheet FLOP/s of the weight GEMMs (DeepGEMM: 1,550 of 1,979 FP8)."""
+    attention_efficiency: float = Field(default=0.59, gt=0, le=1)
+    """Achieved / datasheet BF16 FLOP/s of decode attention (FlashMLA: 580 of 989)."""
 
 
 class Hardware(Gpu):
@@ -93,6 +99,21 @@ class Deployment(BaseModel):
     """Target output tokens/s per user; the batch is the largest that still meets it."""
     prefill_mfu: float = Field(default=0.4, gt=0, le=1)
     """Fraction of peak FLOP/s that prefill achieves (it is compute-bound)."""
+    prefill_chunk_tokens: float = Field(default=16384, gt=0)
+    """Prompt tokens per GPU per prefill forward (the weights are read once per chunk)."""
+    micro_batches: int = Field(default=1, ge=1, le=2)
+    """2: two micro-batches overlap communication with computation (DeepSeek's practice)."""
+    mtp_draft_tokens: int = Field(default=0, ge=0)
+    """Multi-token prediction: draft tokens verified per sequence per step (DeepSeek-V3: 1)."""
+    mtp_acceptance: float = Field(default=0.0, ge=0, le=1)
+    """Fraction of draft tokens accepted (DeepSeek-V3 report: 85-90% for the second token)."""
+    attention_tp: int = Field(default=1, ge=1)
+    """Tensor-parallel degree of attention (1: data-parallel attention, each GPU its own
+    sequences)."""
+    redundant_experts: int = Field(default=0, ge=0)
+    """Extra copies of hot experts spread over the group (DeepSeek decode: 32)."""
+    step_overhead_ms: float = Field(default=0.0, ge=0)
+    """Time per decode step that nothing overlaps (scheduling, sampling), ms: measure it."""
     cache_tier_gb_s: float | None = Field(default=None, gt=0)
     """Bandwidth a prefix-cache hit's KV is loaded at, GB/s (default: scale-out, i.e. a
     networked KV store as DeepSeek's; use the HBM figure when the cache lives in HBM)."""
@@ -141,6 +162,19 @@ class ModelArch(BaseModel):
     """Query heads in the decode attention."""
     attn_dim_per_head: int = Field(gt=0)
     """Values each query head reads per cached token, q.k plus p.v (MLA absorbed: 576+512)."""
+    prefill_attn_dim_per_head: int | None = Field(default=None, gt=0)
+    """The same in prefill (MLA not absorbed: 192 + 128 = 320); default: the decode width."""
+    attn_params: float = Field(default=0.0, ge=0)
+    """Attention parameters over all layers (tensor-parallel attention splits them)."""
+    kv_tp_split: int = Field(default=1, ge=1)
+    """Tensor-parallel ranks that can split the KV cache (KV heads for GQA; 1 for MLA, whose
+    latent every head reads)."""
+
+    @model_validator(mode="after")
+    def _prefill_width(self) -> ModelArch:
+        if self.prefill_attn_dim_per_head is None:
+            self.prefill_attn_dim_per_head = self.attn_dim_per_head
+        return self
 
 
 class Workload(BaseModel):
@@ -152,6 +186,8 @@ class Workload(BaseModel):
     """Fraction of prompt tokens served from the prefix cache."""
     prompt_tokens_per_output: float = Field(ge=0)
     """Prompt tokens per output token in the traffic mix (DeepSeek: 608B/168B = 3.6)."""
+    prompt_len: float | None = Field(default=None, gt=0)
+    """Average prompt length, tokens (prefill attention spans it); default: context_len."""
 
 
 class Calibration(BaseModel):
@@ -169,6 +205,16 @@ class Calibration(BaseModel):
     """Sequences running on the server (mean over the scrapes)."""
     output_tokens_per_s_per_gpu: float = Field(gt=0)
     """Measured output throughput per GPU; replaces the modelled figure."""
+    nodes: int = 1
+    """Nodes scraped and combined."""
+    kv_cache_usage: float | None = None
+    """Mean fraction of KV-cache blocks in use (recorded, not priced)."""
+    waiting_requests: float | None = None
+    """Requests queued when scraped: above 0 the server is saturated."""
+    ttft_s: float | None = None
+    """Mean time to first token over the interval, seconds."""
+    cached_tokens: float | None = None
+    """Prompt tokens served from the prefix cache over the interval."""
 
 
 class GpuProfile(BaseModel):

@@ -34,6 +34,28 @@ class Scrape:
                     return sum(values) if values else None
         return None
 
+    def rows(self, *names: str) -> list[tuple[dict[str, str], float]]:
+        """The samples of the first of `names` present (with or without `_total`)."""
+        for name in names:
+            for candidate in (name, f"{name}_total"):
+                rows = [(lab, v) for lab, v in self.samples.get(candidate, [])
+                        if not math.isnan(v)]
+                if rows:
+                    return rows
+        return []
+
+    def mean(self, names: tuple[str, ...], weights: tuple[str, ...] = ()) -> float | None:
+        """A per-rank gauge (one sample per scheduler rank) averaged, not summed: weighted by
+        the `weights` counter of the same label set where every rank has one."""
+        rows = self.rows(*names)
+        if not rows:
+            return None
+        by_labels = {tuple(sorted(lab.items())): v for lab, v in self.rows(*weights)}
+        w = [by_labels.get(tuple(sorted(lab.items()))) for lab, _ in rows]
+        if None in w or not sum(w):
+            return sum(v for _, v in rows) / len(rows)
+        return sum(v * x for (_, v), x in zip(rows, w)) / sum(w)
+
     @property
     def style(self) -> str:
         """`vllm`, `sglang` or `unknown`, from the metric-name prefixes."""

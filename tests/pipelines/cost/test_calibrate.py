@@ -147,3 +147,34 @@ def test_cli_calibrate_needs_a_reachable_source(tmp_path):
     result = CliRunner().invoke(cost, ["calibrate", "--metrics", str(tmp_path / "none.prom"),
                                        "--profile", str(QWEN), "--out", str(tmp_path / "o.yaml")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_sglang_per_rank_hit_rate_is_averaged_weighted_by_prompt_tokens():
+    # 8 ranks: rank 0 0.9 with 3,000 prompt tokens, ranks 1-7 0.5 with 1,000 each ->
+    # (0.9*3000 + 0.5*7000) / 10,000 = 0.62 (summing would give 4.4, read as 4.4%)
+    m = measure([fetch(str(FIXTURES / "sglang_ranks.prom"))])
+    assert m.prefix_hit_rate == pytest.approx(0.62)
+    assert (m.running, m.output_tokens_per_s) == (128, 3200)  # counts add up over ranks
+    assert m.kv_cache_usage == pytest.approx(0.6) and m.waiting == 16
+
+
+def test_vllm_v1_gpu_prefix_cache_names_kv_usage_ttft_and_waiting():
+    m = measure([fetch(str(FIXTURES / "vllm_v1_gpu_prefix.prom"))])
+    assert m.prefix_hit_rate == pytest.approx(0.25)  # 100,000 / 400,000
+    assert m.prompt_tokens_per_output == pytest.approx(4.0)
+    assert m.ttft_s == pytest.approx(0.25) and m.kv_cache_usage == pytest.approx(0.8)
+    assert m.waiting == 3 and m.cached_tokens == 100_000
+    assert m.output_tokens_per_s == pytest.approx(24 * 100_000 / 2000)  # running / mean TPOT
+
+
+def test_scrapes_of_several_nodes_are_combined(tmp_path):
+    node_a, node_b = str(FIXTURES / "vllm_v1_gpu_prefix.prom"), str(FIXTURES / "sglang_ranks.prom")
+    out = tmp_path / "two-nodes.yaml"
+    profile, m = calibrate(DEEPSEEK_H100, [node_a, node_b, SGLANG], out)
+    assert m.nodes == 3 and m.running == 24 + 128 + 768
+    assert m.output_tokens_per_s == pytest.approx(1200 + 3200 + 24000)
+    assert profile.calibration.nodes == 3 and profile.calibration.waiting_requests == 3 + 16 + 12
+    # hit rates weighted by each node's prompt tokens: 0.25 x 400,000, 0.62 x 10,000, 0.42 x 5.1e8
+    weighted = (0.25 * 4e5 + 0.62 * 1e4 + 0.42 * 5.1e8) / (4e5 + 1e4 + 5.1e8)
+    assert m.prefix_hit_rate == pytest.approx(weighted)
+    assert profile.workload.prefix_hit_rate == round(weighted, 4)

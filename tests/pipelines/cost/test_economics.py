@@ -1,9 +1,11 @@
 """The MoE serving model against published figures and its own arithmetic."""
 
+import math
+
 import pytest
 
 from pipelines.cost.economics import (batch_for_tps_user, distinct_experts, economics_at,
-                                      explain, step_times)
+                                      explain, max_batch_in_memory, step_times)
 from pipelines.cost.profiles import PROFILES_DIR, load_profile
 from pipelines.cost.sweep import DEFAULT_BATCHES, sweep
 from pipelines.errors import InputError
@@ -30,37 +32,69 @@ def test_distinct_experts_limits():
     assert distinct_experts(256, 8, 10_000) == pytest.approx(256.0)  # all experts
 
 
-def test_deepseek_production_point(deepseek):
-    # DeepSeek's published decode: H800, ~128 sequences/GPU, KV length 4,989 ->
-    # ~1,850 output tok/s per GPU, ~$0.30 per 1M output at $2/GPU-hour
-    e = explain(deepseek)
-    assert (e.batch_per_gpu, e.context_len) == (128, 4989)
-    assert e.tokens_per_s_per_gpu == pytest.approx(1850, rel=0.15)
-    assert e.usd_per_m_output == pytest.approx(0.30, rel=0.15)
-    assert e.fits_memory
+HBM = 3.35e12 * 0.9          # FlashMLA: 3,000 of 3,350 GB/s
+FP8 = 1979e12 * 0.78         # DeepGEMM: 1,550 of 1,979 TFLOP/s
+ATTN = 989e12 * 0.59         # FlashMLA: 580 of 989 TFLOP/s
+EXPERT = 44_040_192
+DENSE = 37e9 - 8 * 58 * EXPERT
+LINKS = (1 - 8 / 144) / 40e9 + (7 / 144) / 160e9  # IB for off-node, NVLink for on-node peers
 
 
 def test_step_time_terms_by_hand(deepseek):
-    # b=128, L=4,989, G=144, bytes/param 1, HBM 3.35 TB/s
-    t_mem, t_compute, t_comm, experts = step_times(deepseek, 128, 4989)
-    # every expert is touched (128*144 tokens); 256/144 experts per GPU
-    assert experts == pytest.approx(256 / 144)
-    # weights: dense 37e9 - 8*58*44,040,192 plus 58 * 256/144 experts of 44,040,192 params
-    dense = 37e9 - 8 * 58 * 44_040_192
-    weights = dense + 58 * (256 / 144) * 44_040_192
-    kv = 128 * 4989 * 70_272
-    assert t_mem == pytest.approx((weights + kv) / 3.35e12, rel=1e-9)
-    # compute: 2*37e9*128 at FP8 1,979 TFLOP/s + attention 2*128 heads*1,088*4,989*61 per token
-    flops_attn = 128 * 2 * 128 * 1088 * 4989 * 61
-    assert t_compute == pytest.approx(2 * 37e9 * 128 / 1979e12 + flops_attn / 989e12, rel=1e-9)
-    # all-to-all: 58 layers * 128 tokens * 8 experts * 7,168 * (1+2) bytes; 1 - 8/144 of it
-    # over InfiniBand (40 GB/s), 8/144 - 1/144 over NVLink (160 GB/s), 1/144 stays on the GPU
-    sent = 58 * 128 * 8 * 7168 * 3
-    assert t_comm == pytest.approx(sent * ((1 - 8 / 144) / 40e9 + (7 / 144) / 160e9), rel=1e-9)
+    # b=128, L=4,989, EP144 with 32 redundant experts, MTP: 2 query tokens per sequence
+    st = step_times(deepseek, 128, 4989)
+    assert st.experts_read == pytest.approx(2.0)  # every slot is hit: (256 + 32) / 144
+    # busiest GPU's tokens: mean m = 256*144*8/144 = 2,048, excess sd*sqrt(2 ln 144)/m / 1.125
+    share = 1 + (2048 * 143 / 144) ** 0.5 * (2 * math.log(144)) ** 0.5 / 2048 / 1.125
+    assert share == pytest.approx(1.0617, abs=1e-4)
+    phases = [(DENSE / HBM, 2 * DENSE * 256 / FP8),
+              (128 * 4989 * 70_272 / HBM, 256 * 2 * 128 * 1088 * 4989 * 61 / ATTN),
+              (58 * 2 * EXPERT / HBM, 2 * 8 * 58 * EXPERT * 256 * share / FP8)]
+    t_gpu = sum(max(m, c) for m, c in phases)
+    t_comm = 58 * 256 * share * 8 * 7168 * 3 * LINKS
+    assert st.t_gpu == pytest.approx(t_gpu, rel=1e-9)
+    assert st.t_comm == pytest.approx(t_comm, rel=1e-9)
+    # two micro-batches: the longer of the two, plus one layer of the shorter not hidden
+    assert st.t_step == pytest.approx(max(t_gpu, t_comm) + min(t_gpu, t_comm) / 116, rel=1e-9)
+    assert st.tokens_per_step == pytest.approx(1.85)
+
+
+@pytest.mark.parametrize("gpus, dispatch_us, combine_us",
+                         [(32, 155, 273), (64, 173, 314), (128, 192, 369), (256, 194, 360)])
+def test_deepep_published_all_to_all_latency(deepseek, gpus, dispatch_us, combine_us):
+    # DeepEP V1 low-latency kernels on H800 + CX7 400 Gb/s (DeepEP docs/legacy.md, formerly its
+    # README): 128 tokens per GPU, hidden 7,168, top-8, FP8 dispatch, BF16 combine; latency per
+    # layer = dispatch + combine. The model: b=64 with MTP (128 tokens per GPU), random routing
+    # (no redundant experts), 40 GB/s per GPU off-node and 160 GB/s on-node, plus the busiest
+    # GPU's excess. +-15%: the kernels' fixed latency is not modelled and the bandwidth is one
+    # figure for all EP sizes (DeepEP measures 39-48 GB/s from EP32 to EP256).
+    p = deepseek.model_copy(update={"deployment": deepseek.deployment.model_copy(
+        update={"gpus": gpus, "redundant_experts": 0})})
+    per_layer = step_times(p, 64, 4989).t_comm / 58
+    assert per_layer == pytest.approx((dispatch_us + combine_us) * 1e-6, rel=0.15)
+
+
+def test_deepseek_published_prefill_throughput(deepseek):
+    # "~73.7k tokens/s input (including cache hits) per H800 node during prefilling", 56.3% of
+    # input tokens hit the cache -> 73,700 / 8 * 0.437 = 4,026 uncached tokens/s per GPU.
+    # prefill_mfu 0.4 is an assumption, not tuned; +-15% is the issue's tolerance.
+    e = explain(deepseek)
+    per_gpu = 1e6 / (e.usd_per_m_input_miss / (2 / 3600))
+    assert per_gpu == pytest.approx(73_700 / 8 * (1 - 0.563), rel=0.15)
+
+
+def test_deepseek_published_decode_throughput_is_a_lower_bracket(deepseek):
+    # Published: ~14.8k output tokens/s per H800 node = 1,850 per GPU, a 24-hour average at
+    # 20-22 tokens/s per user. The model is a steady full batch at datasheet-derived
+    # efficiencies: it must not fall below the published average (that would mean a missing
+    # capacity), and comes out ~2x above it (see docs/cost.md: the gap is not explained).
+    e = explain(deepseek)
+    assert 1850 < e.tokens_per_s_per_gpu < 2.2 * 1850
+    assert e.fits_memory
 
 
 def test_single_gpu_has_no_communication(qwen):
-    assert step_times(qwen, 32, 4096)[2] == 0.0
+    assert step_times(qwen, 32, 4096).t_comm == 0.0
 
 
 def test_cost_falls_with_batch_then_flattens(deepseek):
@@ -82,10 +116,20 @@ def test_user_speed_falls_as_batch_grows(deepseek):
 
 
 def test_batch_for_a_per_user_speed_target(deepseek):
-    b = batch_for_tps_user(deepseek, 20.0)
-    assert economics_at(deepseek, b).tokens_per_s_per_user >= 20.0
-    assert economics_at(deepseek, b + 1).tokens_per_s_per_user < 20.0
-    assert explain(deepseek, tps_user=20.0).batch_per_gpu == b
+    b = batch_for_tps_user(deepseek, 40.0)
+    assert economics_at(deepseek, b).tokens_per_s_per_user >= 40.0
+    assert economics_at(deepseek, b + 1).tokens_per_s_per_user < 40.0
+    assert explain(deepseek, tps_user=40.0).batch_per_gpu == b
+
+
+def test_speed_target_never_picks_a_batch_that_does_not_fit(deepseek):
+    # 20 tok/s per user would allow more than memory holds: (80 GB - 21.67 GB of weights) /
+    # (4,989 * 70,272 B = 0.35058 GB per sequence) = 166.4 -> 166
+    held = (DENSE + 58 * 2 * EXPERT) / 1e9
+    assert int((80 - held) // (4989 * 70_272 / 1e9)) == 166
+    assert max_batch_in_memory(deepseek) == 166
+    assert batch_for_tps_user(deepseek, 20.0) == 166
+    assert economics_at(deepseek, 166).fits_memory and not economics_at(deepseek, 167).fits_memory
 
 
 def test_unreachable_speed_target_is_an_input_error(deepseek):
@@ -108,9 +152,16 @@ def test_memory_fit_flag(qwen):
 
 
 def test_input_rates(deepseek):
-    # miss: (2*37e9/(1979e12*0.4) + 2*128*1088*(4989/2)*61/(989e12*0.4)) s per token
-    #       at $2/3600 per GPU-second
-    seconds = 2 * 37e9 / (1979e12 * 0.4) + 2 * 128 * 1088 * 2494.5 * 61 / (989e12 * 0.4)
+    # miss: compute 2*37e9/(1979e12*0.4) + MLA prefill width 320 over half the prompt; memory
+    # (weights / 16,384-token chunk + 70,272 B of KV written); all-to-all of one token for the
+    # busiest GPU; two micro-batches overlap them; $2/3600 per GPU-second
+    compute = 2 * 37e9 / (1979e12 * 0.4) + 2 * 128 * 320 * 2494.5 * 61 / (989e12 * 0.4)
+    memory = ((DENSE + 58 * 2 * EXPERT) / 16384 + 70_272) / HBM
+    m = 16384 * 8
+    share = 1 + (m * 143 / 144) ** 0.5 * (2 * math.log(144)) ** 0.5 / m / 1.125
+    comm = 58 * share * 8 * 7168 * 3 * LINKS
+    gpu = max(compute, memory)
+    seconds = max(gpu, comm) + min(gpu, comm) / 116
     e = explain(deepseek)
     assert e.usd_per_m_input_miss == pytest.approx(seconds * 2 / 3600 * 1e6, rel=1e-9)
     # hit: load 70,272 bytes of KV at 40 GB/s
