@@ -1,8 +1,10 @@
 """Figures for the Figma -> spec -> code path, printed side by side.
 
 1. Prompt size: each fixture's frame as REST JSON vs its compact tree (approximate tokens).
-2. Fidelity of the rendered HTML target against the Figma frame, per screen, for the
-   rule-based baseline spec (fixtures), and ground truth vs baseline on synthetic screens.
+2. Fidelity of the rendered HTML target against the Figma file itself (every visible layer of
+   the raw JSON), per screen, for the rule-based baseline spec (fixtures and the real frames in
+   tests/translators/fixtures/real), and ground truth vs baseline on synthetic screens; each
+   screen also says what its score lost points to.
 3. How often the baseline recovers the synthetic ground truth, clean vs messy designs
    (what is left for the LLM step to add).
 4. Compile throughput: specs per second through tsc, vnu and the node harness.
@@ -22,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from translators.baseline import build_spec  # noqa: E402
 from translators.checks import compile as compilers  # noqa: E402
-from translators.checks.fidelity import compare, figma_elements, html_elements, table  # noqa: E402
+from translators.checks.fidelity import compare, html_elements, table  # noqa: E402
+from translators.checks.reference import reference_elements  # noqa: E402
 from translators.checks.render import Page, render  # noqa: E402
 from translators.figma import ingest  # noqa: E402
 from translators.fixtures import fixture_paths  # noqa: E402
@@ -45,26 +48,34 @@ def prompt_sizes() -> None:
     print(f"| **all** | {raw_total} | {small_total} | {raw_total / small_total:.1f}x | | |\n")
 
 
+REAL = Path(__file__).resolve().parents[1] / "tests" / "translators" / "fixtures" / "real"
+
+
 def fidelity(shots: Path, synthetic: int) -> None:
-    cases = [(p.stem, ingest(p).root, build_spec(ingest(p).root, p.stem)) for p in fixture_paths()]
+    screens = [(p.stem, ingest(p)) for p in [*fixture_paths(), *sorted(REAL.glob("*.json"))]]
+    cases = [(name, s.frame.node, build_spec(s.root, name)) for name, s in screens]
     truth_cases, base_cases = [], []
     for seed in range(synthetic):
         figma, spec = generate(seed, "medium", messy=0.4)
-        root = ingest(figma).root
-        truth_cases.append((f"synthetic_{seed}", root, spec))
-        base_cases.append((f"synthetic_{seed}", root, build_spec(root)))
+        screen = ingest(figma)
+        truth_cases.append((f"synthetic_{seed}", screen.frame.node, spec))
+        base_cases.append((f"synthetic_{seed}", screen.frame.node, build_spec(screen.root)))
     everything = cases + truth_cases + base_cases
     pages = [Page(render_html(s), s.width, s.height, shots / f"{i:02d}_{n}.png") for i, (n, _, s) in enumerate(everything)]
     started = time.monotonic()
     reads = render(pages)
     seconds = time.monotonic() - started
-    scores = [compare(figma_elements(root), html_elements(read, spec.root.id))
-              for (_, root, spec), read in zip(everything, reads)]
+    scores = [compare(reference_elements(raw), html_elements(read, spec.root.id))
+              for (_, raw, spec), read in zip(everything, reads)]
     n = len(cases)
     print(f"## Fidelity: HTML target rendered in headless chromium vs the Figma frame "
           f"({len(pages)} pages in {seconds:.1f}s; screenshots in {shots})\n")
-    print("### Fixtures, baseline spec\n")
+    print("### Fixtures and real frames, baseline spec\n")
     print(table({name: s for (name, _, _), s in zip(cases, scores[:n])}) + "\n")
+    print("What each screen lost points to:\n")
+    for (name, _, _), score in zip(cases, scores[:n]):
+        print(f"- {name}: " + ("; ".join(score.lost) if score.lost else "nothing"))
+    print()
     print("### Synthetic screens (messy=0.4): ground-truth spec | baseline spec\n")
     print("| screen | text sim | text IoU | box IoU | ΔE00 | baseline text sim | text IoU | box IoU | ΔE00 |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -59,7 +59,8 @@ async def compile_checks(ctx: Any, code: dict[str, Any]) -> dict[str, Any]:
 
 
 async def fidelity(ctx: Any, path: str, frame: str, code: dict[str, Any]) -> dict[str, Any]:
-    """Render the HTML target in headless chromium; compare boxes, texts, colours with Figma."""
+    """Render the HTML target in headless chromium; compare boxes, texts, colours and styling
+    features with every visible layer of the Figma file itself."""
     if not code.get("spec_yaml"):
         return {"skipped": "no spec to render"}
     screen = steps.load_screen(path, frame)
@@ -78,4 +79,5 @@ def report(ctx: Any, ingest: dict[str, Any], llm: dict[str, Any], code: dict[str
         "files": code.get("files"), "compile": checks, "fidelity": fidelity})
     return {"report": str(path), "llm_status": llm.get("status"), "rounds": llm.get("rounds"),
             "spec_source": code.get("source"), "compiles": checks.get("ok"),
-            "text_similarity": fidelity.get("text_similarity"), "box_iou": fidelity.get("box_iou")}
+            "text_similarity": fidelity.get("text_similarity"), "box_iou": fidelity.get("box_iou"),
+            "color_delta_e": fidelity.get("color_delta_e"), "features_kept": fidelity.get("features_kept")}

@@ -13,7 +13,8 @@ from typing import Any
 
 from translators.baseline import build_spec
 from translators.checks import compile as compilers
-from translators.checks.fidelity import Fidelity, compare, figma_elements, html_elements
+from translators.checks.fidelity import Fidelity, compare, html_elements
+from translators.checks.reference import reference_elements
 from translators.checks.readers import expected_strings, read_divkit, read_html, read_react
 from translators.checks.render import Page, render
 from translators.figma import Ingested, ingest
@@ -98,10 +99,11 @@ def check_code(spec: Spec, files: dict[str, list[str]]) -> dict[str, Any]:
 
 
 def score_render(screen: Ingested, spec: Spec, screenshot: Path | None) -> Fidelity:
-    """Render the HTML target at the frame's size and compare it with the Figma frame."""
+    """Render the HTML target at the frame's size and compare it with the Figma file itself
+    (every visible layer of the raw JSON), so anything ingest or a target dropped costs points."""
     page = Page(render_html(spec), spec.width, spec.height, screenshot)
     read = render([page])[0]
-    return compare(figma_elements(screen.root), html_elements(read, spec.root.id))
+    return compare(reference_elements(screen.frame.node), html_elements(read, spec.root.id))
 
 
 def spec_from_yaml(text: str, targets: tuple[str, ...] = ALL_TARGETS) -> Spec:
@@ -120,6 +122,9 @@ def write_report(out_dir: Path, name: str, parts: dict[str, Any]) -> Path:
              f"- prompt: {ing.get('compact_tokens')} tokens (raw JSON {ing.get('raw_tokens')}, "
              f"{ing.get('reduction')}x smaller); {len(ing.get('warnings', []))} warnings",
              f"- LLM spec: {llm.get('status')} after {llm.get('rounds')} round(s); used: {choice.get('source')}"]
+    warnings = ing.get("warnings", [])
+    lines += [f"  - warning: {w}" for w in warnings[:10]] + ([f"  - … {len(warnings) - 10} more in report.json"]
+                                                              if len(warnings) > 10 else [])
     for error in llm.get("errors", [])[:5]:
         lines.append(f"  - {error.splitlines()[0]}")
     if checks:
@@ -128,8 +133,10 @@ def write_report(out_dir: Path, name: str, parts: dict[str, Any]) -> Path:
                      f"vnu messages {sum(map(len, checks.get('vnu', {}).values()))}, "
                      f"strings intact {checks.get('strings_intact')})")
     if fid:
-        lines.append(f"- fidelity: text sim {fid.get('text_similarity')}, text IoU {fid.get('text_iou')}, "
-                     f"box IoU {fid.get('box_iou')}, ΔE00 {fid.get('color_delta_e')}")
+        lines.append(f"- fidelity against the Figma file: text sim {fid.get('text_similarity')}, "
+                     f"text IoU {fid.get('text_iou')}, box IoU {fid.get('box_iou')}, ΔE00 {fid.get('color_delta_e')}, "
+                     f"features kept {fid.get('features_kept')} of {fid.get('features')}")
+        lines += [f"  - lost: {line}" for line in fid.get("lost") or []]
     for target, paths in (parts.get("files") or {}).items():
         lines.append(f"- {target}: " + ", ".join(Path(p).name for p in paths))
     path = out_dir / "report.md"

@@ -102,6 +102,10 @@ def test_steps_run_a_screen_end_to_end(tmp_path):
     text = Path(report["report"]).read_text()
     assert "LLM spec: valid after 2 round(s); used: llm" in text and "compile: ok" in text
     assert report["compiles"] is True
+    # scored against the raw Figma file: report.md names what the render misses
+    assert fidelity["features"] == 13 and report["features_kept"] == fidelity["features_kept"] == 1.0
+    assert report["color_delta_e"] == fidelity["color_delta_e"] == 0.0
+    assert "  - lost: missing box Icon/Mail (1:12)" in text.splitlines()
 
 
 def test_failed_llm_falls_back_to_the_baseline(tmp_path):

@@ -6,6 +6,7 @@ widgets whose layer or component names say what they are.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from translators.baseline import repeat
@@ -13,10 +14,12 @@ from translators.baseline.ids import IdAllocator, slug
 from translators.baseline.roles import input_kind, is_checked, icon_name, role, texts
 from translators.figma.compact import meaningful_name, pad_text
 from translators.figma.nodes import FNode
-from translators.ui_spec.models import Spec
+from translators.ui_spec.models import FONT_RE, Spec
 from translators.ui_spec.semantics import BAD_CHAR
 
 MAX_TEXT = 5000
+DEFAULT_FONT = "Inter"
+"""The first family of every target's fallback stack: not repeated in specs."""
 _CONTAINERS = {"column": "column", "row": "row", "wrap": "wrap", "grid": "grid"}
 
 
@@ -228,6 +231,9 @@ def _place(out: dict[str, Any], n: FNode) -> None:
             out[axis] = "fill"
         elif mode == "fixed":
             out[axis] = _clamp(size, 0)
+    for key, value in zip(("min_w", "max_w", "min_h", "max_h"), n.limits):
+        if value is not None:
+            out[key] = _clamp(value, 0)
 
 
 def _layout(lay, kind: str) -> dict[str, Any]:
@@ -236,8 +242,10 @@ def _layout(lay, kind: str) -> dict[str, Any]:
         out["columns"] = max(1, min(12, lay.columns or 1))
     if any(lay.pad):
         out["pad"] = _pad(lay.pad)
-    if lay.gap > 0:
-        out["gap"] = min(1000, lay.gap)
+    if lay.gap and lay.main != "between":  # Figma ignores the gap when spacing is auto
+        out["gap"] = max(-1000, min(1000, lay.gap))
+    if kind == "wrap" and lay.cross_gap > 0:
+        out["cross_gap"] = min(1000, lay.cross_gap)
     if lay.main != "start":
         out["align"] = lay.main
     if lay.cross != "start" and not (lay.cross == "baseline" and kind != "row"):
@@ -261,6 +269,16 @@ def _font(n: FNode) -> dict[str, Any]:
         out["weight"] = st.weight
     if st.color and st.color != "#000000":
         out["color"] = st.color
+    if st.family and st.family != DEFAULT_FONT and re.match(FONT_RE, st.family):
+        out["font"] = st.family
+    if st.italic:
+        out["italic"] = True
+    if abs(st.letter_spacing) >= 0.1:
+        out["letter_spacing"] = max(-50.0, min(200.0, st.letter_spacing))
+    if st.case:
+        out["case"] = st.case
+    if st.decoration:
+        out["decoration"] = st.decoration
     return out
 
 
@@ -271,10 +289,16 @@ def _box_style(n: FNode) -> dict[str, Any]:
     if n.radius:
         out["radius"] = list(n.radius) if isinstance(n.radius, tuple) else n.radius
     if n.stroke:
-        out["border"] = {"width": n.stroke[0], "color": n.stroke[1]}
-    if n.shadow:
-        x, y, blur, color = n.shadow
-        out["shadow"] = {"x": x, "y": y, "blur": blur, "color": color}
+        out["border"] = {"width": n.stroke[0], "color": n.stroke[1], **n.stroke_look}
+    if n.gradient:
+        out["gradient"] = n.gradient
+    shadows = [{k: v for k, v in sh.items() if v or k == "color"} for sh in n.effects.shadows]
+    if shadows:
+        out["shadow"] = shadows[0] if len(shadows) == 1 else shadows
+    if n.effects.blur:
+        out["blur"] = n.effects.blur
+    if n.effects.backdrop_blur:
+        out["backdrop_blur"] = n.effects.backdrop_blur
     if n.opacity < 0.995:
         out["opacity"] = round(n.opacity, 2)
     return out

@@ -25,7 +25,15 @@ _READ_ELEMENTS = """() => {
             box: box(el), bg: cs.backgroundColor, border: cs.borderTopColor,
             text: run ? run.textContent : null, text_box: run ? box(run) : null,
             color: run ? getComputedStyle(run).color : cs.color,
-            control: control ? {box: box(control), bg: getComputedStyle(control).backgroundColor} : null};
+            control: control ? {box: box(control), bg: getComputedStyle(control).backgroundColor} : null,
+            paint: {image: cs.backgroundImage, shadow: cs.boxShadow, filter: cs.filter, backdrop: cs.backdropFilter,
+                    borders: ['Top', 'Right', 'Bottom', 'Left'].map(
+                      k => [parseFloat(cs['border' + k + 'Width']) || 0, cs['border' + k + 'Style']])
+                      .concat([[parseFloat(cs.outlineWidth) || 0, cs.outlineStyle]])},
+            font: null};
+    if (run || tag === 'input') { const rs = run ? getComputedStyle(run) : cs;
+      out.font = {family: rs.fontFamily, transform: rs.textTransform, decoration: rs.textDecorationLine,
+                  style: rs.fontStyle, spacing: rs.letterSpacing}; }
     if (tag === 'input' && (el.value || el.placeholder)) {  // the field's text: measured, centred in its box
       out.text = el.value || el.placeholder;
       const pen = document.createElement('canvas').getContext('2d');

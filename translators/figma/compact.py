@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 
-from translators.figma.nodes import FNode
+from translators.figma.nodes import FNode, TextStyle
 
 _DEFAULT_NAME = re.compile(
     r"^(frame|group|rectangle|ellipse|vector|line|text|component|instance|union|subtract|intersect|"
@@ -134,9 +134,12 @@ def _style(node: FNode) -> list[str]:
             out.append(st.align)
         if st.line_height:
             out.append(f"lh={st.line_height}")
-    if node.fill is not None:
+        out += _text_extras(st)
+    if node.fill is not None and (node.fill.color or node.fill.kind == "image"):
         fill = node.fill
         out.append({"solid": f"bg={fill.color}", "image": "img", "gradient": f"grad={fill.color}"}[fill.kind])
+    if node.gradient:
+        out.append(_gradient(node.gradient))
     if node.glyph:
         out.append(f"ink={node.glyph}")
     if node.radius:
@@ -144,11 +147,36 @@ def _style(node: FNode) -> list[str]:
         out.append(f"r={','.join(map(str, r))}" if isinstance(r, tuple) else f"r={r}")
     if node.stroke:
         out.append(f"stroke={node.stroke[0]},{node.stroke[1]}")
-    if node.shadow:
-        out.append("shadow=" + ",".join(map(str, node.shadow)))
+    if node.effects.shadows:
+        out.append("shadow=" + ";".join(_shadow(sh) for sh in node.effects.shadows))
+    if node.effects.blur:
+        out.append(f"blur={node.effects.blur}")
+    if node.effects.backdrop_blur:
+        out.append(f"bgblur={node.effects.backdrop_blur}")
     if node.opacity < 0.995:
         out.append(f"op={node.opacity:.2f}".rstrip("0").rstrip("."))
     return out
+
+
+def _text_extras(st: TextStyle) -> list[str]:
+    """Only what differs from the defaults (Inter, upright, no tracking, as typed)."""
+    out = [f"font={st.family.replace(' ', '_')}"] if st.family and st.family != "Inter" else []
+    out += ["italic"] if st.italic else []
+    out += [f"ls={st.letter_spacing:g}"] if abs(st.letter_spacing) >= 0.1 else []
+    out += [f"case={st.case}"] if st.case else []
+    return out + ([st.decoration] if st.decoration else [])
+
+
+def _gradient(gradient: dict) -> str:
+    stops = ",".join(f"{s['color']}@{s['at']:g}" for s in gradient["stops"])
+    head = f"linear{gradient['angle']}" if gradient["kind"] == "linear" else "radial"
+    return f"grad={head}:{stops}"
+
+
+def _shadow(sh: dict) -> str:
+    """x,y,blur[,spread],colour, `in` first for an inner shadow (one drop shadow reads as before)."""
+    nums = [sh["x"], sh["y"], sh["blur"]] + ([sh["spread"]] if sh.get("spread") else [])
+    return ("in," if sh.get("inset") else "") + ",".join(map(str, nums)) + f",{sh['color']}"
 
 
 def _n(value: float) -> str:

@@ -10,6 +10,8 @@ from typing import Any
 from translators.errors import FigmaInputError
 
 FRAME_TYPES = frozenset({"FRAME", "COMPONENT", "COMPONENT_SET", "INSTANCE", "SECTION", "GROUP"})
+MAX_JSON_DEPTH = 400
+"""Deepest JSON nesting read (about 190 layer levels; real files stay under 40)."""
 _FIX_JSON = "save the response body of GET /v1/files/:key (or /nodes?ids=) unchanged"
 
 
@@ -52,11 +54,33 @@ def read_json(source: str | bytes | Path | dict, name: str | None = None) -> tup
     else:
         label = name or "<figma json>"
     try:
-        return json.loads(source), label
+        data = json.loads(source)
+    except RecursionError:
+        data = None  # deeper than Python's parser goes: reported as too deep below
     except json.JSONDecodeError as exc:
         raise FigmaInputError(f"{label}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}\n    fix: {_FIX_JSON}") from exc
     except UnicodeDecodeError as exc:
         raise FigmaInputError(f"{label}: not UTF-8 text ({exc.reason})\n    fix: {_FIX_JSON}") from exc
+    if data is None or json_depth(data) > MAX_JSON_DEPTH:
+        raise FigmaInputError(f"{label}: the JSON is nested deeper than {MAX_JSON_DEPTH} levels "
+                              f"(about {MAX_JSON_DEPTH // 2 - 10} layer levels)\n"
+                              "    fix: export the frame you need (GET /v1/files/:key/nodes?ids=<frame id>) "
+                              "or flatten the deepest groups")
+    return data, label
+
+
+def json_depth(value: Any) -> int:
+    """Deepest nesting of dicts and lists, walked without recursion (a hostile file cannot
+    exhaust the stack); stops counting once past MAX_JSON_DEPTH."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                return depth
+            todo.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def parse_file(source: str | bytes | Path | dict, name: str | None = None) -> FigmaFile:
@@ -65,13 +89,13 @@ def parse_file(source: str | bytes | Path | dict, name: str | None = None) -> Fi
     if not isinstance(data, dict):
         raise FigmaInputError(f"{label}: expected a JSON object, got {type(data).__name__}\n    fix: {_FIX_JSON}")
     if isinstance(data.get("document"), dict):
-        frames = _page_frames(data["document"])
+        doc = data["document"]
+        frames = _bare_frames(doc) if doc.get("type") not in (None, "DOCUMENT") else _page_frames(doc)
         comps = _components(data)
     elif isinstance(data.get("nodes"), dict):
         frames, comps = _node_frames(data["nodes"], label)
     elif isinstance(data.get("type"), str):
-        frames = [_frame(data, "")] if data["type"] in FRAME_TYPES else []
-        comps = {}
+        frames, comps = _bare_frames(data), {}
     else:
         keys = ", ".join(sorted(map(str, data))[:8]) or "none"
         raise FigmaInputError(
@@ -91,7 +115,7 @@ def select_frame(figma: FigmaFile, frame_id: str | None = None) -> Frame:
                 return frame
         raise FigmaInputError(f"{figma.source}: frame {frame_id!r} not found; frames: {listing}\n"
                               "    fix: pass one of these ids (frame=<id>)")
-    screens = [f for f in figma.frames if f.node.get("type") != "COMPONENT_SET"]
+    screens = [f for f in figma.frames if f.node.get("type") != "COMPONENT_SET"] or figma.frames
     if len(screens) == 1:
         return screens[0]
     if screens and all(f.node.get("type") in ("COMPONENT", "INSTANCE") for f in screens[1:]) \
@@ -108,14 +132,30 @@ def _frame(node: dict[str, Any], page: str) -> Frame:
 def _page_frames(document: dict[str, Any]) -> list[Frame]:
     frames = []
     for page in _dicts(document.get("children")):
-        page_name = str(page.get("name", ""))
-        for node in _dicts(page.get("children")):
-            if node.get("type") == "SECTION":
-                frames += [_frame(n, page_name) for n in _dicts(node.get("children")) if n.get("type") == "FRAME"]
-            elif node.get("type") in ("FRAME", "COMPONENT"):
-                frames.append(_frame(node, page_name))
+        frames += _canvas_frames(page)
     frames.sort(key=lambda f: f.node.get("type") != "FRAME")  # screens before component masters
     return frames
+
+
+def _canvas_frames(page: dict[str, Any]) -> list[Frame]:
+    """The screens of one page (CANVAS): its top-level frames, those inside sections too."""
+    page_name, frames = str(page.get("name", "")), []
+    for node in _dicts(page.get("children")):
+        if node.get("type") == "SECTION":
+            frames += [_frame(n, page_name) for n in _dicts(node.get("children")) if n.get("type") == "FRAME"]
+        elif node.get("type") in ("FRAME", "COMPONENT", "COMPONENT_SET"):
+            frames.append(_frame(node, page_name))
+    return frames
+
+
+def _bare_frames(node: dict[str, Any]) -> list[Frame]:
+    """A node saved on its own: a DOCUMENT or CANVAS holds screens, other containers are one."""
+    kind = node.get("type")
+    if kind == "DOCUMENT":
+        return _page_frames(node)
+    if kind == "CANVAS":
+        return sorted(_canvas_frames(node), key=lambda f: f.node.get("type") != "FRAME")
+    return [_frame(node, "")] if kind in FRAME_TYPES else []
 
 
 def _node_frames(nodes: dict[str, Any], label: str) -> tuple[list[Frame], dict[str, str]]:
@@ -123,9 +163,7 @@ def _node_frames(nodes: dict[str, Any], label: str) -> tuple[list[Frame], dict[s
     for key, entry in nodes.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("document"), dict):
             continue  # Figma answers null for ids that do not exist
-        doc = entry["document"]
-        if doc.get("type") in FRAME_TYPES:
-            frames.append(_frame(doc, ""))
+        frames += _bare_frames(entry["document"])
         comps.update(_components(entry))
     return frames, comps
 
@@ -145,9 +183,13 @@ def _components(data: dict[str, Any]) -> dict[str, str]:
 def _describe_pages(data: dict[str, Any]) -> str:
     document = data.get("document")
     if not isinstance(document, dict):
-        return "the response holds no FRAME node"
+        if isinstance(data.get("type"), str):
+            kinds = sorted({str(n.get("type")) for n in _dicts(data.get("children"))})
+            return f"the root is a {data['type']} node holding {', '.join(kinds) or 'nothing'}"
+        return "no node of the response is a FRAME, COMPONENT, INSTANCE or GROUP"
+    pages = [document] if document.get("type") == "CANVAS" else _dicts(document.get("children"))
     parts = []
-    for page in _dicts(document.get("children"))[:5]:
+    for page in pages[:5]:
         kinds = sorted({str(n.get("type")) for n in _dicts(page.get("children"))})
         parts.append(f"page {page.get('name', '?')!r} holds {', '.join(kinds) or 'nothing'}")
     return "; ".join(parts) or "the document has no pages"

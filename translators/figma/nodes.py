@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from translators.figma import paint
-from translators.figma.paint import Fill
+from translators.figma.paint import Effects, Fill
 from translators.ui_spec.semantics import BAD_CHAR
 
 MAX_DEPTH = 60
@@ -49,6 +49,8 @@ class Layout:
     main: str = "start"
     cross: str = "start"
     columns: int | None = None
+    cross_gap: int = 0
+    """Wrap: space between lines (counterAxisSpacing)."""
     scroll: str | None = None
     """vertical | horizontal when the frame scrolls."""
 
@@ -61,6 +63,12 @@ class TextStyle:
     align: str = "left"
     line_height: int | None = None
     family: str | None = None
+    italic: bool = False
+    letter_spacing: float = 0.0
+    case: str | None = None
+    """upper | lower | title"""
+    decoration: str | None = None
+    """underline | strikethrough"""
 
 
 @dataclass
@@ -83,8 +91,16 @@ class FNode:
     absolute: bool = False
     fill: Fill | None = None
     stroke: tuple[int, str] | None = None
+    stroke_look: dict[str, Any] = field(default_factory=dict)
+    """The spec border's non-default `sides`, `style` (dashed) and `align` (outside/center)."""
+    limits: tuple[float | None, float | None, float | None, float | None] = (None, None, None, None)
+    """Auto-layout min/max width and height."""
     radius: int | tuple[int, int, int, int] | None = None
     shadow: tuple[int, int, int, str] | None = None
+    gradient: dict[str, Any] | None = None
+    """The spec's `gradient` (top gradient paint), painted over `fill`."""
+    effects: Effects = field(default_factory=Effects)
+    """Every shadow (top first) and the blurs."""
     opacity: float = 1.0
     text: str | None = None
     style: TextStyle | None = None
@@ -150,6 +166,8 @@ class _Walker:
         self._own_sizing(fnode, raw)
         if kind in ("frame", "group", "instance"):
             self._children(fnode, raw, depth)
+            if fnode.fill is not None and fnode.fill.kind == "image" and fnode.children:
+                self.warn(node_id, path, f"image fill (imageRef {fnode.fill.ref}) behind children is not drawn")
         elif kind == "vector":
             fnode.glyph = _vector_color(raw)
             self.dropped += _count(raw.get("children"))
@@ -158,12 +176,16 @@ class _Walker:
         return fnode
 
     def _place(self, fnode: FNode, raw: dict[str, Any], parent: FNode | None) -> bool:
-        box = raw.get("absoluteBoundingBox")
-        nums = [box.get(k) for k in ("x", "y", "width", "height")] if isinstance(box, dict) else []
-        if len(nums) != 4 or not all(isinstance(v, (int, float)) for v in nums):
-            self.warn(fnode.id, fnode.path, "no absoluteBoundingBox: node left out")
-            return False
-        x, y, w, h = (float(v) for v in nums)
+        found = _box(raw.get("absoluteBoundingBox")) or _box(raw.get("absoluteRenderBounds"))
+        if found is None:
+            found = _children_box(raw)
+            layers = 1 + _count(raw.get("children"))
+            if found is None:
+                self.warn(fnode.id, fnode.path, f"no absoluteBoundingBox, nor any child with one: {layers} "
+                          "layer(s) left out (save the file with the REST API, which gives every node a box)")
+                return False
+            self.warn(fnode.id, fnode.path, "no absoluteBoundingBox: the box around its children is used")
+        x, y, w, h = found
         fnode.w, fnode.h = max(w, 0.0), max(h, 0.0)
         if fnode.w < 0.01 and fnode.h < 0.01 or (fnode.kind != "line" and min(fnode.w, fnode.h) < 0.01):
             return False
@@ -178,8 +200,16 @@ class _Walker:
         if fnode.kind not in ("text", "vector"):  # a vector's paint is its ink (glyph)
             fnode.fill = paint.top_fill(raw.get("fills"))
         fnode.stroke = paint.stroke(raw) if fnode.kind not in ("text", "vector") else None
+        fnode.stroke_look = paint.stroke_look(raw) if fnode.stroke else {}
+        fnode.limits = tuple(_num(raw[k], 0) if isinstance(raw.get(k), (int, float)) else None  # type: ignore[assignment]
+                             for k in ("minWidth", "maxWidth", "minHeight", "maxHeight"))
         fnode.radius = paint.radius(raw)
         fnode.shadow = paint.shadow(raw)
+        fnode.effects = paint.effects(raw)
+        if fnode.kind not in ("text", "vector"):
+            fnode.gradient = paint.gradient(raw.get("fills"), fnode.w, fnode.h)
+            if fnode.gradient is not None and fnode.fill is not None and fnode.fill.kind == "gradient":
+                fnode.fill = paint.fill_under_gradient(raw.get("fills"))  # stacked: the paint it covers
         opacity = raw.get("opacity", 1.0)
         fnode.opacity = min(1.0, float(opacity)) if isinstance(opacity, (int, float)) else 1.0
 
@@ -200,9 +230,18 @@ class _Walker:
             align={"CENTER": "center", "RIGHT": "right"}.get(_token(style.get("textAlignHorizontal")), "left"),
             line_height=_explicit_line_height(style),
             family=style.get("fontFamily") if isinstance(style.get("fontFamily"), str) else None,
+            italic=style.get("italic") is True,
+            letter_spacing=round(_num(style.get("letterSpacing"), 0.0), 2),
+            case={"UPPER": "upper", "LOWER": "lower", "TITLE": "title"}.get(_token(style.get("textCase"))),
+            decoration={"UNDERLINE": "underline", "STRIKETHROUGH": "strikethrough"}.get(
+                _token(style.get("textDecoration"))),
         )
         if raw.get("characterStyleOverrides"):
             self.warn(fnode.id, fnode.path, "mixed text styles: the base style is used")
+        if _num(style.get("paragraphSpacing"), 0) > 1:
+            self.warn(fnode.id, fnode.path, f"paragraph spacing {style['paragraphSpacing']:g}px is not carried")
+        if isinstance(style.get("hyperlink"), dict):
+            self.warn(fnode.id, fnode.path, "link is not carried: the text is plain")
         resize = style.get("textAutoResize", raw.get("textAutoResize"))
         fnode.sizing = {"WIDTH_AND_HEIGHT": ("hug", "hug"), "HEIGHT": ("fixed", "hug")}.get(_token(resize), fnode.sizing)
 
@@ -219,6 +258,7 @@ class _Walker:
                 main=_ALIGN.get(_token(raw.get("primaryAxisAlignItems")), "start"),
                 cross=_ALIGN.get(_token(raw.get("counterAxisAlignItems")), "start"),
                 columns=_int(raw.get("gridColumnCount"), 0) or None if kind == "grid" else None,
+                cross_gap=max(0, round(_num(raw.get("counterAxisSpacing"), 0))) if kind == "wrap" else 0,
             )
             primary_hug = raw.get("primaryAxisSizingMode") == "AUTO"
             counter_hug = raw.get("counterAxisSizingMode") == "AUTO"
@@ -248,7 +288,7 @@ class _Walker:
             self.warn(fnode.id, fnode.path, f"nested deeper than {MAX_DEPTH}: children left out")
             self.dropped += len(kids)
             return
-        if kids and _is_vector_art(kids):
+        if kids and is_vector_art(kids):
             fnode.glyph = next((c for c in map(_vector_color, kids) if c), None) or "#000000"
             self.dropped += _count(kids)
             return  # an icon: its vector art is one placeholder
@@ -281,7 +321,34 @@ def _inherit_parent_sizing(parent: FNode, raw: dict[str, Any]) -> None:
         child.sizing = (sizing[0], sizing[1])
 
 
-def _is_vector_art(kids: list[Any]) -> bool:
+def _box(value: Any) -> tuple[float, float, float, float] | None:
+    nums = [value.get(k) for k in ("x", "y", "width", "height")] if isinstance(value, dict) else []
+    if len(nums) != 4 or not all(isinstance(v, (int, float)) and abs(v) < 1e9 for v in nums):
+        return None
+    return float(nums[0]), float(nums[1]), float(nums[2]), float(nums[3])
+
+
+def _children_box(raw: dict[str, Any]) -> tuple[float, float, float, float] | None:
+    """The union of the nearest boxes below a node that has none (iterative: any depth)."""
+    boxes, todo = [], [k for k in raw.get("children") or [] if isinstance(k, dict)] \
+        if isinstance(raw.get("children"), list) else []
+    while todo:
+        kid = todo.pop()
+        if kid.get("visible") is False:
+            continue
+        box = _box(kid.get("absoluteBoundingBox"))
+        if box is not None:
+            boxes.append(box)
+        elif isinstance(kid.get("children"), list):
+            todo.extend(k for k in kid["children"] if isinstance(k, dict))
+    if not boxes:
+        return None
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def is_vector_art(kids: list[Any]) -> bool:
     """Only vectors, possibly inside unfilled frames/groups: an icon or a logo."""
     for kid in kids:
         if not isinstance(kid, dict):
@@ -289,7 +356,7 @@ def _is_vector_art(kids: list[Any]) -> bool:
         if kid.get("visible") is False or _KINDS.get(_token(kid.get("type"))) == "vector":
             continue
         holder = _KINDS.get(_token(kid.get("type"))) in ("frame", "group") and paint.top_fill(kid.get("fills")) is None
-        if not (holder and isinstance(kid.get("children"), list) and kid["children"] and _is_vector_art(kid["children"])):
+        if not (holder and isinstance(kid.get("children"), list) and kid["children"] and is_vector_art(kid["children"])):
             return False
     return True
 
@@ -329,6 +396,12 @@ def _int(value: Any, default: int) -> int:
 
 
 def _count(kids: Any) -> int:
-    if not isinstance(kids, list):
-        return 0
-    return sum(1 + _count(k.get("children")) for k in kids if isinstance(k, dict))
+    """Layers in a subtree (iterative: any depth)."""
+    total, todo = 0, [kids]
+    while todo:
+        items = todo.pop()
+        for kid in items if isinstance(items, list) else []:
+            if isinstance(kid, dict):
+                total += 1
+                todo.append(kid.get("children"))
+    return total

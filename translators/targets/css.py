@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from translators.ui_spec.models import CONTAINER_TYPES, Repeat, Spec
+from translators.ui_spec.models import CONTAINER_TYPES, Repeat, Spec, shadows
 
 Css = dict[str, Any]
 FONT_STACK = "Inter, Arial, 'Liberation Sans', Helvetica, sans-serif"
 _JUSTIFY = {"start": "flex-start", "center": "center", "end": "flex-end", "between": "space-between"}
 _ITEMS = {"start": "flex-start", "center": "center", "end": "flex-end", "stretch": "stretch", "baseline": "baseline"}
+_CASE = {"upper": "uppercase", "lower": "lowercase", "title": "capitalize"}
+_DECORATION = {"underline": "underline", "strikethrough": "line-through"}
 
 
 def color(spec: Spec, value: str | None) -> str | None:
@@ -89,8 +91,10 @@ def _container(node: Any) -> Css:
                     "align-items": _ITEMS.get(node.cross or "start", "start").replace("flex-", "")})
     else:  # stack: one grid cell that every child shares
         css.update({"display": "grid", "grid-template-columns": "minmax(0, 1fr)"})
-    if node.gap and node.type != "stack":
+    if node.gap and node.gap > 0 and node.type != "stack":  # a negative gap: margins on the children
         css["gap"] = px(node.gap)
+    if node.type == "wrap" and node.cross_gap:
+        css["row-gap"] = px(node.cross_gap)
     if node.pad is not None:
         css["padding"] = box_pad(node.pad)
     return css
@@ -107,6 +111,7 @@ def _leaf(spec: Spec, node: Any, parent: Any | None) -> Css:
             css["font-weight"] = node.weight
         if node.color:
             css["color"] = color(spec, node.color)
+        css.update(_text_style(node))
     if kind == "text":
         css["white-space"] = "pre" if node.w in (None, "hug") else "pre-wrap"
         css["overflow-wrap"] = "anywhere"
@@ -148,6 +153,29 @@ def _leaf(spec: Spec, node: Any, parent: Any | None) -> Css:
     return css
 
 
+def _text_style(node: Any) -> Css:
+    """Family (with the fallback stack), italic, letter spacing, case, decoration."""
+    css: Css = {}
+    if node.font:
+        css["font-family"] = f"'{node.font}', {FONT_STACK}"  # FONT_RE: no quotes or semicolons
+    if node.italic:
+        css["font-style"] = "italic"
+    if node.letter_spacing:
+        css["letter-spacing"] = px(node.letter_spacing)
+    if node.case:
+        css["text-transform"] = _CASE[node.case]
+    if node.decoration:
+        css["text-decoration"] = _DECORATION[node.decoration]
+    return css
+
+
+def gradient_css(spec: Spec, gradient: Any) -> str:
+    stops = ", ".join(f"{color(spec, s.color)} {round(s.at * 100, 2)}%" for s in gradient.stops)
+    if gradient.kind == "radial":
+        return f"radial-gradient(circle at center, {stops})"
+    return f"linear-gradient({gradient.angle}deg, {stops})"
+
+
 def _size(spec: Spec, node: Any, parent: Any | None) -> Css:
     if parent is None:
         return {"width": px(spec.width), "height": px(spec.height), "overflow": "hidden",
@@ -155,11 +183,28 @@ def _size(spec: Spec, node: Any, parent: Any | None) -> Css:
     css: Css = {}
     if node.x is not None:
         css.update({"position": "absolute", "left": px(node.x), "top": px(node.y)})
+    elif (overlap := overlap_margin(node, parent)) is not None:
+        css[overlap[0]] = px(overlap[1])
+    for key, prop in (("min_w", "min-width"), ("max_w", "max-width"), ("min_h", "min-height"), ("max_h", "max-height")):
+        if getattr(node, key) is not None:
+            css[prop] = px(getattr(node, key))
     for axis, value in (("h", node.w), ("v", node.h)):
         if value is None and node.type in ("icon", "divider"):
             continue
         css.update(_axis_size(axis, value or "hug", parent, node.x is not None))
     return css
+
+
+def overlap_margin(node: Any, parent: Any | None) -> tuple[str, int] | None:
+    """A negative gap (children overlapping on purpose) as a negative leading margin on every
+    in-flow child but the first: ('margin-left' | 'margin-top', gap)."""
+    gap = getattr(parent, "gap", None)
+    if parent is None or not gap or gap > 0 or main_axis(parent) is None or isinstance(parent, Repeat):
+        return None
+    flow = [c for c in parent.children if c.x is None]
+    if not flow or flow[0] is node:
+        return None
+    return ("margin-left" if main_axis(parent) == "h" else "margin-top"), gap
 
 
 def _axis_size(axis: str, value: Any, parent: Any, positioned: bool) -> Css:
@@ -178,6 +223,17 @@ def _axis_size(axis: str, value: Any, parent: Any, positioned: bool) -> Css:
     return {self_key: "stretch" if value == "fill" else "start", **overlay}
 
 
+def _border(spec: Spec, border: Any) -> Css:
+    """Inside: a CSS border (per side when `sides`); outside or centred: an outline."""
+    ink = color(spec, border.color)
+    if border.align != "inside" and border.sides is None:
+        offset = 0 if border.align == "outside" else -(border.width / 2)
+        return {"outline": f"{border.width}px {border.style} {ink}", "outline-offset": px(offset)}
+    if border.sides is None:
+        return {"border": f"{border.width}px {border.style} {ink}"}
+    return {"border-style": border.style, "border-color": ink, "border-width": " ".join(px(w) for w in border.sides)}
+
+
 def _decoration(spec: Spec, node: Any) -> Css:
     css: Css = {}
     if node.bg:
@@ -185,10 +241,16 @@ def _decoration(spec: Spec, node: Any) -> Css:
     if node.radius is not None:
         css["border-radius"] = box_pad(node.radius)
     if node.border is not None:
-        css["border"] = f"{node.border.width}px solid {color(spec, node.border.color)}"
-    if node.shadow is not None:
-        sh = node.shadow
-        css["box-shadow"] = f"{sh.x}px {sh.y}px {sh.blur}px {color(spec, sh.color)}"
+        css.update(_border(spec, node.border))
+    if node.gradient is not None:
+        css["background-image"] = gradient_css(spec, node.gradient)
+    if shadows(node):
+        css["box-shadow"] = ", ".join(f"{'inset ' if sh.inset else ''}{sh.x}px {sh.y}px {sh.blur}px {sh.spread}px "
+                                      f"{color(spec, sh.color)}" for sh in shadows(node))
+    if node.blur:
+        css["filter"] = f"blur({node.blur}px)"
+    if node.backdrop_blur:
+        css["backdrop-filter"] = f"blur({node.backdrop_blur}px)"
     if node.opacity is not None:
         css["opacity"] = node.opacity
     return css

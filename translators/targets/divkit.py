@@ -11,11 +11,11 @@ import json
 from typing import Any
 
 from translators.targets.css import color as resolve
-from translators.targets.css import divider_horizontal
+from translators.targets.css import divider_horizontal, overlap_margin
 from translators.targets.divkit_ir import Call, New, classes_used, to_json, to_ts
 from translators.targets.elements import bound_text
 from translators.targets.escape import ident
-from translators.ui_spec.models import CONTAINER_TYPES, Repeat, Spec
+from translators.ui_spec.models import CONTAINER_TYPES, Repeat, Spec, shadows
 
 # A 1x1 transparent PNG: DivKit images need a URL and designs carry no image files.
 PLACEHOLDER_IMAGE = (
@@ -119,8 +119,10 @@ class _Ctx:
         return New("DivContainer", props)
 
     def _flex(self, props: dict[str, Any], node: Any, horizontal: bool) -> None:
-        if node.gap and props.get("orientation") != "overlap":
-            props["item_spacing"] = node.gap
+        if node.gap and node.gap > 0 and props.get("orientation") != "overlap":
+            props["item_spacing"] = node.gap  # a negative gap: margins on the children (see _size)
+        if node.type == "wrap" and node.cross_gap:
+            props["line_spacing"] = node.cross_gap
         if node.pad is not None:
             props["paddings"] = _insets(node.pad)
         main = _MAIN[node.align or "start"]
@@ -139,6 +141,12 @@ class _Ctx:
             props["font_weight_value"] = node.weight
         if node.color:
             props["text_color"] = self.color(node.color)
+        if node.font:
+            props["font_family"] = node.font  # FONT_RE: plain letters, digits, spaces
+        if node.letter_spacing:
+            props["letter_spacing"] = node.letter_spacing
+        if node.decoration:
+            props["underline" if node.decoration == "underline" else "strike"] = "single"
 
     def _leaf(self, node: Any, props: dict[str, Any], parent: Any, item: dict[str, str] | None) -> New:
         kind = node.type
@@ -223,21 +231,32 @@ class _Ctx:
             div.props[key] = _size(value)
         if node.x is not None:
             div.props["margins"] = {"left": node.x, "top": node.y}
+        elif (overlap := overlap_margin(node, parent)) is not None:
+            div.props["margins"] = {"left" if overlap[0] == "margin-left" else "top": overlap[1]}
 
     def _decorate(self, div: New, node: Any, parent: Any) -> None:
         bg = node.bg or (self.spec.bg if parent is None else None)
-        if bg:
-            div.props["background"] = [New("DivSolidBackground", {"color": self.color(bg)})]
+        layers = [New("DivSolidBackground", {"color": self.color(bg)})] if bg else []
+        if node.gradient is not None:
+            layers.append(self._gradient(node.gradient))
+        if layers:
+            div.props["background"] = layers
         border: dict[str, Any] = {}
         if isinstance(node.radius, int):
             border["corner_radius"] = node.radius
         elif node.radius is not None:
             keys = ("top-left", "top-right", "bottom-right", "bottom-left")
             border["corners_radius"] = dict(zip(keys, node.radius))
-        if node.border is not None:
-            border["stroke"] = {"color": self.color(node.border.color), "width": node.border.width}
-        if node.shadow is not None:
-            sh = node.shadow
+        line = node.border
+        if line is not None and (line.sides is None or len(set(line.sides)) == 1):  # DivKit: one width all round
+            width = line.sides[0] if line.sides else line.width
+            if width:
+                border["stroke"] = {"color": self.color(line.color), "width": width}
+                if line.style == "dashed":
+                    border["stroke"]["style"] = New("DivStrokeStyleDashed", {})
+        drops = [sh for sh in shadows(node) if not sh.inset]
+        if drops:  # DivKit draws one outer shadow: the top one
+            sh = drops[0]
             hex_color = resolve(self.spec, sh.color) or "#000000"
             alpha = int(hex_color[7:9], 16) / 255 if len(hex_color) == 9 else 1.0
             border["has_shadow"] = 1
@@ -247,6 +266,14 @@ class _Ctx:
             div.props["border"] = border
         if node.opacity is not None:
             div.props["alpha"] = node.opacity
+
+
+    def _gradient(self, gradient: Any) -> New:
+        points = [{"color": self.color(s.color), "position": s.at} for s in gradient.stops]
+        if gradient.kind == "radial":
+            return New("DivRadialGradient", {"color_map": points})
+        # CSS angles run clockwise from "to top"; DivKit's counter-clockwise from "to right"
+        return New("DivLinearGradient", {"angle": (90 - gradient.angle) % 360, "color_map": points})
 
 
 def _horizontal(parent: Any) -> bool:

@@ -15,7 +15,9 @@ from translators.targets.escape import divkit_text, js_string
 TYPES = {
     "DivContainer": "container", "DivText": "text", "DivImage": "image", "DivSeparator": "separator",
     "DivGallery": "gallery", "DivGrid": "grid", "DivInput": "input", "DivSwitch": "switch",
-    "DivSolidBackground": "solid", "StringVariable": "string", "BooleanVariable": "boolean",
+    "DivSolidBackground": "solid", "DivLinearGradient": "gradient", "DivRadialGradient": "radial_gradient",
+    "DivStrokeStyleDashed": "dashed",
+    "StringVariable": "string", "BooleanVariable": "boolean",
 }
 HELPERS = {"fixed": "fixed", "matchParent": "match_parent", "wrapContent": "wrap_content"}
 _BARE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -56,11 +56,12 @@ def leaf(node: Any, item: dict[str, str] | None, in_loop: bool = False) -> El:
             box["checked"] = True
         return El("label", children=[El("input", box, control=True), El("span", {"data-t": True}, node.label)])
     if kind == "image":
+        ref: dict[str, str | bool] = {"data-figma-image": node.ref} if node.ref else {}
         if node.src:
-            return El("img", {"src": node.src, "alt": node.alt})
+            return El("img", {"src": node.src, "alt": node.alt, **ref})
         if node.alt:
-            return El("div", {"role": "img", "aria-label": node.alt})
-        return El("div", {"aria-hidden": "true"})
+            return El("div", {"role": "img", "aria-label": node.alt, **ref})
+        return El("div", {"aria-hidden": "true", **ref})
     if kind == "icon":
         return El("span", {"role": "img", "aria-label": node.name})
     if kind == "divider":

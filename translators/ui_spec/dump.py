@@ -9,10 +9,12 @@ import yaml
 from translators.ui_spec.models import Spec
 
 _KEY_ORDER = (
-    "type", "id", "text", "bind", "label", "placeholder", "value", "name", "alt", "src",
-    "kind", "checked", "direction", "columns", "w", "h", "x", "y", "pad", "gap", "align", "cross",
-    "size", "weight", "color", "text_align", "line_height", "max_lines", "thickness", "fit",
-    "bg", "radius", "border", "shadow", "opacity", "items", "template", "children",
+    "type", "id", "text", "bind", "label", "placeholder", "value", "name", "alt", "src", "ref",
+    "kind", "checked", "direction", "columns", "w", "h", "min_w", "max_w", "min_h", "max_h", "x", "y", "pad", "gap",
+    "cross_gap", "align", "cross",
+    "size", "weight", "color", "font", "italic", "letter_spacing", "case", "decoration", "text_align",
+    "line_height", "max_lines", "thickness", "fit",
+    "bg", "gradient", "radius", "border", "shadow", "blur", "backdrop_blur", "opacity", "items", "template", "children",
 )
 _RANK = {k: i for i, k in enumerate(_KEY_ORDER)}
 

@@ -17,6 +17,8 @@ HEX_RE = r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$"
 COLOR_RE = r"^(#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?|\$[a-z][a-z0-9_]{0,39})$"
 ICON_RE = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 URL_RE = r"^https://[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]{1,500}$"
+FONT_RE = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,59}$"
+"""A font family name: letters, digits, spaces, `.`, `_`, `-` (safe in CSS, JS and DivKit as is)."""
 
 
 def _check_color(value: str) -> str:
@@ -37,6 +39,7 @@ Color = Annotated[
 Hex = Annotated[str, AfterValidator(_check_hex), WithJsonSchema({"type": "string", "pattern": HEX_RE})]
 Id = Annotated[str, Field(pattern=ID_RE, description="unique, lowercase: [a-z][a-z0-9_]*")]
 Px = Annotated[int, Field(ge=0, le=10000)]
+Side = Annotated[int, Field(ge=0, le=64)]
 def _short_sides(value: Any) -> Any:
     """Canonical form: [8, 8] -> 8, [4, 8, 4, 8] -> [4, 8]; equal specs compare equal."""
     if isinstance(value, tuple):
@@ -65,16 +68,20 @@ class _Closed(BaseModel):
 
 
 class Border(_Closed):
-    """A solid stroke inside the box."""
+    """A stroke around the box (inside it unless `align` says otherwise)."""
 
     width: Annotated[int, Field(ge=1, le=64)] = 1
     """Stroke width in px."""
     color: Color
     """Stroke colour."""
+    sides: tuple[Side, Side, Side, Side] | None = None
+    """Per-side widths [top, right, bottom, left] (0 = no line there); replaces `width`."""
+    style: Literal["solid", "dashed"] = "solid"
+    align: Literal["inside", "outside", "center"] = "inside"
 
 
 class Shadow(_Closed):
-    """A drop shadow."""
+    """A drop shadow, or an inner shadow when `inset`."""
 
     x: Annotated[int, Field(ge=-500, le=500)] = 0
     """Horizontal offset in px."""
@@ -82,8 +89,29 @@ class Shadow(_Closed):
     """Vertical offset in px."""
     blur: Annotated[int, Field(ge=0, le=500)] = 0
     """Blur radius in px."""
+    spread: Annotated[int, Field(ge=-500, le=500)] = 0
+    """Spread in px (grows the shadow, negative shrinks it)."""
+    inset: bool = False
+    """An inner shadow."""
     color: Color
     """Shadow colour (alpha in #RRGGBBAA)."""
+
+
+class Stop(_Closed):
+    """One colour stop of a gradient."""
+
+    color: Color
+    at: Annotated[float, Field(ge=0, le=1)] = 0
+    """Position 0..1 along the gradient."""
+
+
+class Gradient(_Closed):
+    """A gradient fill, painted over `bg`."""
+
+    kind: Literal["linear", "radial"] = "linear"
+    angle: Annotated[int, Field(ge=0, le=359)] = 180
+    """Linear only: CSS degrees (0 = to top, 90 = to right, 180 = to bottom)."""
+    stops: Annotated[list[Stop], Field(min_length=2, max_length=16)]
 
 
 class _Node(_Closed):
@@ -93,6 +121,11 @@ class _Node(_Closed):
     """Width: fill (take the parent's free space), hug (fit content) or px. Default hug."""
     h: Size | None = None
     """Height: fill, hug or px. Default hug."""
+    min_w: Px | None = None
+    """Smallest width in px (auto-layout min width)."""
+    max_w: Px | None = None
+    min_h: Px | None = None
+    max_h: Px | None = None
     x: Annotated[int, Field(ge=-10000, le=10000)] | None = None
     """Out of flow: offset from the parent's left edge (needs y too)."""
     y: Annotated[int, Field(ge=-10000, le=10000)] | None = None
@@ -103,8 +136,14 @@ class _Node(_Closed):
     """Corner radius: one value or [top-left, top-right, bottom-right, bottom-left]."""
     border: Border | None = None
     """Solid border."""
-    shadow: Shadow | None = None
-    """Drop shadow."""
+    shadow: Shadow | Annotated[list[Shadow], Field(min_length=1, max_length=8)] | None = None
+    """A shadow, or several (first on top)."""
+    gradient: Gradient | None = None
+    """Gradient fill over the background colour."""
+    blur: Annotated[int, Field(ge=1, le=250)] | None = None
+    """Layer blur in px."""
+    backdrop_blur: Annotated[int, Field(ge=1, le=250)] | None = None
+    """Background blur in px (frosted glass)."""
     opacity: Annotated[float, Field(ge=0, le=1)] | None = None
     """Opacity 0..1."""
 
@@ -116,13 +155,23 @@ class _Font(_Closed):
     """Font weight (default 400)."""
     color: Color | None = None
     """Text colour (default #000000)."""
+    font: Annotated[str, Field(pattern=FONT_RE)] | None = None
+    """Font family (a fallback stack follows it)."""
+    italic: bool | None = None
+    letter_spacing: Annotated[float, Field(ge=-50, le=200)] | None = None
+    """Extra space between letters in px."""
+    case: Literal["upper", "lower", "title"] | None = None
+    """Shown case; the text keeps the designer's letters."""
+    decoration: Literal["underline", "strikethrough"] | None = None
 
 
 class _Box(_Node):
     pad: Pad | None = None
     """Padding: one value, [vertical, horizontal] or [top, right, bottom, left]."""
-    gap: Annotated[int, Field(ge=0, le=1000)] | None = None
-    """Space between children along the main axis."""
+    gap: Annotated[int, Field(ge=-1000, le=1000)] | None = None
+    """Space between children along the main axis (negative: they overlap)."""
+    cross_gap: Annotated[int, Field(ge=0, le=1000)] | None = None
+    """Wrap only: space between lines."""
     align: Literal["start", "center", "end", "between"] | None = None
     """Main-axis distribution (default start)."""
     cross: Literal["start", "center", "end", "stretch", "baseline"] | None = None
@@ -234,6 +283,8 @@ class Image(_Node):
     type: Literal["image"]
     alt: Text = ""
     src: Annotated[str, Field(pattern=URL_RE)] | None = None
+    ref: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,100}$")] | None = None
+    """The Figma image fill's imageRef, kept for fetching the picture (GET /v1/files/:key/images)."""
     fit: Literal["cover", "contain"] = "cover"
 
 
@@ -287,6 +338,12 @@ class Spec(_Closed):
     """Named colours, used elsewhere as `$name`."""
     root: Node
     """The top node."""
+
+
+def shadows(node: Any) -> list[Shadow]:
+    """A node's shadows as a list (one shadow may be written without the list)."""
+    value = getattr(node, "shadow", None)
+    return [] if value is None else list(value) if isinstance(value, list) else [value]
 
 
 def node_children(node: Any) -> list[Any]:

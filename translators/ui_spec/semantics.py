@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from translators.ui_spec.locate import Path, format_path
-from translators.ui_spec.models import BINDABLE_TYPES, CONTAINER_TYPES, Repeat, Spec, node_children
+from translators.ui_spec.models import BINDABLE_TYPES, CONTAINER_TYPES, Repeat, Spec, node_children, shadows
 
 MAX_DEPTH = 64
 MAX_NODES = 2000
@@ -116,10 +116,15 @@ def _check_node(spec: Spec, visit: Visit, seen: dict[str, Path], targets: tuple[
                     out.append(Problem(path + ("items", i, key), f"contains the control or non-character {bad}"))
     for field in _COLOR_FIELDS:
         out += _color_refs(spec, path + (field,), getattr(node, field, None))
-    for field in ("border", "shadow"):
-        sub = getattr(node, field, None)
-        if sub is not None:
-            out += _color_refs(spec, path + (field, "color"), sub.color)
+    border = getattr(node, "border", None)
+    if border is not None:
+        out += _color_refs(spec, path + ("border", "color"), border.color)
+    many = isinstance(getattr(node, "shadow", None), list)
+    for i, shadow in enumerate(shadows(node)):
+        out += _color_refs(spec, path + (("shadow", i, "color") if many else ("shadow", "color")), shadow.color)
+    gradient = getattr(node, "gradient", None)
+    for i, stop in enumerate(gradient.stops if gradient is not None else []):
+        out += _color_refs(spec, path + ("gradient", "stops", i, "color"), stop.color)
     return out
 
 

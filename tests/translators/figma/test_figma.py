@@ -95,7 +95,8 @@ def test_warnings_for_malformed_and_unsupported_nodes():
     screen = ingest(_frame(kids))
     said = [str(w) for w in screen.warnings]
     assert "Screen/Sticky (2:1): unsupported node type 'STICKY': kept as a placeholder box" in said
-    assert "Screen/No box (2:2): no absoluteBoundingBox: node left out" in said
+    assert ("Screen/No box (2:2): no absoluteBoundingBox, nor any child with one: 1 layer(s) left out "
+            "(save the file with the REST API, which gives every node a box)") in said
     assert "Screen/Broken (2:3): children is not a list: ignored" in said
     assert "Screen (1:1): child #3 is not an object: ignored" in said
     assert "Screen/No text (2:4): TEXT without characters: empty text used" in said

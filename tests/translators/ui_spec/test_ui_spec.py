@@ -72,9 +72,9 @@ def test_shipped_schema_json_is_current_and_a_valid_json_schema():
 
 
 def test_unknown_field_and_type_point_at_the_yaml_path_and_line():
-    text = GOOD.replace("size: 24,", "size: 24, font: Inter,").replace("type: stack", "type: overlay")
+    text = GOOD.replace("size: 24,", "size: 24, font_family: Inter,").replace("type: stack", "type: overlay")
     found = messages(text)
-    assert any(m.startswith("spec.yaml:12 root.children[0].font: unknown field 'font'") for m in found), found
+    assert any(m.startswith("spec.yaml:12 root.children[0].font_family: unknown field 'font_family'") for m in found), found
     assert any("root.children[3]: unknown type 'overlay'" in m and m.startswith("spec.yaml:18 ") for m in found), found
 
 
