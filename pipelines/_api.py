@@ -14,16 +14,16 @@ from pipelines.endpoints import EndpointClient, resolve_endpoint
 from pipelines.endpoints.tokens import prompt_token_bound
 from pipelines.errors import ExitCode, InputError
 from pipelines.figures import Accuracy
-from pipelines.execution.accuracy import accuracy_of, score_items
+from pipelines.execution.accuracy import accuracy_of, final_vote, score_items
 from pipelines.execution.budget import Budget
 from pipelines.execution.call_path import CallPath
-from pipelines.execution.dataflow import ItemDataflow, ItemResult
+from pipelines.execution.dataflow import ItemDataflow
 from pipelines.execution.estimate import estimate as estimate_plan
 from pipelines.execution.progress import planned_calls, show_progress
 from pipelines.execution.stats import Stats
 from pipelines.options import RunOptions
 from pipelines.plugins import SHOW_SECTIONS
-from pipelines.recipe.datasets import load_items
+from pipelines.recipe.datasets import load_items, stream_items
 from pipelines.recipe.plan import Plan
 from pipelines.recipe.plan_builder import build_plan
 from pipelines.storage import ResponseCache, RunStore, node_table
@@ -134,7 +134,7 @@ async def arun(path: str | Path | None, params: dict[str, Any] | None = None,
     plan = validate(path, params, options.dataset, options.pricing,
                     endpoint=options.endpoint, model=options.model)
     plan.model = options.model or plan.model
-    items = load_items(plan.dataset, plan.recipe_dir)
+    items = stream_items(plan.dataset, plan.recipe_dir)  # a JSONL file is read as the run goes
     stats = Stats(calls_planned=planned_calls(plan, len(items)))
     client = _client(plan, options, stats)
     run_id = None
@@ -150,11 +150,13 @@ async def arun(path: str | Path | None, params: dict[str, Any] | None = None,
                          prompt_tokens=prompt_token_bound(client.config))
         flow = ItemDataflow(plan, calls, run_store, run_id, stats,
                             run_store.root / "artifacts" / run_id)
-        results = await _with_progress(flow.run(items, skip), stats, options)
+        statuses = await _with_progress(flow.run(items, skip), stats, options)
         await calls.drain()
-        status, code = _outcome(results)
-        scores = await asyncio.to_thread(score_items, plan, items, run_store.items(run_id),
-                                         run_store.outputs(run_id))
+        status, code = _outcome(statuses)
+        vote = final_vote(plan)  # scoring reads only its outputs, not the whole run's
+        scores = await asyncio.to_thread(
+            score_items, plan, items, run_store.items(run_id),
+            run_store.outputs(run_id, node=vote.id) if vote is not None else {})
         run_store.save_scores(run_id, scores)
         run_store.finish_run(run_id, status, code)
         return RunResult(run_id, status, code, run_store.items(run_id), stats,
@@ -227,7 +229,7 @@ def _reused_calls(run_store: RunStore, run_id: str, finished_items: set[str]) ->
         c.item_id in finished_items or c.node in saved.get(c.item_id, {})))
 
 
-async def _with_progress(work, stats: Stats, options: RunOptions) -> list[ItemResult]:
+async def _with_progress(work, stats: Stats, options: RunOptions) -> set[ItemStatus]:
     stop = asyncio.Event()
     shower = asyncio.create_task(show_progress(stats, options.display, stop))
     try:
@@ -237,8 +239,7 @@ async def _with_progress(work, stats: Stats, options: RunOptions) -> list[ItemRe
         await shower
 
 
-def _outcome(results: list[ItemResult]) -> tuple[RunStatus, ExitCode]:
-    statuses = {r.status for r in results}
+def _outcome(statuses: set[ItemStatus]) -> tuple[RunStatus, ExitCode]:
     status = (RunStatus.BUDGET if ItemStatus.BUDGET in statuses else
               RunStatus.FAILED if ItemStatus.FAILED in statuses else RunStatus.OK)
     return status, status.exit_code

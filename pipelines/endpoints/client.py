@@ -31,6 +31,8 @@ _ATTEMPT_ERRORS = (
     TimeoutError,
     MalformedResponse,
 )
+_POST_OPTIONS: dict[str, Any] = {"security": {"bearer_auth": True}}
+"""Request options of `post`: the API key goes in the Authorization header, as `create` does."""
 _KEY_MISSING = "unset"
 """Sent when the key variable is unset: local servers need none, hosted ones answer 401."""
 
@@ -140,13 +142,14 @@ class EndpointClient:
         )
 
     async def _attempt(self, client: openai.AsyncOpenAI, req: ChatRequest) -> Completion:
-        # Parameters go in extra_body so any server-specific one (top_k, min_p) passes verbatim.
+        # A plain JSON body through the SDK's `post`: the same request, auth and error types as
+        # `chat.completions.create`, without its per-request type-driven transform of the body
+        # (a fifth of a profiled run's CPU; our messages and params are plain JSON already).
+        # Parameters go in verbatim, so any server-specific one (top_k, min_p) passes.
+        body = {"model": req.model, "messages": [dict(m) for m in req.messages], **req.params}
         async with asyncio.timeout(self.config.timeout_s):
-            raw = await client.chat.completions.with_raw_response.create(
-                model=req.model,
-                messages=[dict(m) for m in req.messages],  # type: ignore[misc]
-                extra_body=dict(req.params) or None,
-            )
+            raw = await client.post("/chat/completions", body=body, cast_to=httpx.Response,
+                                    options=_POST_OPTIONS)
             return parse_completion(raw.content)
 
     async def _wait_before_retry(self, req: ChatRequest, attempt: int, failure: Failure) -> None:

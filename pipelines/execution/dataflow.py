@@ -10,7 +10,7 @@ import asyncio
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from pipelines.errors import BudgetExceeded, CacheMiss, CallError
 from pipelines.execution.call_path import CallPath
@@ -37,29 +37,52 @@ class ItemDataflow:
         self.plan, self.calls, self.store, self.run_id = plan, calls, store, run_id
         self.stats = stats
         self.artifacts_root = artifacts_root
-        self.item_slots = asyncio.Semaphore(max_items_in_flight)
+        self.max_items_in_flight = max_items_in_flight
 
-    async def run(self, items: list[dict[str, Any]], skip: set[str]) -> list[ItemResult]:
-        """Every item not in `skip`, resuming each from its node outputs already stored."""
-        saved = self.store.outputs(self.run_id)
-        todo = [i for i in items if i["id"] not in skip]
-        self.stats.items_total = len(items)
-        self.stats.items_done = len(items) - len(todo)
-        return list(await asyncio.gather(*(self._guarded(i, saved.get(i["id"], {})) for i in todo)))
+    async def run(self, items: Iterable[dict[str, Any]], skip: set[str]) -> set[ItemStatus]:
+        """Every item not in `skip`, resuming each from its node outputs already stored; the
+        statuses the items ended with.
 
-    async def _guarded(self, item: dict[str, Any], saved: dict[str, Any]) -> ItemResult:
-        async with self.item_slots:
-            if self.calls.budget.exhausted:
-                result = ItemResult(item["id"], ItemStatus.BUDGET,
-                                    "budget reached before this item started", None)
-            else:
-                result = await self._item(item, saved)
+        Items are admitted in a window of `max_items_in_flight`: only those in flight are held
+        (with their tasks), so memory does not grow with the dataset, and results go to the
+        store, not to a list. `items` may be a generator."""
+        if hasattr(items, "__len__"):
+            self.stats.items_total = len(items)
+        self.stats.items_done = len(skip)
+        statuses: set[ItemStatus] = set()
+        running: set[asyncio.Task] = set()
+        source = iter(items)
+        try:
+            while True:
+                if len(running) >= self.max_items_in_flight:  # room first, then the next item
+                    finished, running = await asyncio.wait(running,
+                                                           return_when=asyncio.FIRST_COMPLETED)
+                    statuses.update(t.result() for t in finished)
+                item = next(source, None)
+                if item is None:
+                    break
+                if item["id"] not in skip:
+                    running.add(asyncio.create_task(self._guarded(item)))
+            if running:
+                statuses.update(t.result() for t in (await asyncio.wait(running))[0])
+        finally:
+            for task in running:
+                task.cancel()
+        return statuses
+
+    async def _guarded(self, item: dict[str, Any]) -> ItemStatus:
+        if self.calls.budget.exhausted:
+            result = ItemResult(item["id"], ItemStatus.BUDGET,
+                                "budget reached before this item started", None)
+        else:
+            result = await self._item(item, self.store.outputs(self.run_id, item_id=item["id"])
+                                      .get(item["id"], {}))
         if result.status == ItemStatus.OK:
             self.stats.items_done += 1
         elif result.status == ItemStatus.FAILED:
             self.stats.items_failed += 1
         self.store.finish_item(self.run_id, item["id"], result.status, result.error, result.outputs)
-        return result
+        return result.status
 
     async def _item(self, item: dict[str, Any], saved: dict[str, Any]) -> ItemResult:
         try:

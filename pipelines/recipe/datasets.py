@@ -12,7 +12,7 @@ import inspect
 import json
 import random
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from pipelines.errors import InputError
 from pipelines.plugins import DATASETS
@@ -33,26 +33,92 @@ def jsonl_items(path: str | Path, size: int | None = None, seed: int | None = No
 
     With `size`, keep that many rows: the first ones, or a seeded random subset if `seed` is set.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: dataset file not found (fix: check `dataset.path`)")
-    items = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{lineno}: invalid JSON ({exc.msg}); fix that line") from None
-        missing = [k for k in ("question", "answer") if not isinstance(row, dict) or k not in row]
-        if missing:
-            raise InputError(f"{path}:{lineno}: row has no {' or '.join(missing)}; "
-                             "fix: every line needs question and answer")
-        row.setdefault("id", str(lineno))
-        items.append(row)
+    items = list(_jsonl_rows(_existing(path)))
     if size is not None and size < len(items):
         items = random.Random(seed).sample(items, size) if seed is not None else items[:size]
     return items
+
+
+def _existing(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: dataset file not found (fix: check `dataset.path`)")
+    return path
+
+
+def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """The file's rows one at a time (ids default to the line number), checked as they come."""
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if line.strip():
+                yield _jsonl_row(path, lineno, line)
+
+
+def _jsonl_row(path: Path, lineno: int, line: str) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{lineno}: invalid JSON ({exc.msg}); fix that line") from None
+    missing = [k for k in ("question", "answer") if not isinstance(row, dict) or k not in row]
+    if missing:
+        raise InputError(f"{path}:{lineno}: row has no {' or '.join(missing)}; "
+                         "fix: every line needs question and answer")
+    row.setdefault("id", str(lineno))
+    row["id"] = str(row["id"])
+    return row
+
+
+class JsonlItems:
+    """A JSONL dataset that a run reads as it goes: checked whole once when opened (bad lines,
+    duplicate ids: one clear error before anything is spent) keeping only its ids, then read
+    again from the file on every pass. Memory does not hold the rows, only their ids."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._count = _count_unique(path)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return _jsonl_rows(self.path)
+
+
+MAX_ID_BITS = 1 << 27
+"""Most bits (16 MB) the duplicate check of a streamed dataset holds, whatever its size."""
+
+
+def _count_unique(path: Path, bits: int | None = None) -> int:
+    """The file's rows, refusing duplicate ids without holding them: one bit per hash slot
+    (about one per byte of the file, at most MAX_ID_BITS); only rows whose slot is taken twice
+    are read again and compared by id, to name a duplicate or clear a hash collision."""
+    bits = bits or min(MAX_ID_BITS, max(1 << 16, path.stat().st_size))
+    taken, clashes, rows = bytearray(bits // 8 + 1), set(), 0
+    for row in _jsonl_rows(path):
+        rows += 1
+        slot = hash(row["id"]) % bits
+        if taken[slot >> 3] & (1 << (slot & 7)):
+            clashes.add(slot)
+        taken[slot >> 3] |= 1 << (slot & 7)
+    seen: set[str] = set()
+    for row in _jsonl_rows(path) if clashes else ():
+        if hash(row["id"]) % bits in clashes:
+            if row["id"] in seen:
+                raise InputError(f"dataset {path}: duplicate item id {row['id']!r}; "
+                                 "ids must be unique")
+            seen.add(row["id"])
+    return rows
+
+
+def stream_items(options: dict[str, Any], base_dir: Path) -> JsonlItems | list[dict[str, Any]]:
+    """The dataset as a run reads it: a whole JSONL file lazily (`JsonlItems`), any other
+    source (or a sampled subset of a file) as `load_items` gives it."""
+    flat = flatten(options)
+    source = flat.get("source", "")
+    path = source if source.endswith(".jsonl") else flat.get("path") if source == "jsonl" else None
+    if path is None or set(flat) - {"source", "path", "seed"}:
+        return load_items(options, base_dir)
+    return JsonlItems(_existing(base_dir / path))
 
 
 def _resolve(name: str) -> Callable[..., list[dict[str, Any]]]:

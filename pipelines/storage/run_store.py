@@ -167,11 +167,17 @@ class RunStore(SqliteFile):
         self._write("INSERT OR REPLACE INTO node_outputs VALUES (?,?,?,?)",
                     (run_id, item_id, node, json.dumps(value)))
 
-    def outputs(self, run_id: str) -> dict[str, dict[str, Any]]:
-        """item id -> node id -> output value."""
+    def outputs(self, run_id: str, *, item_id: str | None = None, node: str | None = None
+                ) -> dict[str, dict[str, Any]]:
+        """item id -> node id -> output value; only one item's, or one node's, when given
+        (a resumed item reads its own; scoring reads only the final vote's)."""
         found: dict[str, dict[str, Any]] = {}
-        for r in self.db.execute("SELECT item_id, node, value FROM node_outputs WHERE run_id=?",
-                                 (run_id,)):
+        sql, args = "SELECT item_id, node, value FROM node_outputs WHERE run_id=?", [run_id]
+        if item_id is not None:
+            sql, args = sql + " AND item_id=?", [*args, item_id]
+        if node is not None:
+            sql, args = sql + " AND node=?", [*args, node]
+        for r in self.db.execute(sql, args):
             found.setdefault(r["item_id"], {})[r["node"]] = json.loads(r["value"])
         return found
 
