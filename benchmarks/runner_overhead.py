@@ -30,12 +30,14 @@ from pipelines import RunOptions  # noqa: E402
 CONCURRENCY = 16
 
 
-def write_recipe(folder: Path, items: list[dict], n: int, k: int, t: int) -> Path:
+def write_recipe(folder: Path, items: list[dict], n: int, k: int, t: int,
+                 dataset: dict | None = None) -> Path:
+    """The RSA-shaped recipe in `folder`; its dataset `items` inline unless `dataset` is given."""
     (folder / "solve.j2").write_text("Solve {{ question }}")
     (folder / "agg.j2").write_text("Improve {{ question }}:{% for c in cands %} [{{ c }}]{% endfor %}")
     recipe = {
         "name": "bench",
-        "dataset": {"source": "inline", "items": [{**i, "answer": "1"} for i in items]},
+        "dataset": dataset or {"source": "inline", "items": [{**i, "answer": "1"} for i in items]},
         "nodes": {
             "solve": {"kind": "llm", "prompt": "solve.j2", "vars": {"question": "${item.question}"},
                       "n": n},

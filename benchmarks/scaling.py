@@ -30,10 +30,10 @@ from pathlib import Path
 
 import httpx
 import openai
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._sim import zero_latency_app  # noqa: E402
+from benchmarks.runner_overhead import write_recipe as rsa_recipe  # noqa: E402
 import pipelines  # noqa: E402
 from pipelines import RunOptions  # noqa: E402
 
@@ -44,27 +44,10 @@ CALLS_PER_ITEM = N * T
 
 def write_recipe(folder: Path, items: int) -> Path:
     """The runner_overhead recipe, its dataset in a JSONL file (inline YAML grows slow)."""
-    (folder / "solve.j2").write_text("Solve {{ question }}")
-    (folder / "agg.j2").write_text(
-        "Improve {{ question }}:{% for c in cands %} [{{ c }}]{% endfor %}")
     with open(folder / "items.jsonl", "w") as f:
         for j in range(items):
             f.write(json.dumps({"id": f"i{j}", "question": f"q{j}", "answer": "1"}) + "\n")
-    recipe = {
-        "name": "scale",
-        "dataset": {"source": "items.jsonl"},
-        "nodes": {
-            "solve": {"kind": "llm", "prompt": "solve.j2", "vars": {"question": "${item.question}"},
-                      "n": N},
-            "steps": {"kind": "repeat", "times": T - 1, "init": "${solve.output}", "output": "agg",
-                      "body": {
-                          "groups": {"kind": "groups", "from": "${prev}", "count": N, "size": K},
-                          "agg": {"kind": "llm", "map": "${groups.output}", "prompt": "agg.j2",
-                                  "vars": {"question": "${item.question}", "cands": "${each}"}}}},
-            "vote": {"kind": "vote", "from": "${steps.output}", "extract": "none",
-                     "equivalence": "exact"}}}
-    (folder / "r.yaml").write_text(yaml.safe_dump(recipe, sort_keys=False))
-    return folder / "r.yaml"
+    return rsa_recipe(folder, [], n=N, k=K, t=T, dataset={"source": "items.jsonl"})
 
 
 async def bare_loop(calls: int) -> None:
