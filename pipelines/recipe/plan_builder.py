@@ -68,8 +68,11 @@ class _Builder:
             return None
         extra = found.names - {"params"}
         if extra:
+            fix = ("message content is a jinja template: write {{ item.question }}, or pass "
+                   "values in through vars:") if "messages" in loc or "prompt" in loc \
+                else "use a constant or a param here"
             self.issue(f"this field is needed before the run, so it may only use ${{params...}}, "
-                       f"not {sorted(extra)}", loc, "use a constant or a param here")
+                       f"not {sorted(extra)}", loc, fix)
             return None
         return self.evaluate(value, {"params": self.params}, loc)
 
@@ -152,9 +155,13 @@ class _Builder:
             self.issue(f"unknown node kind {raw['kind']!r}", (*loc, "kind"),
                        f"use one of {sorted([*NODE_KINDS, 'repeat'])}")
             return
+        reported = len(self.issues)
         resolved = {k: (v if k in kind.dynamic else self.static(v, (*loc, k)))
                     for k, v in raw.items()}
+        static_failed = len(self.issues) > reported
         self.dynamic(raw, kind, loc, locals_)
+        if static_failed:
+            return  # a field already reported: the node's own checks would report it again
         try:
             config = kind.Config.model_validate(resolved)
         except ValidationError as exc:

@@ -117,3 +117,17 @@ def test_validate_warns_when_no_price_is_known(recipe_dir):
     assert "warning: no price known for model 'mystery-model'" in result.output
     priced = CliRunner().invoke(main, ["validate", str(recipe_dir(BASIC, PROMPT))])
     assert "warning" not in priced.output  # the embedded model has a derived price sheet
+
+
+def test_an_item_reference_in_static_messages_is_one_problem_with_a_jinja_fix(recipe_dir):
+    """`${item...}` in message content is refused once, with the fix that works (jinja), and
+    the node's own check does not then add "needs prompt or messages" for the same field."""
+    text = BASIC.replace("    prompt: solve.j2\n",
+                         "    messages: [{role: user, content: '${item.question}'}]\n")
+    assert text != BASIC
+    code, out = run_validate(recipe_dir(text, PROMPT))
+    assert code == 2
+    assert "1 problem(s)" in out
+    assert "(nodes.solve.messages)" in out and "not ['item']" in out
+    assert "write {{ item.question }}" in out
+    assert "exactly one of `prompt` or `messages`" not in out
