@@ -11,8 +11,8 @@ the whole server. From it come:
 - prompt tokens per output token: prompt / generation token counters;
 - recorded, not priced: KV-cache usage, waiting requests, mean time to first token, cached
   prompt tokens.
-Each `--metrics` source is one node (a URL is scraped twice; `a.prom,b.prom` are two scrapes of
-one node); the nodes' figures are combined: requests, throughput and tokens add up, the hit rate
+Each `--metrics` source is one node (a URL is scraped across `--window`; `a.prom,b.prom` are
+two scrapes of one node); the nodes' figures are combined: requests, throughput and tokens add up, the hit rate
 and time to first token are token- and request-weighted means, KV usage is the mean.
 The written profile keeps every other figure and records the measurement in `calibration`.
 A measured profile keeps its measured batches: each one's throughput is scaled by the measured /
@@ -83,7 +83,7 @@ def _throughput(scrapes: list[Scrape], window: float | None, running: float) -> 
         if total and count:
             return running * count / total, f"running requests / mean {name}"
     raise InputError(f"{last.source}: cannot measure output throughput: give two scrapes "
-                     f"(a URL is scraped twice, --window apart) or a scrape with "
+                     f"(a URL is scraped across --window) or a scrape with "
                      f"sglang:gen_throughput or a time-per-output-token histogram")
 
 
@@ -126,8 +126,9 @@ def _span(scrapes: list[Scrape], names: tuple[str, ...]) -> float | None:
 
 
 def measure(scrapes: list[Scrape], window: float | None = None) -> Measurement:
-    """Figures from one or two scrapes of the same server, `window` seconds apart (taken from
-    the scrapes' own timestamps when they have them)."""
+    """Figures from scrapes of the same server, the first and last `window` seconds apart
+    (taken from the scrapes' own timestamps when they have them); the running-requests gauge is
+    the mean over all of them."""
     stamps = (scrapes[0].taken_at, scrapes[-1].taken_at)
     if len(scrapes) > 1 and None not in stamps:  # live scrapes: the clock, not the nominal gap
         window = stamps[1] - stamps[0]
@@ -180,13 +181,22 @@ def combine(nodes: list[Measurement]) -> Measurement:
         prompt_tokens=_added(prompt), nodes=len(nodes))
 
 
+SAMPLES_PER_WINDOW = 10
+"""Live scrapes taken across a window: counters are read at its ends, while the running-requests
+gauge is averaged over all of them (two instants of a gauge can both miss a busy server)."""
+
+
 def scrape_node(source: str, window: float | None) -> list[Scrape]:
-    """One node: a URL scraped twice, `window` (default 10) seconds apart; `a,b` two saved
-    scrapes of it; a single file one scrape."""
+    """One node: a URL scraped across `window` (default 10) seconds; `a,b` two saved scrapes
+    of it; a single file one scrape."""
     if is_url(source):
-        first = fetch(source)
-        time.sleep(window if window is not None else 10.0)
-        return [first, fetch(source)]
+        span = window if window is not None else 10.0
+        scrapes = [fetch(source)]
+        start = time.monotonic()  # after the first scrape: the last is at least `span` later
+        for k in range(1, SAMPLES_PER_WINDOW + 1):  # on a fixed schedule: fetches don't stretch it
+            time.sleep(max(0.0, start + span * k / SAMPLES_PER_WINDOW - time.monotonic()))
+            scrapes.append(fetch(source))
+        return scrapes
     parts = [part for part in source.split(",") if part]
     if len(parts) > 2:
         raise InputError(f"{source}: give one or two scrapes of a node (FIRST.prom,LAST.prom)")

@@ -162,14 +162,14 @@ def bill(run: str, store: str, fmt: str) -> None:
 
 @cost.command()
 @click.option("--metrics", "sources", multiple=True, required=True,
-              help="One node's Prometheus /metrics URL (scraped twice, --window apart) or "
+              help="One node's Prometheus /metrics URL (scraped 11 times across --window) or "
                    "saved scrape(s) FIRST.prom,LAST.prom; repeat per node. Two plain files "
                    "are two scrapes of one server.")
 @click.option("--profile", required=True, type=click.Path(dir_okay=False),
               help="The deployment profile the server runs.")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Where to write the calibrated profile (default: NAME-calibrated.yaml).")
-@click.option("--window", type=float, help="Seconds between the two scrapes (URL default 10).")
+@click.option("--window", type=float, help="Seconds a URL is scraped across (default 10).")
 @_exits_cleanly
 def calibrate(sources: tuple[str, ...], profile: str, out: str | None,
               window: float | None) -> None:

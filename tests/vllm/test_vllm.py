@@ -115,13 +115,27 @@ class Load:
     differ, so they never all finish in one step (a scrape then would see none running)."""
 
     def __init__(self, base: str, width: int):
-        self.base, self.stop = base, threading.Event()
+        self.base, self.stop, self.errors = base, threading.Event(), []
+        self.finished = [0] * width
         self.threads = [threading.Thread(target=self._loop, args=(i,), daemon=True) for i in range(width)]
 
     def _loop(self, i: int) -> None:
         messages = [{"role": "user", "content": solve_prompt(QUESTIONS[i % len(QUESTIONS)])}]
         while not self.stop.is_set():
-            chat(self.base, messages, max_tokens=200 + 97 * i, ignore_eos=True)
+            try:
+                chat(self.base, messages, max_tokens=200 + 97 * i, ignore_eos=True)
+            except httpx.HTTPError as exc:  # a dead load thread would look like an idle server
+                self.errors.append(repr(exc))
+                return
+            self.finished[i] += 1
+
+    def warm(self, timeout: float = 300) -> None:
+        """Wait until every thread has finished a request: a fresh vLLM compiles each new shape
+        on first use, and a server busy compiling is not the steady load calibration measures."""
+        deadline = time.monotonic() + timeout
+        while min(self.finished) < 1 and not self.errors:
+            assert time.monotonic() < deadline, f"load not warm after {timeout}s: {self.finished}"
+            time.sleep(0.2)
 
     def __enter__(self):
         for t in self.threads:
@@ -132,6 +146,8 @@ class Load:
         self.stop.set()
         for t in self.threads:
             t.join(timeout=300)
+        if self.errors:  # shown in the report of whatever failed inside the block
+            print("load threads died:", *self.errors, sep="\n  ")
 
 
 def busy_scrape(metrics: str) -> str:
@@ -148,12 +164,14 @@ def test_cost_calibrate_reads_vllm_metrics(vllm_url, tmp_path):
     metrics = vllm_url.removesuffix("/v1") + "/metrics"
     profile = ROOT / "recipes" / "cost" / "profiles" / "qwen3-30b-a3b-h100.yaml"
     gpus = yaml.safe_load(profile.read_text())["deployment"]["gpus"]
-    with Load(vllm_url, 4):
+    with Load(vllm_url, 4) as load:
+        load.warm()
         first_text = busy_scrape(metrics)
         time.sleep(4)
         last_text = busy_scrape(metrics)
         live = pipe("cost", "calibrate", "--metrics", metrics, "--profile", str(profile), "--window", "3",
                     "--out", str(tmp_path / "live.yaml"), cwd=tmp_path)
+    assert load.errors == []
     assert "generation-token counter delta over" in live.stdout
     # Saved scrapes: the calibrated figures are exactly the counters' deltas.
     (tmp_path / "a.prom").write_text(first_text)

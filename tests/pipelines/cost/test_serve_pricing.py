@@ -155,7 +155,7 @@ def test_calibrate_reads_pipe_serve_metrics_into_the_cpu_profile(server, tmp_pat
     assert f"profile:embedded-cpu-v2-calibrated-{cal['measured_at'][:10]}" in done.stdout
 
 
-def test_calibrate_scrapes_a_live_pipe_serve_twice(server, tmp_path):
+def test_calibrate_scrapes_a_live_pipe_serve_across_its_window(server, tmp_path):
     url, metrics = server
     out = tmp_path / "cal.yaml"
     with Load(url):
