@@ -9,6 +9,9 @@ the whole server. From it come:
   `vllm:gpu_prefix_cache_*`), else the hit-rate gauge, which SGLang reports once per scheduler
   rank: averaged, weighted by each rank's prompt tokens (never summed);
 - prompt tokens per output token: prompt / generation token counters;
+- uncached prompt tokens per second: (prompt - cached) counter deltas over the window, which
+  calibrate prefill (`--role prefill` for the prefill servers of a disaggregated deployment;
+  an aggregated server's time is split between the phases: `economics.calibration_factors`);
 - recorded, not priced: KV-cache usage, waiting requests, mean time to first token, cached
   prompt tokens.
 Each `--metrics` source is one node (a URL is scraped across `--window`; `a.prom,b.prom` are
@@ -63,6 +66,8 @@ class Measurement:
     prompt_tokens: float | None = None
     """Prompt tokens in the measured interval (weights the nodes' hit rates)."""
     nodes: int = 1
+    uncached_prompt_tokens_per_s: float | None = None
+    """Prompt tokens prefilled per second (prompt - cached counter deltas over the window)."""
 
 
 def _delta(first: Scrape, last: Scrape, names: tuple[str, ...]) -> float | None:
@@ -70,8 +75,22 @@ def _delta(first: Scrape, last: Scrape, names: tuple[str, ...]) -> float | None:
     return None if a is None or b is None else b - a
 
 
-def _throughput(scrapes: list[Scrape], window: float | None, running: float) -> tuple[float, str]:
+def _prefill_rate(scrapes: list[Scrape], window: float | None) -> float | None:
+    """Uncached prompt tokens per second between the first and last scrape."""
+    if len(scrapes) < 2 or not window or window <= 0:
+        return None
+    prompt = _delta(scrapes[0], scrapes[-1], PROMPT)
+    if prompt is None:
+        return None
+    cached = _delta(scrapes[0], scrapes[-1], CACHED) or 0.0
+    return max(0.0, prompt - cached) / window
+
+
+def _throughput(scrapes: list[Scrape], window: float | None, running: float,
+                prefill_only: bool = False) -> tuple[float, str]:
     first, last = scrapes[0], scrapes[-1]
+    if prefill_only:  # a prefill server generates one token per request: not its throughput
+        return 0.0, "prefill server: uncached prompt-token counter delta"
     gen = _delta(first, last, GENERATED) if len(scrapes) > 1 else None
     if gen is not None and window and window > 0 and gen > 0:
         return gen / window, f"generation-token counter delta over {window:g}s"
@@ -125,10 +144,12 @@ def _span(scrapes: list[Scrape], names: tuple[str, ...]) -> float | None:
     return delta if delta is not None else scrapes[-1].total(*names)
 
 
-def measure(scrapes: list[Scrape], window: float | None = None) -> Measurement:
+def measure(scrapes: list[Scrape], window: float | None = None,
+            role: str = "both") -> Measurement:
     """Figures from scrapes of the same server, the first and last `window` seconds apart
     (taken from the scrapes' own timestamps when they have them); the running-requests gauge is
-    the mean over all of them."""
+    the mean over all of them. A prefill server (`role` prefill) needs the prompt counters in
+    two scrapes, not running requests."""
     stamps = (scrapes[0].taken_at, scrapes[-1].taken_at)
     if len(scrapes) > 1 and None not in stamps:  # live scrapes: the clock, not the nominal gap
         window = stamps[1] - stamps[0]
@@ -137,16 +158,21 @@ def measure(scrapes: list[Scrape], window: float | None = None) -> Measurement:
         raise InputError(f"{scrapes[0].source}: no running-requests gauge "
                          f"({' or '.join(RUNNING)}): is this a vLLM or SGLang scrape?")
     running = sum(runs) / len(runs)
-    if running <= 0:
+    prefill = _prefill_rate(scrapes, window)
+    if role == "prefill" and not prefill:
+        raise InputError(f"{scrapes[-1].source}: no uncached prompt tokens were prefilled "
+                         f"between two scrapes; fix: scrape a prefill server under load, "
+                         f"twice (a URL, or FIRST.prom,LAST.prom)")
+    if running <= 0 and role != "prefill":
         raise InputError(f"{scrapes[-1].source}: no requests were running when scraped; "
                          f"scrape while the server is under its usual load")
-    tps, method = _throughput(scrapes, window, running)
+    tps, method = _throughput(scrapes, window, running, prefill_only=role == "prefill")
     last = scrapes[-1]
     return Measurement(running, tps, method, _hit_rate(scrapes),
                        _counter_ratio(scrapes, PROMPT, GENERATED),
                        kv_cache_usage=last.mean(KV_USAGE), waiting=last.total(*WAITING),
                        ttft_s=_ttft(scrapes), cached_tokens=_span(scrapes, CACHED),
-                       prompt_tokens=_span(scrapes, PROMPT))
+                       prompt_tokens=_span(scrapes, PROMPT), uncached_prompt_tokens_per_s=prefill)
 
 
 def _weighted(values: list[float | None], weights: list[float | None]) -> float | None:
@@ -178,7 +204,8 @@ def combine(nodes: list[Measurement]) -> Measurement:
         waiting=_added([m.waiting for m in nodes]),
         ttft_s=_weighted([m.ttft_s for m in nodes], prompt),
         cached_tokens=_added([m.cached_tokens for m in nodes]),
-        prompt_tokens=_added(prompt), nodes=len(nodes))
+        prompt_tokens=_added(prompt), nodes=len(nodes),
+        uncached_prompt_tokens_per_s=_added([m.uncached_prompt_tokens_per_s for m in nodes]))
 
 
 SAMPLES_PER_WINDOW = 10
@@ -211,11 +238,13 @@ def scrape_all(sources: list[str], window: float | None) -> list[list[Scrape]]:
     return [scrape_node(s, window) for s in sources]
 
 
-def measure_nodes(groups: list[list[Scrape]], window: float | None = None) -> Measurement:
-    return combine([measure(g, window) for g in groups])
+def measure_nodes(groups: list[list[Scrape]], window: float | None = None,
+                  role: str = "both") -> Measurement:
+    return combine([measure(g, window, role) for g in groups])
 
 
-def _calibration(m: Measurement, source: str, gpus: float) -> dict[str, Any]:
+def _calibration(m: Measurement, source: str, gpus: float, role: str = "both") -> dict[str, Any]:
+    prefill = m.uncached_prompt_tokens_per_s
     return {"source": source,
             "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "method": m.method, "running_requests": round(m.running, 3),
@@ -223,7 +252,10 @@ def _calibration(m: Measurement, source: str, gpus: float) -> dict[str, Any]:
             **{k: round(v, 4) for k, v in (
                 ("nodes", m.nodes), ("kv_cache_usage", m.kv_cache_usage),
                 ("waiting_requests", m.waiting), ("ttft_s", m.ttft_s),
-                ("cached_tokens", m.cached_tokens)) if v is not None}}
+                ("cached_tokens", m.cached_tokens),
+                ("prompt_tokens_per_s_per_gpu", None if prefill is None else prefill / gpus))
+                if v is not None},
+            **({"role": role} if role != "both" else {})}
 
 
 def calibrated_measured(data: dict[str, Any], m: Measurement, source: str) -> dict[str, Any]:
@@ -231,9 +263,13 @@ def calibrated_measured(data: dict[str, Any], m: Measurement, source: str) -> di
     return {**data, "calibration": _calibration(m, source, 1)}
 
 
-def calibrated_profile(data: dict[str, Any], m: Measurement, source: str) -> dict[str, Any]:
-    """The GPU profile mapping with the measured batch, hit rate, mix and throughput."""
+def calibrated_profile(data: dict[str, Any], m: Measurement, source: str,
+                       role: str = "both") -> dict[str, Any]:
+    """The GPU profile mapping with the measured batch, hit rate, mix and throughput (a
+    prefill server's scrape keeps the profile's decode batch and mix)."""
     gpus = data["deployment"]["gpus"]
+    if role == "prefill":
+        return {**data, "calibration": _calibration(m, source, gpus, role)}
     deployment = {k: v for k, v in data["deployment"].items() if k != "tps_per_user"}
     workload = dict(data["workload"])
     if m.prefix_hit_rate is not None:
@@ -242,18 +278,23 @@ def calibrated_profile(data: dict[str, Any], m: Measurement, source: str) -> dic
         workload["prompt_tokens_per_output"] = round(m.prompt_tokens_per_output, 3)
     return {**data,
             "deployment": {**deployment, "batch_per_gpu": round(m.running / gpus, 3)},
-            "workload": workload, "calibration": _calibration(m, source, gpus)}
+            "workload": workload, "calibration": _calibration(m, source, gpus, role)}
 
 
 def calibrate(profile_path: str | Path, sources: list[str], out: str | Path,
-              window: float | None = None) -> tuple[Profile, Measurement]:
+              window: float | None = None, role: str = "both") -> tuple[Profile, Measurement]:
     """Measure, write the calibrated profile to `out`, and return it (validated)."""
     path = Path(profile_path)
     data, node = read_yaml(path)
     original = profile_from_dict(data, path, node)
-    m = measure_nodes(scrape_all(sources, window), window)
-    recalibrate = calibrated_profile if isinstance(original, GpuProfile) else calibrated_measured
-    new = recalibrate(data, m, " + ".join(sources))
+    if role != "both" and not isinstance(original, GpuProfile):
+        raise InputError(f"{path}: --role {role} needs a GPU profile (a measured profile's "
+                         f"server runs both phases)")
+    m = measure_nodes(scrape_all(sources, window), window, role)
+    if isinstance(original, GpuProfile):
+        new = calibrated_profile(data, m, " + ".join(sources), role)
+    else:
+        new = calibrated_measured(data, m, " + ".join(sources))
     profile = profile_from_dict(new, Path(out))
     header = (f"# Calibrated by `pipe cost calibrate` from {' + '.join(sources)}\n"
               f"# (base profile: {path}).\n")

@@ -1,4 +1,4 @@
-"""`pipe cost ...`: explain, sweep, bill and calibrate (a click group the main CLI adds)."""
+"""`pipe cost ...`: explain, sweep, sensitivity, validate, bill and calibrate (a click group the main CLI adds)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pipelines.cost.economics import Economics, explain as explain_profile
 from pipelines.cost.profiles import GpuProfile, Profile, load_profile
 from pipelines.cost.sensitivity import format_sensitivity, sensitivity as run_sensitivity
 from pipelines.cost.sweep import DEFAULT_BATCHES, format_sweep, plot_sweep, sweep as run_sweep
+from pipelines.cost.validate import format_validation, validate as run_validation
 from pipelines.errors import InputError, PipeError
 
 
@@ -65,6 +66,11 @@ def _explain_table(p: Profile, e: Economics, tiers: Tiers | None = None) -> str:
     if e.usd_per_m_output_all_in is not None:
         rows.append(("$/1M output, all in", f"${e.usd_per_m_output_all_in:.4f} (with its prompt "
                      "tokens)"))
+    if e.usd_per_request is not None and isinstance(p, GpuProfile):
+        w = p.workload
+        prompt = w.prompt_len or w.context_len
+        rows.append(("$ per request", f"${e.usd_per_request:.6f} ({prompt:,.0f} prompt, "
+                     f"{prompt / w.prompt_tokens_per_output:,.0f} output tokens)"))
     if e.t_mem_s is not None:
         step = e.t_step_s
         rows += [("context (KV tokens)", f"{e.context_len:,.0f}"),
@@ -78,6 +84,8 @@ def _explain_table(p: Profile, e: Economics, tiers: Tiers | None = None) -> str:
                   + ("" if e.fits_memory else "  (DOES NOT FIT: lower the batch or context)"))]
     if e.calibration_factor is not None:
         rows.append(("calibration", f"measured / modelled throughput = {e.calibration_factor:.3f}"))
+    if e.prefill_calibration_factor not in (None, 1.0):
+        rows.append(("  prefill", f"measured / modelled = {e.prefill_calibration_factor:.3f}"))
     if tiers is not None:
         rows += _tier_rows(tiers)
     width = max(len(k) for k, _ in rows)
@@ -148,6 +156,25 @@ def sensitivity(profile: str) -> None:
 
 
 @cost.command()
+@click.option("--published", type=click.Path(dir_okay=False),
+              help="Published points (default: recipes/cost/published.yaml).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--check", is_flag=True, help="Exit 1 if a fit or held-out point is outside the "
+              "tolerance.")
+@_exits_cleanly
+def validate(published: str | None, fmt: str, check: bool) -> None:
+    """The model beside published deployments: throughput per GPU and $ per 1M tokens."""
+    data, rows = run_validation(Path(published) if published else None)
+    if fmt == "json":
+        click.echo(json.dumps({"tolerance": data.tolerance,
+                               "points": [r.as_dict() for r in rows]}, indent=2))
+    else:
+        click.echo(format_validation(data, rows))
+    if check and any(r.role != "average" and not r.within(data.tolerance) for r in rows):
+        raise SystemExit(1)
+
+
+@cost.command()
 @click.argument("run")
 @click.option("--store", default=".pipe", show_default=True, type=click.Path(file_okay=False),
               help="Run store folder (holds runs.sqlite).")
@@ -170,19 +197,23 @@ def bill(run: str, store: str, fmt: str) -> None:
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Where to write the calibrated profile (default: NAME-calibrated.yaml).")
 @click.option("--window", type=float, help="Seconds a URL is scraped across (default 10).")
+@click.option("--role", type=click.Choice(["both", "decode", "prefill"]), default="both",
+              show_default=True, help="What the servers run: both phases, or one side of a "
+              "prefill/decode-disaggregated deployment.")
 @_exits_cleanly
 def calibrate(sources: tuple[str, ...], profile: str, out: str | None,
-              window: float | None) -> None:
+              window: float | None, role: str) -> None:
     """Write a profile whose batch, hit rate and throughput come from a server's metrics."""
     out = out or f"{Path(profile).stem}-calibrated.yaml"
-    p, m = run_calibration(profile, list(sources), out, window)
+    p, m = run_calibration(profile, list(sources), out, window, role)
     hit = "not reported" if m.prefix_hit_rate is None else f"{m.prefix_hit_rate:.1%}"
     click.echo(f"measured: {m.running:g} running requests, {m.output_tokens_per_s:,.1f} output "
                f"tok/s,\n  prefix-cache hit rate {hit} ({m.method})")
     extras = [f"{label} {fmt.format(v)}" for label, fmt, v in (
         ("nodes", "{:d}", m.nodes), ("KV cache used", "{:.0%}", m.kv_cache_usage),
         ("waiting requests", "{:g}", m.waiting), ("mean TTFT", "{:.3f} s", m.ttft_s),
-        ("cached prompt tokens", "{:,.0f}", m.cached_tokens)) if v is not None]
+        ("cached prompt tokens", "{:,.0f}", m.cached_tokens),
+        ("uncached prompt tok/s", "{:,.1f}", m.uncached_prompt_tokens_per_s)) if v is not None]
     click.echo("  " + ", ".join(extras))
     click.echo(f"wrote {out}\n")
     click.echo(_explain_table(p, explain_profile(p), profile_tiers(p)))

@@ -50,8 +50,14 @@ class Economics:
     usd_per_m_output_all_in: float | None = None
     """$ per 1M output tokens with their prompts (workload mix: prompt tokens per output,
     prefix hit rate) priced in."""
+    usd_per_request: float | None = None
+    """$ for one average request of the workload (prompt_len prompt tokens at the hit rate,
+    prompt_len / prompt_tokens_per_output output tokens)."""
     calibration_factor: float | None = None
-    """Measured / modelled throughput when the profile is calibrated (times are scaled by it)."""
+    """Measured / modelled decode throughput when the profile is calibrated (times are scaled
+    by it)."""
+    prefill_calibration_factor: float | None = None
+    """Measured / modelled prefill throughput (the uncached input rate is divided by it)."""
 
     def as_dict(self) -> dict[str, float | bool | None]:
         return asdict(self)
@@ -66,15 +72,57 @@ def _usd_per_gpu_second(p: GpuProfile) -> float:
     return p.hardware.usd_per_gpu_hour / 3600.0 / p.hardware.utilisation
 
 
+DRAM_USD_PER_GB_HOUR = 0.0036
+"""AWS us-east-1 on demand: r7i.large ($0.1323/h, 16 GiB) - c7i.large ($0.08925/h, 4 GiB)."""
+SSD_USD_PER_GB_HOUR = 0.08 / 730
+"""AWS EBS gp3: $0.08 per GB-month."""
+DRAM_LOAD_GB_S = 50.0
+"""PCIe Gen5 x16 host to GPU: 64 GB/s nominal, about 50 achieved."""
+SSD_LOAD_GB_S = 40 * 2**30 / 1e9 / 8
+"""3FS: KV-cache lookups peak at 40 GiB/s per client node (one 400 Gb/s NIC, 8 GPUs)."""
+
+
+def cache_tier(p: GpuProfile) -> tuple[float, float]:
+    """(load GB/s per GPU, $ per GB-hour) of the profile's prefix-cache tier."""
+    c, hw = p.cache, p.hardware
+    load, price = {
+        "hbm": (hw.hbm_bandwidth_tb_s * 1e3 * hw.hbm_efficiency, 0.0),
+        "dram": (DRAM_LOAD_GB_S, DRAM_USD_PER_GB_HOUR),
+        "ssd": (SSD_LOAD_GB_S, SSD_USD_PER_GB_HOUR)}[c.tier]
+    load = p.deployment.cache_tier_gb_s or c.load_gb_s or load
+    return load, price if c.usd_per_gb_hour is None else c.usd_per_gb_hour
+
+
+def hit_costs(p: GpuProfile) -> tuple[float, float]:
+    """($/1M hit tokens for loading their KV, $/1M hit tokens for storing it). Each uncached
+    prompt token is stored once for `retention_hours` and serves h / (1 - h) hits (h: the
+    workload's prefix hit rate), so a hit carries (1 - h) / h of one token's storage."""
+    load_gb_s, usd_gb_h = cache_tier(p)
+    kv_gb = p.model.kv_bytes_per_token / 1e9
+    transfer = kv_gb / load_gb_s * _usd_per_gpu_second(p) * M
+    h = p.workload.prefix_hit_rate
+    stored = kv_gb * usd_gb_h * p.cache.retention_hours * M
+    return transfer, (stored * (1 - h) / h if h > 0 else 0.0)
+
+
 def input_rates(p: GpuProfile) -> tuple[float, float]:
     """($/1M uncached input, $/1M cache-hit input). A miss is prefilled (physics.
-    prefill_seconds_per_token); a hit loads its KV from the cache tier."""
+    prefill_seconds_per_token); a hit loads its KV from the cache tier and pays its share of
+    the storage (hit_costs)."""
     prompt = p.workload.prompt_len or p.workload.context_len
     seconds_miss = prefill_seconds_per_token(p, prompt)
-    tier_gb_s = p.deployment.cache_tier_gb_s or p.hardware.scale_out_gb_s
-    seconds_hit = p.model.kv_bytes_per_token / (tier_gb_s * 1e9)
-    rate = _usd_per_gpu_second(p) * M
-    return seconds_miss * rate, seconds_hit * rate
+    return seconds_miss * _usd_per_gpu_second(p) * M, sum(hit_costs(p))
+
+
+def usd_per_request(p: GpuProfile, output: float, miss: float, hit: float) -> float | None:
+    """$ for one average request: `prompt_len` (default context_len) prompt tokens at the
+    workload's hit rate, and prompt_len / prompt_tokens_per_output output tokens."""
+    w = p.workload
+    if w.prompt_tokens_per_output <= 0:
+        return None
+    prompt = w.prompt_len or w.context_len
+    prompts = prompt * (w.prefix_hit_rate * hit + (1 - w.prefix_hit_rate) * miss)
+    return (prompts + prompt / w.prompt_tokens_per_output * output) / M
 
 
 def all_in_output_rate(p: GpuProfile, output: float, miss: float, hit: float) -> float:
@@ -105,27 +153,52 @@ def _modelled(p: GpuProfile, batch: float, context: float) -> Economics:
         t_compute_s=st.t_compute, t_comm_s=st.t_comm, t_step_s=st.t_step, t_gpu_s=st.t_gpu,
         experts_read_per_gpu=st.experts_read, memory_gb_per_gpu=mem,
         fits_memory=mem <= p.hardware.memory_gb,
-        usd_per_m_output_all_in=all_in_output_rate(p, usd_out, miss, hit))
+        usd_per_m_output_all_in=all_in_output_rate(p, usd_out, miss, hit),
+        usd_per_request=usd_per_request(p, usd_out, miss, hit))
 
 
-def _calibration_factor(p: GpuProfile) -> float | None:
+def calibration_factors(p: GpuProfile) -> tuple[float, float] | None:
+    """(decode, prefill) measured / modelled throughput of a calibrated profile, None if it is
+    not. With m_d, m_p the modelled seconds per output and per uncached prompt token and O, P
+    the measured tokens/s per GPU:
+        decode node       decode O * m_d; prefill 1
+        prefill node      prefill P * m_p; decode 1
+        aggregated        saturated (requests waiting): both O*m_d + P*m_p (the modelled busy
+                          fraction of a GPU that was fully busy); else decode O*m_d / (1 - P*m_p)
+                          (decode had the time prefill left) and prefill 1 (not measurable)."""
     cal = p.calibration
     if cal is None or p.deployment.batch_per_gpu is None:
         return None
-    modelled = _modelled(p, p.deployment.batch_per_gpu, p.workload.context_len)
-    return cal.output_tokens_per_s_per_gpu / modelled.tokens_per_s_per_gpu
+    m = _modelled(p, p.deployment.batch_per_gpu, p.workload.context_len)
+    decode = cal.output_tokens_per_s_per_gpu / m.tokens_per_s_per_gpu
+    prompt = cal.prompt_tokens_per_s_per_gpu
+    prefill = (prompt or 0.0) * m.usd_per_m_input_miss / (_usd_per_gpu_second(p) * M)
+    if cal.role == "decode" or prompt is None:
+        return decode, 1.0
+    if cal.role == "prefill":
+        if prefill <= 0:
+            raise InputError(f"{p.name}: a prefill calibration measured no uncached prompt "
+                             f"tokens; fix: scrape the prefill servers under load")
+        return 1.0, prefill
+    if (cal.waiting_requests or 0) > 0:
+        return decode + prefill, decode + prefill
+    return (decode / (1 - prefill) if prefill < 1 else decode), 1.0
 
 
-def _scaled(e: Economics, factor: float) -> Economics:
-    """Measured throughput `factor` times the model's: every time term shrinks by it."""
+def _scaled(p: GpuProfile, e: Economics, factor: float, prefill: float) -> Economics:
+    """Measured throughput `factor` (decode) and `prefill` times the model's: every time term
+    shrinks by its factor, and the all-in and per-request prices follow."""
+    out, miss = e.usd_per_m_output / factor, e.usd_per_m_input_miss / prefill
+    hit = e.usd_per_m_input_hit
     return replace(
         e, tokens_per_s_per_gpu=e.tokens_per_s_per_gpu * factor,
         tokens_per_s_per_user=e.tokens_per_s_per_user * factor,
-        usd_per_m_output=e.usd_per_m_output / factor, t_mem_s=e.t_mem_s / factor,
+        usd_per_m_output=out, usd_per_m_input_miss=miss, t_mem_s=e.t_mem_s / factor,
         t_compute_s=e.t_compute_s / factor, t_comm_s=e.t_comm_s / factor,
         t_step_s=e.t_step_s / factor, t_gpu_s=e.t_gpu_s / factor,
-        usd_per_m_output_all_in=e.usd_per_m_output_all_in - e.usd_per_m_output * (1 - 1 / factor),
-        calibration_factor=factor)
+        usd_per_m_output_all_in=all_in_output_rate(p, out, miss, hit),
+        usd_per_request=usd_per_request(p, out, miss, hit),
+        calibration_factor=factor, prefill_calibration_factor=prefill)
 
 
 def economics_at(p: GpuProfile, batch: float, context: float | None = None) -> Economics:
@@ -133,8 +206,8 @@ def economics_at(p: GpuProfile, batch: float, context: float | None = None) -> E
     if batch <= 0:
         raise InputError(f"batch must be > 0, got {batch}")
     e = _modelled(p, batch, context or p.workload.context_len)
-    factor = _calibration_factor(p)
-    return _scaled(e, factor) if factor else e
+    factors = calibration_factors(p)
+    return _scaled(p, e, *factors) if factors else e
 
 
 def batch_for_tps_user(p: GpuProfile, target: float, context: float | None = None) -> float:

@@ -80,7 +80,7 @@ class StepTimes:
     """All-to-all plus TP all-reduce seconds at the achieved link bandwidths."""
     t_step: float
     experts_read: float
-    """Expected experts read per MoE layer on the busiest GPU."""
+    """Expected experts read per MoE layer per micro-batch on the busiest GPU."""
     tokens_per_step: float
     """Output tokens each sequence gains per step (1 + accepted draft tokens)."""
 
@@ -136,14 +136,21 @@ def attn_flops_per_query(p: GpuProfile, context: float, width: float) -> float:
     return 2.0 * m.attn_heads * width * context * m.layers
 
 
-def _comm_seconds(p: GpuProfile, tokens: float, share: float) -> float:
-    """All-to-all of `tokens` tokens (busiest GPU's share) plus the TP attention all-reduce."""
+def _comm_seconds(p: GpuProfile, tokens: float, share: float, prefill: bool = False) -> float:
+    """All-to-all of `tokens` tokens (busiest GPU's share) plus the TP attention all-reduce.
+    Decode's low-latency kernels: on-node then off-node time; prefill's high-throughput
+    (normal) kernels use NVLink and the scale-out NIC at once, at their own scale-out rate."""
     m, hw, d = p.model, p.hardware, p.deployment
     g = d.gpus
     scale_out = max(0.0, 1.0 - hw.gpus_per_node / g)
     scale_up = (1.0 - 1.0 / g) - scale_out
     sent = m.moe_layers * tokens * share * m.top_k * m.hidden * (d.dispatch_bytes + d.combine_bytes)
-    t = sent * (scale_up / (hw.scale_up_gb_s * 1e9) + scale_out / (hw.scale_out_gb_s * 1e9))
+    on_node = sent * scale_up / (hw.scale_up_gb_s * 1e9)
+    if prefill:  # normal kernels drive NVLink and RDMA at once: the slower link bounds them
+        out_gb_s = hw.scale_out_prefill_gb_s or hw.scale_out_gb_s
+        t = max(on_node, sent * scale_out / (out_gb_s * 1e9))
+    else:
+        t = on_node + sent * scale_out / (hw.scale_out_gb_s * 1e9)
     tp = d.attention_tp
     if tp > 1:  # ring all-reduce of the attention output (BF16) over NVLink, per layer
         t += m.layers * 2 * (tp - 1) / tp * tokens * tp * m.hidden * 2 / (hw.scale_up_gb_s * 1e9)
@@ -158,24 +165,32 @@ def overlap(t_gpu: float, t_comm: float, p: GpuProfile) -> float:
     return t_gpu + t_comm
 
 
+def _gemm_bw(p: GpuProfile) -> float:
+    return p.hardware.hbm_bandwidth_tb_s * 1e12 * p.hardware.gemm_hbm_efficiency
+
+
 def decode_step(p: GpuProfile, batch: float, context: float) -> StepTimes:
+    """One decode step. Each of the `micro_batches` micro-batches runs its own GEMMs, so the
+    weights (dense, and the experts its tokens hit) are streamed once per micro-batch."""
     m, d = p.model, p.deployment
     q = 1 + d.mtp_draft_tokens
     tokens = batch * q
-    experts = busiest_experts_read(m.routed_experts, m.top_k, tokens * d.gpus, d.gpus)
+    mbs = d.micro_batches
+    experts = busiest_experts_read(m.routed_experts, m.top_k, tokens * d.gpus / mbs, d.gpus)
     experts = min(experts, expert_slots_per_gpu(p))
     share = busiest_token_share(tokens * d.gpus, m.top_k, d.gpus, redundancy(p))
     phases = [
-        (dense_params_held(p) * m.bytes_per_param / _bw(p),
+        (mbs * dense_params_held(p) * m.bytes_per_param / _gemm_bw(p),
          2.0 * dense_params(p) * tokens / linear_flops(p)),
         (kv_sequences_per_gpu(p, batch) * context * m.kv_bytes_per_token / _bw(p),
          tokens * attn_flops_per_query(p, context, m.attn_dim_per_head) / attention_flops(p)),
-        (m.moe_layers * experts * m.expert_params * m.bytes_per_param / _bw(p),
+        (mbs * m.moe_layers * experts * m.expert_params * m.bytes_per_param / _gemm_bw(p),
          2.0 * m.top_k * m.moe_layers * m.expert_params * tokens * share / linear_flops(p)),
     ]
     t_mem, t_compute = sum(a for a, _ in phases), sum(c for _, c in phases)
-    t_gpu = sum(max(a, c) for a, c in phases)
     t_comm = _comm_seconds(p, tokens, share)
+    t_gpu = (sum(max(a, c) for a, c in phases) + m.layers * mbs * d.layer_overhead_us / 1e6
+             + d.comm_sm_fraction * t_comm)
     accepted = 1 + d.mtp_draft_tokens * d.mtp_acceptance
     t_step = overlap(t_gpu, t_comm, p) + d.step_overhead_ms / 1e3
     return StepTimes(t_mem, t_compute, t_gpu, t_comm, t_step, experts, accepted)
@@ -194,4 +209,4 @@ def prefill_seconds_per_token(p: GpuProfile, prompt: float) -> float:
     weights = dense_params_held(p) + m.moe_layers * expert_slots_per_gpu(p) * m.expert_params
     t_mem = (weights * m.bytes_per_param / d.prefill_chunk_tokens + m.kv_bytes_per_token) / _bw(p)
     share = busiest_token_share(d.prefill_chunk_tokens * d.gpus, m.top_k, d.gpus, redundancy(p))
-    return overlap(max(t_compute, t_mem), _comm_seconds(p, 1.0, share), p)
+    return overlap(max(t_compute, t_mem), _comm_seconds(p, 1.0, share, prefill=True), p)

@@ -7,19 +7,17 @@ Two kinds, told apart by their sections:
 - a measured profile (`hardware` + `measured`) is priced from a $/CPU-hour and decode
   throughput measured at several batch sizes (the embedded CPU server).
 
-Both have an `off_peak` window: the hours the server runs bulk batches (see `tiers.py`).
+Both have an `off_peak` window: the hours the server runs bulk batches (see `derive.py`).
 """
 
 from __future__ import annotations
 
-from datetime import time
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
-from pipelines.cost.sheets import clock_time
-
+from pipelines.cost.sections import Cache, Calibration, OffPeak
 from pipelines.cost.yamlio import (COST_DATA_DIR, issue_at, raise_issues, read_yaml,
                                    validate_data)
 
@@ -27,27 +25,6 @@ PROFILES_DIR = COST_DATA_DIR / "profiles"
 GPU_CATALOGUE = COST_DATA_DIR / "gpus.yaml"
 
 _STRICT = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-
-class OffPeak(BaseModel):
-    """The daily UTC hours when interactive traffic is low and the server runs bulk batches:
-    calls starting inside them are priced at the bulk tier (tier `off-peak`)."""
-
-    model_config = _STRICT
-
-    start: time = time(22, 0)
-    """UTC clock time the window opens, quoted: '22:00'."""
-    end: time = time(6, 0)
-    """UTC clock time it closes (exclusive); may be earlier than start (wraps midnight)."""
-
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _clocks(cls, v: Any) -> time:
-        return clock_time(v)
-
-    @property
-    def label(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M} UTC"
 
 
 class Gpu(BaseModel):
@@ -69,10 +46,18 @@ class Gpu(BaseModel):
     """Effective scale-out (InfiniBand/RoCE) bandwidth per GPU, GB/s."""
     gpus_per_node: int = Field(gt=0)
     """GPUs sharing one scale-up domain."""
+    scale_out_prefill_gb_s: float | None = Field(default=None, gt=0)
+    """Scale-out bandwidth of prefill's high-throughput all-to-all (DeepEP normal kernels,
+    which forward over NVLink: 57 GB/s at EP32 on H800 + CX7), GB/s; default scale_out_gb_s."""
     hbm_efficiency: float = Field(default=0.9, gt=0, le=1)
-    """Achieved / datasheet HBM bandwidth (FlashMLA: 3,000 of 3,350 GB/s on H800)."""
-    linear_efficiency: float = Field(default=0.78, gt=0, le=1)
-    """Achieved / datasheet FLOP/s of the weight GEMMs (DeepGEMM: 1,550 of 1,979 FP8)."""
+    """Achieved / datasheet HBM bandwidth of decode attention's KV reads (FlashMLA: 3,000 of
+    3,350 GB/s on H800)."""
+    gemm_hbm_efficiency: float = Field(default=0.54, gt=0, le=1)
+    """Achieved / datasheet HBM bandwidth of decode GEMMs streaming their weights at small
+    batch (DeepSeek's decode profile: attention projections, 204 MB in 113 us = 1.8 TB/s)."""
+    linear_efficiency: float = Field(default=0.38, gt=0, le=1)
+    """Achieved / datasheet FLOP/s of decode weight GEMMs (DeepSeek's decode profile: routed
+    expert GEMMs, 9.0e10 FLOP per micro-batch in 120 us on H800 = 750 of 1,979 FP8)."""
     attention_efficiency: float = Field(default=0.59, gt=0, le=1)
     """Achieved / datasheet BF16 FLOP/s of decode attention (FlashMLA: 580 of 989)."""
 
@@ -113,10 +98,18 @@ class Deployment(BaseModel):
     redundant_experts: int = Field(default=0, ge=0)
     """Extra copies of hot experts spread over the group (DeepSeek decode: 32)."""
     step_overhead_ms: float = Field(default=0.0, ge=0)
-    """Time per decode step that nothing overlaps (scheduling, sampling), ms: measure it."""
+    """Time per decode step outside the layers that nothing overlaps (embedding, LM head,
+    MTP module, sampling), ms: measure it (DeepSeek's decode profile: 8.7)."""
+    comm_sm_fraction: float = Field(default=0.0, ge=0, le=1)
+    """Fraction of the all-to-all during which its kernels hold the SMs (sending, receiving),
+    so it adds to GPU time even when overlapped (LMSYS 2025-05-05: DeepEP's low-latency
+    dispatch holds the SMs 0.06 of its ~0.19 ms; the rest is waiting in flight)."""
+    layer_overhead_us: float = Field(default=0.0, ge=0)
+    """Small kernels per layer per micro-batch (norms, RoPE, activation quantisation, router
+    top-k), us: measure it (DeepSeek's decode profile: 47)."""
     cache_tier_gb_s: float | None = Field(default=None, gt=0)
-    """Bandwidth a prefix-cache hit's KV is loaded at, GB/s (default: scale-out, i.e. a
-    networked KV store as DeepSeek's; use the HBM figure when the cache lives in HBM)."""
+    """Bandwidth a prefix-cache hit's KV is loaded at, GB/s: overrides `cache.load_gb_s`
+    and its tier's default."""
     dispatch_bytes: float = Field(default=1, gt=0)
     """Bytes per hidden value sent to the experts (1 = FP8 dispatch)."""
     combine_bytes: float = Field(default=2, gt=0)
@@ -190,33 +183,6 @@ class Workload(BaseModel):
     """Average prompt length, tokens (prefill attention spans it); default: context_len."""
 
 
-class Calibration(BaseModel):
-    """Figures measured from a server's Prometheus metrics (`pipe cost calibrate`)."""
-
-    model_config = _STRICT
-
-    source: str
-    """The URL or file(s) scraped."""
-    measured_at: str
-    """When (UTC, ISO 8601)."""
-    method: str
-    """How throughput was derived (counter deltas, gauge, or TPOT histogram)."""
-    running_requests: float = Field(ge=0)
-    """Sequences running on the server (mean over the scrapes)."""
-    output_tokens_per_s_per_gpu: float = Field(gt=0)
-    """Measured output throughput per GPU; replaces the modelled figure."""
-    nodes: int = 1
-    """Nodes scraped and combined."""
-    kv_cache_usage: float | None = None
-    """Mean fraction of KV-cache blocks in use (recorded, not priced)."""
-    waiting_requests: float | None = None
-    """Requests queued when scraped: above 0 the server is saturated."""
-    ttft_s: float | None = None
-    """Mean time to first token over the interval, seconds."""
-    cached_tokens: float | None = None
-    """Prompt tokens served from the prefix cache over the interval."""
-
-
 class GpuProfile(BaseModel):
     """A self-hosted MoE deployment priced from first principles."""
 
@@ -232,6 +198,8 @@ class GpuProfile(BaseModel):
     deployment: Deployment
     model: ModelArch
     workload: Workload
+    cache: Cache = Cache()
+    """Where prefix-cache hits are stored and loaded from (default: GPU memory)."""
     calibration: Calibration | None = None
     """Present when calibrated from a live server."""
     off_peak: OffPeak = OffPeak()

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from pipelines.cost.economics import economics_at, explain
 from pipelines.cost.profiles import GpuProfile
 
-PARAMETERS = (("hardware", "hbm_efficiency"), ("hardware", "linear_efficiency"),
+PARAMETERS = (("hardware", "hbm_efficiency"), ("hardware", "gemm_hbm_efficiency"),
+              ("hardware", "linear_efficiency"),
               ("hardware", "attention_efficiency"), ("hardware", "scale_up_gb_s"),
-              ("hardware", "scale_out_gb_s"), ("deployment", "prefill_mfu"),
+              ("hardware", "scale_out_gb_s"), ("hardware", "scale_out_prefill_gb_s"),
+              ("deployment", "prefill_mfu"), ("deployment", "comm_sm_fraction"),
+              ("deployment", "layer_overhead_us"), ("deployment", "step_overhead_ms"),
               ("deployment", "mtp_acceptance"))
 
 
@@ -34,8 +37,10 @@ class Sensitivity:
 def _raised(p: GpuProfile, section: str, field: str, step: float) -> tuple[GpuProfile, float]:
     part = getattr(p, section)
     value = getattr(part, field)
+    if value is None:  # an unset optional figure defaults to another; raise what applies
+        value = getattr(part, "scale_out_gb_s")
     new = value * (1 + step) if value else step
-    if field.endswith(("efficiency", "mfu", "acceptance")):
+    if field.endswith(("efficiency", "mfu", "acceptance", "fraction")):
         new = min(new, 1.0)
     return p.model_copy(update={section: part.model_copy(update={field: new})}), new
 

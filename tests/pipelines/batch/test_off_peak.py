@@ -99,7 +99,7 @@ def test_any_profile_priced_model_and_pricing_by_name(tmp_path, url, evening):
     # qwen3-30b-a3b is known to profiles/qwen3-30b-a3b-h100.yaml (window 22:00-06:00 UTC);
     # --pricing embedded-cpu makes a model no sheet knows a profile-priced one
     bulk = tier_rates(profile_tiers(load_profile(PROFILES_DIR / "qwen3-30b-a3b-h100.yaml")).bulk)
-    for model, pricing, source in (("Qwen/Qwen3-30B-A3B", [], "profile:qwen3-30b-a3b-h100-v1"),
+    for model, pricing, source in (("Qwen/Qwen3-30B-A3B", [], "profile:qwen3-30b-a3b-h100-v2"),
                                    ("my-finetune", ["--pricing", "embedded-cpu"],
                                     "profile:embedded-cpu-v2")):
         store = str(tmp_path / model.replace("/", "_"))

@@ -2,6 +2,7 @@
 
 import http.server
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,21 @@ def test_sglang_gauges():
     assert m.method == "sglang:gen_throughput gauge"
 
 
+USD_PER_GPU_S = 2.5 / 0.8 / 3600  # qwen3-30b-a3b-h100: $2.5/GPU-h at 80% utilisation
+UNCACHED = (8.234e6 - 8.0e6 - (2.67956e6 - 2.6e6)) / 60  # prompt - cached tokens, per second
+
+
+def _busy_seconds(profile, output_tps, prompt_tps):
+    """GPU-seconds per second the profile needs for these rates (1.0: exactly busy)."""
+    e = explain(profile)
+    return output_tps / e.tokens_per_s_per_gpu + prompt_tps * e.usd_per_m_input_miss / (
+        USD_PER_GPU_S * 1e6)
+
+
 def test_calibrated_vllm_profile(tmp_path):
+    # an aggregated server with requests waiting (saturated): it was busy all 60 s decoding
+    # 1,300 tok/s and prefilling 2,574 uncached prompt tok/s, so decode and prefill both scale
+    # by the busy fraction the model gives those rates
     out = tmp_path / "qwen-cal.yaml"
     profile, _ = calibrate(QWEN, [VLLM_T0, VLLM_T60], out, window=60)
     again = load_profile(out)  # the written file is a valid profile
@@ -69,13 +84,48 @@ def test_calibrated_vllm_profile(tmp_path):
     assert again.deployment.batch_per_gpu == 32  # 32 running on 1 GPU
     assert again.workload.prefix_hit_rate == pytest.approx(0.34)
     assert again.calibration.output_tokens_per_s_per_gpu == pytest.approx(1300.0)
+    assert again.calibration.prompt_tokens_per_s_per_gpu == pytest.approx(UNCACHED, rel=1e-4)
+    model = again.model_copy(update={"calibration": None})
+    busy = _busy_seconds(model, 1300.0, UNCACHED)
     e = explain(again)
-    assert e.tokens_per_s_per_gpu == pytest.approx(1300.0)
-    assert e.tokens_per_s_per_user == pytest.approx(1300.0 / 32)
-    # $2.5/GPU-h / 0.8 utilisation / (3600 s * 1,300 tok/s) * 1e6
-    assert e.usd_per_m_output == pytest.approx(2.5 / 0.8 / (3600 * 1300) * 1e6)
-    modelled = explain(load_profile(QWEN))  # same batch (32): the model alone
-    assert e.calibration_factor == pytest.approx(1300.0 / modelled.tokens_per_s_per_gpu)
+    assert e.calibration_factor == pytest.approx(busy, rel=1e-4)
+    assert e.prefill_calibration_factor == pytest.approx(busy, rel=1e-4)
+    assert _busy_seconds(again, 1300.0, UNCACHED) == pytest.approx(1.0, rel=1e-4)
+    assert e.usd_per_m_output == pytest.approx(USD_PER_GPU_S / e.tokens_per_s_per_gpu * 1e6)
+
+
+def test_calibration_by_role(tmp_path):
+    # decode servers: decode alone from the output rate; prefill servers: prefill alone from
+    # the uncached prompt rate, the profile's batch kept; an aggregated server with nobody
+    # waiting: decode gets the GPU time the (modelled) prefill leaves, prefill is not measured
+    base = explain(load_profile(QWEN))
+    dec, _ = calibrate(QWEN, [VLLM_T0, VLLM_T60], tmp_path / "d.yaml", window=60, role="decode")
+    model = dec.model_copy(update={"calibration": None})
+    e = explain(dec)
+    assert e.calibration_factor == pytest.approx(1300.0 / explain(model).tokens_per_s_per_gpu)
+    assert e.prefill_calibration_factor == 1.0
+    pre, _ = calibrate(QWEN, [VLLM_T0, VLLM_T60], tmp_path / "p.yaml", window=60, role="prefill")
+    assert pre.deployment == load_profile(QWEN).deployment and pre.calibration.role == "prefill"
+    e = explain(pre)
+    assert e.calibration_factor == 1.0
+    assert e.usd_per_m_input_miss == pytest.approx(USD_PER_GPU_S / UNCACHED * 1e6, rel=1e-4)
+    assert e.usd_per_m_output == pytest.approx(base.usd_per_m_output)
+    idle = tmp_path / "t60.prom"
+    idle.write_text(Path(VLLM_T60).read_text().replace(
+        'num_requests_waiting{engine="0",model_name="Qwen/Qwen3-30B-A3B"} 1.0',
+        'num_requests_waiting{engine="0",model_name="Qwen/Qwen3-30B-A3B"} 0.0'))
+    agg, _ = calibrate(QWEN, [VLLM_T0, str(idle)], tmp_path / "a.yaml", window=60)
+    model = agg.model_copy(update={"calibration": None})
+    prefill_share = _busy_seconds(model, 0.0, UNCACHED)
+    e = explain(agg)
+    assert e.calibration_factor == pytest.approx(
+        1300.0 / explain(model).tokens_per_s_per_gpu / (1 - prefill_share), rel=1e-4)
+    assert e.prefill_calibration_factor == 1.0
+
+
+def test_prefill_role_without_prompt_growth_is_an_error(tmp_path):
+    with pytest.raises(InputError, match="no uncached prompt tokens were prefilled"):
+        calibrate(QWEN, [VLLM_T0, VLLM_T0], tmp_path / "x.yaml", window=60, role="prefill")
 
 
 def test_calibrated_sglang_profile_divides_by_gpus(tmp_path):
@@ -130,15 +180,17 @@ def test_cli_calibrate_from_a_live_url(tmp_path):
     try:
         url = f"http://127.0.0.1:{server.server_port}/metrics"
         out = tmp_path / "live.yaml"
+        started = time.monotonic()
         result = CliRunner().invoke(cost, ["calibrate", "--metrics", url, "--profile", str(QWEN),
                                            "--out", str(out), "--window", "0.2"])
+        wall = time.monotonic() - started
     finally:
         server.shutdown()
     assert result.exit_code == 0, result.output
-    # the counters grew by 78,000 tokens between two scrapes at least 0.2 s apart (timed by
-    # the clock, so a little more than 0.2 s)
+    # the counters grew by 78,000 tokens between the first and last scrapes, at least 0.2 s
+    # apart (timed by the clock) and at most the whole command's wall time apart
     profile = load_profile(out)
-    assert 78_000 / 0.4 < profile.calibration.output_tokens_per_s_per_gpu <= 78_000 / 0.2
+    assert 78_000 / wall < profile.calibration.output_tokens_per_s_per_gpu <= 78_000 / 0.2
     assert profile.calibration.source == url
     assert "wrote" in result.output and "tokens/s per GPU" in result.output
 

@@ -91,5 +91,5 @@ def test_derived_sheet_prices_standard_by_day_bulk_off_peak_and_for_batch_calls(
 def test_sheet_from_a_gpu_profile_keeps_aliases():
     sheet = sheet_from_profile(load_profile(QWEN))
     assert sheet.models["qwen3-30b-a3b"].aliases[0] == "Qwen/Qwen3-30B-A3B"
-    assert sheet.version == "qwen3-30b-a3b-h100-v1"
+    assert sheet.version == "qwen3-30b-a3b-h100-v2"
     assert sheet.names()["qwen/qwen3-30b-a3b"] == "qwen3-30b-a3b"

@@ -63,10 +63,10 @@ def test_a_model_known_to_a_shipped_profile_is_priced_at_any_url(meter):
                     started_at=AT)
     assert p.usd == pytest.approx((800 * r.input_miss + 200 * r.input_hit + 500 * r.output) / 1e6,
                                   rel=1e-12)
-    assert p.source == "profile:qwen3-30b-a3b-h100-v1"
+    assert p.source == "profile:qwen3-30b-a3b-h100-v2"
     ds = meter.price(endpoint="http://x/v1", model="deepseek-ai/DeepSeek-V3", usage=CALL,
                      started_at=AT)
-    assert ds.source == "profile:deepseek-v3-h100-ep16-v1"
+    assert ds.source == "profile:deepseek-v3-h100-ep16-v2"
 
 
 def test_names_match_case_insensitively_aliases_and_provider_prefix(meter):
@@ -124,7 +124,7 @@ def test_profile_pricing_prices_every_call_at_the_deployment_cost():
                 started_at=AT)
     expected = (800 * r.input_miss + 200 * r.input_hit + 500 * r.output) / 1e6
     assert p.usd == pytest.approx(expected, rel=1e-12)
-    assert p.source == "profile:qwen3-30b-a3b-h100-v1" and p.tier == "standard"
+    assert p.source == "profile:qwen3-30b-a3b-h100-v2" and p.tier == "standard"
 
 
 def test_directory_sheets_come_before_shipped_ones(tmp_path):

@@ -87,16 +87,23 @@ def test_a_profile_batch_that_does_not_fit_is_not_priced():
 
 
 def test_sensitivity_of_a_memory_bound_single_gpu_by_hand():
-    # qwen3-30b on one H100 at batch 32 is HBM-bound in decode (compute 0.45 of 22 ms) and
-    # compute-bound in prefill: +10% HBM efficiency -> +10% tokens/s and $/1M output x 1/1.1;
-    # +10% prefill MFU -> $/1M input x 1/1.1; no links are used on one GPU
-    rows = {r.parameter: r for r in sensitivity(load_profile(PROFILES_DIR /
-                                                             "qwen3-30b-a3b-h100.yaml"))}
-    hbm = rows["hardware.hbm_efficiency"]
-    assert hbm.tokens_per_s_per_gpu == pytest.approx(0.1)
-    assert hbm.usd_per_m_output == pytest.approx(1 / 1.1 - 1)
+    # qwen3-30b on one H100 at batch 32, 4,096 KV tokens, is HBM-bound in every decode phase:
+    # t = weights / (3.35e12 * 0.54) + KV / (3.35e12 * 0.9). +10% on one efficiency divides its
+    # term by 1.1. Prefill is compute-bound: +10% prefill MFU -> $/1M input x 1/1.1; no links
+    # are used on one GPU
+    p = load_profile(PROFILES_DIR / "qwen3-30b-a3b-h100.yaml")
+    st = economics_at(p, 32)
+    assert st.t_compute_s < 0.5 * st.t_mem_s
+    t_kv = 32 * 4096 * 98_304 / (3.35e12 * 0.9)
+    t_w = st.t_step_s - t_kv
+    rows = {r.parameter: r for r in sensitivity(p)}
+    assert rows["hardware.hbm_efficiency"].tokens_per_s_per_gpu == pytest.approx(
+        st.t_step_s / (t_w + t_kv / 1.1) - 1, rel=1e-6)
+    assert rows["hardware.gemm_hbm_efficiency"].tokens_per_s_per_gpu == pytest.approx(
+        st.t_step_s / (t_w / 1.1 + t_kv) - 1, rel=1e-6)
     assert rows["deployment.prefill_mfu"].usd_per_m_input_miss == pytest.approx(1 / 1.1 - 1)
     assert rows["hardware.scale_out_gb_s"].tokens_per_s_per_gpu == 0.0
+    assert rows["hardware.linear_efficiency"].tokens_per_s_per_gpu == 0.0
 
 
 def test_cli_sensitivity_table_at_80_columns():
@@ -105,6 +112,50 @@ def test_cli_sensitivity_table_at_80_columns():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
-    # EP144 decode is bound by InfiniBand: +10% scale-out bandwidth -> ~+10% tokens/s
+    # EP144 decode is GPU-bound (~96 ms of GPU work against ~65 ms of all-to-all): InfiniBand
+    # moves throughput only through the 31% of the all-to-all that holds the SMs
+    # (0.31 * 64.9 ms * (1 - 1/1.1) of 105.4 ms -> +1.8%); prefill is bound by the normal
+    # kernels' scale-out: +10% -> $/1M input about -9%
     row = next(line for line in lines if line.startswith("hardware.scale_out_gb_s"))
-    assert float(row.split()[2].rstrip("%")) == pytest.approx(9.8, abs=0.2)
+    assert float(row.split()[2].rstrip("%")) == pytest.approx(1.8, abs=0.2)
+    row = next(line for line in lines if line.startswith("hardware.scale_out_prefill_gb_s"))
+    assert float(row.split()[4].rstrip("%")) == pytest.approx(-9.0, abs=0.3)
+
+
+def test_blended_dollars_per_request_from_the_workload_mix():
+    # DeepSeek: 4,989 prompt tokens, 56.3% of them cache hits, 3.62 prompt tokens per output
+    # token -> 4,989 / 3.62 = 1,378 output tokens per request
+    e = explain(load_profile(DEEPSEEK))
+    prompt = 4989 * (0.563 * e.usd_per_m_input_hit + 0.437 * e.usd_per_m_input_miss)
+    assert e.usd_per_request == pytest.approx((prompt + 4989 / 3.62 * e.usd_per_m_output) / 1e6)
+    # a workload with no output has no per-request figure rather than a division by zero
+    p = load_profile(DEEPSEEK)
+    none = p.model_copy(update={"workload": p.workload.model_copy(
+        update={"prompt_tokens_per_output": 0.0})})
+    assert explain(none).usd_per_request is None
+
+
+def _cache(profile, **fields):
+    return profile.model_copy(update={"cache": profile.cache.model_copy(update=fields)})
+
+
+def test_cache_hits_priced_by_their_tier_storage_and_transfer():
+    p = load_profile(DEEPSEEK)  # $2/GPU-h, 70,272 B of KV per token, hit rate 0.563
+    per_gpu_s = 2 / 3600
+    kv_gb = 70_272e-9
+    hits_per_stored = 0.563 / 0.437
+    # host DRAM: loaded over PCIe at 50 GB/s, stored at $0.0036/GB-h for 2 hours
+    dram = explain(_cache(p, tier="dram", retention_hours=2.0))
+    assert dram.usd_per_m_input_hit == pytest.approx(
+        (kv_gb / 50 * per_gpu_s + kv_gb * 0.0036 * 2.0 / hits_per_stored) * 1e6, rel=1e-9)
+    # HBM: loaded at 0.9 x 3.35 TB/s, stored free (the HBM the batch leaves)
+    hbm = explain(_cache(p, tier="hbm"))
+    assert hbm.usd_per_m_input_hit == pytest.approx(kv_gb / 3015 * per_gpu_s * 1e6, rel=1e-9)
+    # keeping prefixes twice as long doubles the storage share; a set price wins
+    ssd1, ssd2 = (explain(_cache(p, tier="ssd", retention_hours=h)) for h in (1.0, 2.0))
+    load = kv_gb / (40 * 2**30 / 8e9) * per_gpu_s * 1e6
+    assert ssd2.usd_per_m_input_hit - load == pytest.approx(
+        2 * (ssd1.usd_per_m_input_hit - load), rel=1e-9)
+    priced = explain(_cache(p, tier="ssd", usd_per_gb_hour=0.001))
+    assert priced.usd_per_m_input_hit == pytest.approx(
+        load + kv_gb * 0.001 / hits_per_stored * 1e6, rel=1e-9)
