@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 
-from pipelines.cost.physics import (StepTimes, decode_step, dense_params_held, distinct_experts,
-                                    expert_slots_per_gpu, kv_sequences_per_gpu,
-                                    prefill_seconds_per_token)
+from pipelines.cost.physics import (StepTimes, decode_step, distinct_experts,
+                                    kv_sequences_per_gpu, prefill_seconds_per_token,
+                                    weight_bytes_held)
 from pipelines.cost.profiles import GpuProfile, MeasuredProfile, Profile
 from pipelines.errors import InputError
 
@@ -133,10 +133,8 @@ def all_in_output_rate(p: GpuProfile, output: float, miss: float, hit: float) ->
 
 
 def memory_gb(p: GpuProfile, batch: float, context: float) -> float:
-    m = p.model
-    held = dense_params_held(p) + expert_slots_per_gpu(p) * m.moe_layers * m.expert_params
-    kv = kv_sequences_per_gpu(p, batch) * context * m.kv_bytes_per_token
-    return (held * m.bytes_per_param + kv) / 1e9
+    kv = kv_sequences_per_gpu(p, batch) * context * p.model.kv_bytes_per_token
+    return (weight_bytes_held(p) + kv) / 1e9
 
 
 def _modelled(p: GpuProfile, batch: float, context: float) -> Economics:

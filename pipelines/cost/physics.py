@@ -115,6 +115,14 @@ def dense_params_held(p: GpuProfile) -> float:
     return dense_params(p) - p.model.attn_params * (1 - 1 / tp)
 
 
+def weight_bytes_held(p: GpuProfile) -> float:
+    """Bytes of weights one GPU holds: dense at `bytes_per_param`, its expert slots at
+    `expert_bytes_per_param`."""
+    m = p.model
+    experts = m.moe_layers * expert_slots_per_gpu(p) * m.expert_params
+    return dense_params_held(p) * m.bytes_per_param + experts * m.expert_bytes_per_param
+
+
 def expert_slots_per_gpu(p: GpuProfile) -> float:
     return (p.model.routed_experts + p.deployment.redundant_experts) / p.deployment.gpus
 
@@ -184,7 +192,7 @@ def decode_step(p: GpuProfile, batch: float, context: float) -> StepTimes:
          2.0 * dense_params(p) * tokens / linear_flops(p)),
         (kv_sequences_per_gpu(p, batch) * context * m.kv_bytes_per_token / _bw(p),
          tokens * attn_flops_per_query(p, context, m.attn_dim_per_head) / attention_flops(p)),
-        (mbs * m.moe_layers * experts * m.expert_params * m.bytes_per_param / _gemm_bw(p),
+        (mbs * m.moe_layers * experts * m.expert_params * m.expert_bytes_per_param / _gemm_bw(p),
          2.0 * m.top_k * m.moe_layers * m.expert_params * tokens * share / linear_flops(p)),
     ]
     t_mem, t_compute = sum(a for a, _ in phases), sum(c for _, c in phases)
@@ -206,7 +214,6 @@ def prefill_seconds_per_token(p: GpuProfile, prompt: float) -> float:
     t_compute = (2.0 * m.active_params / (peak_linear(p) * d.prefill_mfu)
                  + attn_flops_per_query(p, prompt / 2, m.prefill_attn_dim_per_head)
                  / (p.hardware.bf16_tflops * 1e12 * d.prefill_mfu))
-    weights = dense_params_held(p) + m.moe_layers * expert_slots_per_gpu(p) * m.expert_params
-    t_mem = (weights * m.bytes_per_param / d.prefill_chunk_tokens + m.kv_bytes_per_token) / _bw(p)
+    t_mem = (weight_bytes_held(p) / d.prefill_chunk_tokens + m.kv_bytes_per_token) / _bw(p)
     share = busiest_token_share(d.prefill_chunk_tokens * d.gpus, m.top_k, d.gpus, redundancy(p))
     return overlap(max(t_compute, t_mem), _comm_seconds(p, 1.0, share, prefill=True), p)

@@ -149,6 +149,10 @@ class ModelArch(BaseModel):
     """Parameters of one expert (e.g. 3 * hidden * moe_intermediate)."""
     bytes_per_param: float = Field(gt=0)
     """Weight storage: 1 = FP8 (computes at the FP8 rate), 2 = BF16."""
+    expert_bytes_per_param: float | None = Field(default=None, gt=0)
+    """Routed-expert weight storage where it differs from `bytes_per_param` (gpt-oss: MXFP4,
+    4.25 bits = 0.53 bytes, beside BF16 attention); default `bytes_per_param`. A weight-only
+    format computes at the rate `bytes_per_param` selects (no FP4 tensor cores on Hopper)."""
     kv_bytes_per_token: float = Field(gt=0)
     """KV-cache bytes per token over all layers (MLA 70,272 for DeepSeek-V3)."""
     attn_heads: int = Field(gt=0)
@@ -167,6 +171,8 @@ class ModelArch(BaseModel):
     def _prefill_width(self) -> ModelArch:
         if self.prefill_attn_dim_per_head is None:
             self.prefill_attn_dim_per_head = self.attn_dim_per_head
+        if self.expert_bytes_per_param is None:
+            self.expert_bytes_per_param = self.bytes_per_param
         return self
 
 

@@ -95,6 +95,7 @@ def test_off_peak_on_a_sheet_without_windows_is_refused_naming_those_with_window
         "    profile deepseek-v3-h100-ep16 (deepseek-v3, 22:00-06:00 UTC)",
         "    profile deepseek-v3-h800-ep144 (deepseek-v3, 16:30-00:30 UTC)",
         "    profile embedded-cpu (moe-tiny, 22:00-06:00 UTC)",
+        "    profile gpt-oss-20b-h100 (gpt-oss-20b, 22:00-06:00 UTC)",
         "    profile qwen3-30b-a3b-h100 (qwen3-30b-a3b, 22:00-06:00 UTC)"]
     assert "fix: --pricing PROFILE" in message and message.endswith("--deadline TIME, or --now")
     assert max(len(line) for line in message.splitlines()) <= 78

@@ -159,3 +159,22 @@ def test_cache_hits_priced_by_their_tier_storage_and_transfer():
     priced = explain(_cache(p, tier="ssd", usd_per_gb_hour=0.001))
     assert priced.usd_per_m_input_hit == pytest.approx(
         load + kv_gb * 0.001 / hits_per_stored * 1e6, rel=1e-9)
+
+
+def test_mxfp4_experts_beside_bf16_attention_by_hand():
+    # gpt-oss-20b on one H100 at batch 32: every one of the 32 experts of each of 24 layers is
+    # all but surely hit (1 - (7/8)^32 = 98.6%); the experts stream at 0.531 bytes per
+    # parameter, the 1.22B dense parameters (attention, router, LM head) at 2
+    p = load_profile(PROFILES_DIR / "gpt-oss-20b-h100.yaml")
+    m = p.model
+    assert m.expert_bytes_per_param == 0.531 and m.bytes_per_param == 2
+    experts = 24 * 32 * 24_883_200 * 0.531
+    dense = (3.61e9 - 4 * 24 * 24_883_200) * 2
+    assert memory_gb(p, 1, 1) == pytest.approx((experts + dense + 24_576) / 1e9, rel=1e-6)
+    st = economics_at(p, 32, 1024)
+    kv = 32 * 1024 * 24_576 / (3.35e12 * 0.9)
+    read = busiest_experts_read(32, 4, 32, 1) * 24 * 24_883_200 * 0.531
+    assert st.t_mem_s == pytest.approx(kv + (read + dense) / (3.35e12 * 0.54), rel=1e-6)
+    # without the field the experts take the dense weights' precision (older profiles)
+    qwen = load_profile(PROFILES_DIR / "qwen3-30b-a3b-h100.yaml").model
+    assert qwen.expert_bytes_per_param == qwen.bytes_per_param == 2

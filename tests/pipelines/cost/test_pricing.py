@@ -69,7 +69,7 @@ def by_rates(call, input_rate: float, output_rate: float) -> float:
 
 def test_shipped_names_resolve_to_their_files(tmp_path):
     assert shipped_names() == ["deepseek", "openai", "deepseek-v3-h100", "deepseek-v3-h800-ep144",
-                               "embedded-cpu", "qwen3-30b-a3b-h100"]
+                               "embedded-cpu", "gpt-oss-20b-h100", "qwen3-30b-a3b-h100"]
     assert resolve_pricing("deepseek") == SHEETS_DIR / "deepseek.yaml"
     assert resolve_pricing("embedded-cpu") == PROFILES_DIR / "embedded-cpu.yaml"
     # a profile's `name:` works too, and a path wins over a name
@@ -117,7 +117,8 @@ def test_validate_names_the_pricing_fix_and_pricing_silences_it(tmp_path):
     assert warned.exit_code == 0
     assert ("warning: no price known for model 'my-model': its calls will be recorded as unknown "
             "cost; fix: --pricing SHEET_OR_PROFILE (a YAML path or a shipped name: deepseek, "
-            "openai, deepseek-v3-h100, deepseek-v3-h800-ep144, embedded-cpu, qwen3-30b-a3b-h100)"
+            "openai, deepseek-v3-h100, deepseek-v3-h800-ep144, embedded-cpu, gpt-oss-20b-h100, "
+            "qwen3-30b-a3b-h100)"
             ", or `pricing:` in the recipe") in warned.output
     priced = CliRunner().invoke(main, ["validate", str(path), "--pricing", "embedded-cpu"])
     assert priced.exit_code == 0 and "warning" not in priced.output
