@@ -1,17 +1,21 @@
-"""Does pipe's cost per call stay flat as runs grow? (issue #21)
+"""Does pipe's cost per call stay flat as runs grow, in bounded memory? (issue #21)
 
-The RSA-shaped recipe of `runner_overhead.py` (N=4 K=2 T=2: 8 calls per item) on the
-zero-latency in-process endpoint, at several item counts, next to a bare asyncio + openai loop
-making the same number of calls on the same endpoint at the same concurrency. Each measurement
-runs in its own subprocess, so its peak RSS and CPU seconds are its own.
+1. Runs: the RSA-shaped recipe of `runner_overhead.py` (N=4 K=2 T=2: 8 calls per item) on the
+   zero-latency in-process endpoint, for 1k, 10k and 100k calls (1M with --million), each next
+   to a bare asyncio + openai loop making the same number of calls on the same endpoint at the
+   same concurrency (CONCURRENCY workers, so the loop's own memory stays flat too). Each
+   measurement runs in its own subprocess: its peak RSS and CPU seconds are its own.
+   Goals: pipe/bare >= 0.9 at every size, at most 10% spread of the ratio between sizes, peak
+   RSS flat within 20% from 10k calls up.
+2. Batch: `pipe batch submit` of a 10k- and 100k-line OpenAI Batch JSONL (1M with --million):
+   submit time, store size and peak RSS; then the job run on the same endpoint (requests/s,
+   peak RSS) and its results written (seconds, peak RSS), each phase in its own subprocess.
 
-Prints per size: calls/s for both, the pipe/bare ratio, peak RSS and CPU ms per call.
-Goal: the ratio does not fall as the run grows, and RSS stays flat.
-
-Run:  python benchmarks/scaling.py                     # 100, 1000, 5000 items
-      python benchmarks/scaling.py --sizes 1000 100000  # any sizes
-      python benchmarks/scaling.py --profile 5000       # cProfile of one pipe run, top 30
-      python benchmarks/scaling.py --rss 100000 60      # peak RSS of a run stopped after 60 s
+Run:  python benchmarks/scaling.py                    # runs + batch, about 10 minutes
+      python benchmarks/scaling.py --million          # adds 1M calls and a 1M-line batch
+      python benchmarks/scaling.py --calls 1000 10000 --batch-lines   # runs only
+      python benchmarks/scaling.py --calls --batch-lines 1000000 --submit-only
+      python benchmarks/scaling.py --profile 10000    # cProfile of one pipe run: pipe's frames
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import io
+import itertools
 import json
+import os
 import pstats
 import resource
 import subprocess
@@ -36,10 +43,14 @@ from benchmarks._sim import zero_latency_app  # noqa: E402
 from benchmarks.runner_overhead import write_recipe as rsa_recipe  # noqa: E402
 import pipelines  # noqa: E402
 from pipelines import RunOptions  # noqa: E402
+from pipelines.batch import jobs  # noqa: E402
 
 CONCURRENCY = 64
 N, K, T = 4, 2, 2
 CALLS_PER_ITEM = N * T
+CALLS = [1_000, 10_000, 100_000]
+BATCH_LINES = [10_000, 100_000]
+MILLION = 1_000_000
 
 
 def write_recipe(folder: Path, items: int) -> Path:
@@ -50,108 +61,181 @@ def write_recipe(folder: Path, items: int) -> Path:
     return rsa_recipe(folder, [], n=N, k=K, t=T, dataset={"source": "items.jsonl"})
 
 
-async def bare_loop(calls: int) -> None:
-    """The same number of calls through one AsyncOpenAI client, CONCURRENCY at a time."""
+def _client() -> openai.AsyncOpenAI:
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=zero_latency_app()),
                              limits=httpx.Limits(max_connections=CONCURRENCY))
-    client = openai.AsyncOpenAI(base_url="http://sim/v1", api_key="x", max_retries=0,
-                                http_client=http)
-    gate = asyncio.Semaphore(CONCURRENCY)
+    return openai.AsyncOpenAI(base_url="http://sim/v1", api_key="x", max_retries=0,
+                              http_client=http)
 
-    async def one(j: int) -> None:
-        async with gate:
+
+async def bare_loop(calls: int) -> None:
+    """The same number of calls through one AsyncOpenAI client: CONCURRENCY workers taking
+    the next call number until none is left."""
+    client, numbers = _client(), iter(range(calls))
+
+    async def worker() -> None:
+        for j in numbers:
             await client.chat.completions.create(
                 model="m", messages=[{"role": "user", "content": f"Solve q{j // N} #{j}"}])
 
-    await asyncio.gather(*(one(j) for j in range(calls)))
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
     await client.close()
 
 
-def pipe_run(items: int) -> int:
+def pipe_run(items: int, folder: Path) -> int:
+    recipe = write_recipe(folder, items)
+    options = RunOptions(endpoint="http://sim/v1", store=folder / "store", cache=False,
+                         transport=httpx.ASGITransport(app=zero_latency_app()),
+                         concurrency=CONCURRENCY)
+    started = time.perf_counter()
+    result = pipelines.run(recipe, options=options)
+    assert result.exit_code == 0, result.status
+    return result.stats.calls, time.perf_counter() - started
+
+
+def measure_run(kind: str, calls: int) -> dict:
+    """In a child process: wall, CPU and peak RSS of one pipe run or one bare loop (writing the
+    dataset file is not timed)."""
     with tempfile.TemporaryDirectory() as d:
-        recipe = write_recipe(Path(d), items)
-        options = RunOptions(endpoint="http://sim/v1", store=Path(d) / "store", cache=False,
-                             transport=httpx.ASGITransport(app=zero_latency_app()),
-                             concurrency=CONCURRENCY)
-        result = pipelines.run(recipe, options=options)
-        assert result.exit_code == 0, result.status
-        return result.stats.calls
+        cpu0 = time.process_time()
+        if kind == "pipe":
+            made, wall = pipe_run(calls // CALLS_PER_ITEM, Path(d))
+        else:
+            started = time.perf_counter()
+            asyncio.run(bare_loop(calls))
+            made, wall = calls, time.perf_counter() - started
+        cpu = time.process_time() - cpu0
+    return {"calls": made, "wall_s": wall, "cpu_s": cpu, "rss_mb": _peak_mb()}
 
 
-def measure_one(kind: str, items: int) -> dict:
-    """Runs in a child process: wall, CPU and peak RSS of one pipe run or one bare loop."""
-    cpu0, start = time.process_time(), time.perf_counter()
-    if kind == "pipe":
-        calls = pipe_run(items)
-    else:
-        calls = items * CALLS_PER_ITEM
-        asyncio.run(bare_loop(calls))
-    wall = time.perf_counter() - start
-    cpu = time.process_time() - cpu0
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"kind": kind, "items": items, "calls": calls, "wall_s": wall, "cpu_s": cpu,
-            "rss_mb": rss_mb}
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(kind: str, items: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", kind, str(items)],
-                         capture_output=True, text=True, check=True)
+def child(*args: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", *args],
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"child {args} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def table(sizes: list[int]) -> None:
-    print(f"RSA N={N} K={K} T={T}, zero-latency in-process endpoint, concurrency {CONCURRENCY}")
-    print(f"{'items':>7} {'calls':>8} | {'pipe c/s':>8} {'bare c/s':>8} {'ratio':>5} | "
-          f"{'pipe RSS':>8} {'bare RSS':>8} | {'pipe CPU ms/call':>15} {'bare':>5}")
-    for items in sizes:
-        bare, piped = child("bare", items), child("pipe", items)
-        assert piped["calls"] == bare["calls"], (piped, bare)
-        calls = piped["calls"]
+def runs_table(sizes: list[int]) -> None:
+    print(f"runs: RSA N={N} K={K} T={T}, zero-latency in-process endpoint, "
+          f"concurrency {CONCURRENCY}; load average {_load()}")
+    print(f"{'calls':>9} | {'pipe c/s':>8} {'bare c/s':>8} {'ratio':>5} | "
+          f"{'pipe RSS':>8} {'bare RSS':>8} | {'CPU ms/call pipe':>16} {'bare':>5}")
+    ratios = []
+    for calls in sizes:
+        bare, piped = child("bare", str(calls)), child("pipe", str(calls))
+        assert piped["calls"] == bare["calls"] == calls, (piped, bare)
         p_rate, b_rate = calls / piped["wall_s"], calls / bare["wall_s"]
-        print(f"{items:>7} {calls:>8} | {p_rate:>8.0f} {b_rate:>8.0f} {p_rate / b_rate:>5.2f} | "
+        ratios.append(p_rate / b_rate)
+        print(f"{calls:>9,} | {p_rate:>8.0f} {b_rate:>8.0f} {p_rate / b_rate:>5.2f} | "
               f"{piped['rss_mb']:>6.0f}MB {bare['rss_mb']:>6.0f}MB | "
-              f"{1000 * piped['cpu_s'] / calls:>15.2f} {1000 * bare['cpu_s'] / calls:>5.2f}",
+              f"{1000 * piped['cpu_s'] / calls:>16.2f} {1000 * bare['cpu_s'] / calls:>5.2f}",
               flush=True)
+    spread = (max(ratios) - min(ratios)) / max(ratios)
+    print(f"ratio {min(ratios):.2f}..{max(ratios):.2f} (goal >= 0.9), spread {spread:.0%} "
+          f"(goal <= 10%); load average now {_load()}")
 
 
-def rss_of_short_run(items: int, seconds: float) -> None:
-    """Peak RSS (VmHWM) of a pipe run over `items` items, stopped after `seconds`: what a run
-    holds once it is going (dataset, plan, items in flight), without waiting for its end."""
-    proc = subprocess.Popen([sys.executable, __file__, "--child", "pipe", str(items)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(seconds)
-    status = Path(f"/proc/{proc.pid}/status").read_text()
-    proc.kill()
-    proc.wait()
-    peak = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))
-    print(f"{items} items, stopped after {seconds:g} s: peak RSS {int(peak) / 1024:.0f} MB")
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def profile(items: int) -> None:
+def write_batch(path: Path, lines: int) -> None:
+    with open(path, "w") as f:
+        for j in range(lines):
+            f.write(json.dumps({"custom_id": f"r{j}", "method": "POST",
+                                "url": "/v1/chat/completions",
+                                "body": {"model": "m", "max_tokens": 16, "messages": [
+                                    {"role": "user", "content": f"Solve q{j}"}]}}) + "\n")
+
+
+def _batch_options(folder: Path) -> RunOptions:
+    return RunOptions(store=folder / "store", endpoint="http://sim/v1", concurrency=CONCURRENCY,
+                      transport=httpx.ASGITransport(app=zero_latency_app()), poll_s=0.05)
+
+
+def measure_batch(phase: str, folder: Path, arg: str) -> dict:
+    """In a child process: one phase of a batch job (submit a file, run, write results)."""
+    started = time.perf_counter()
+    if phase == "submit":
+        done = jobs.submit(folder / arg, options=_batch_options(folder), api="concurrent",
+                           now=True, run=False)
+        info = {"job_id": done.job_id}
+    elif phase == "run":
+        outcome = jobs.resume(arg, _batch_options(folder))
+        assert outcome.state == "completed", outcome
+        info = {"done": outcome.counts["done"]}
+    else:
+        info = jobs.results(arg, folder / "out.jsonl", store=folder / "store")
+        info = {"lines": info["output_lines"]}
+    store_mb = sum(p.stat().st_size for p in (folder / "store").glob("batch.sqlite*")) / 2**20
+    return {**info, "wall_s": time.perf_counter() - started, "rss_mb": _peak_mb(),
+            "store_mb": store_mb}
+
+
+def batch_table(sizes: list[int], submit_only: bool = False) -> None:
+    print(f"\nbatch: `pipe batch submit` (--api concurrent) of an OpenAI Batch JSONL, then run "
+          f"on the same endpoint at concurrency {CONCURRENCY}; load average {_load()}")
+    print(f"{'lines':>9} | {'submit s':>8} {'RSS':>6} {'store':>7} | {'run req/s':>9} "
+          f"{'RSS':>6} | {'results s':>9} {'RSS':>6}")
+    for lines in sizes:
+        with tempfile.TemporaryDirectory() as d:
+            write_batch(Path(d) / "in.jsonl", lines)
+            sub = child("batch", "submit", d, "in.jsonl")
+            print(f"{lines:>9,} | {sub['wall_s']:>8.1f} {sub['rss_mb']:>4.0f}MB "
+                  f"{sub['store_mb']:>5.0f}MB | ", end="", flush=True)
+            if submit_only:
+                print()
+                continue
+            ran = child("batch", "run", d, sub["job_id"])
+            out = child("batch", "results", d, sub["job_id"])
+        assert ran["done"] == out["lines"] == lines, (ran, out)
+        print(f"{lines / ran['wall_s']:>9.0f} {ran['rss_mb']:>4.0f}MB"
+              f" | {out['wall_s']:>9.1f} {out['rss_mb']:>4.0f}MB", flush=True)
+
+
+def profile(calls: int) -> None:
+    """cProfile of one pipe run: the top functions by own time, then pipe's own frames."""
     profiler = cProfile.Profile()
-    profiler.enable()
-    pipe_run(items)
-    profiler.disable()
-    stats = pstats.Stats(profiler)
-    stats.sort_stats("tottime").print_stats(30)
-    stats.sort_stats("cumulative").print_stats(40)
+    with tempfile.TemporaryDirectory() as d:
+        profiler.enable()
+        pipe_run(calls // CALLS_PER_ITEM, Path(d))
+        profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats("pipelines/", 40)
+    print(out.getvalue())
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
-    ap.add_argument("--profile", type=int, metavar="ITEMS")
-    ap.add_argument("--rss", nargs=2, type=float, metavar=("ITEMS", "SECONDS"))
-    ap.add_argument("--child", nargs=2, metavar=("KIND", "ITEMS"), help=argparse.SUPPRESS)
+    ap.add_argument("--calls", type=int, nargs="*", default=CALLS, help="run sizes in calls")
+    ap.add_argument("--batch-lines", type=int, nargs="*", default=BATCH_LINES)
+    ap.add_argument("--million", action="store_true", help="add 1M calls and 1M batch lines")
+    ap.add_argument("--submit-only", action="store_true", help="batch: measure submit only")
+    ap.add_argument("--profile", type=int, metavar="CALLS")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(measure_one(args.child[0], int(args.child[1]))))
-    elif args.rss:
-        rss_of_short_run(int(args.rss[0]), args.rss[1])
+        kind, *rest = args.child
+        if kind == "batch":
+            result = measure_batch(rest[0], Path(rest[1]), rest[2])
+        else:
+            result = measure_run(kind, int(rest[0]))
+        print(json.dumps(result))
     elif args.profile:
         profile(args.profile)
     else:
-        table(args.sizes)
+        extra = [MILLION] if args.million else []
+        if args.calls:
+            runs_table(list(itertools.chain(args.calls, extra)))
+        if args.batch_lines:
+            batch_table(list(itertools.chain(args.batch_lines, extra)), args.submit_only)
 
 
 if __name__ == "__main__":

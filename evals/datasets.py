@@ -9,7 +9,7 @@ Bad input raises `InputError` naming what is wrong, before anything is spent.
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, Iterator
 
 from evals.scoring.rg import dataset as rg_dataset
 from evals.scoring.rg import entry_ref, task_names
@@ -22,6 +22,13 @@ def reasoning_gym_items(task: str | None = None, size: int = 10, seed: int = 0,
 
     Extra keyword options are the task's own config fields (difficulty ranges and the like).
     """
+    return list(iter_reasoning_gym_items(task, size, seed, **config))
+
+
+def iter_reasoning_gym_items(task: str | None = None, size: int = 10, seed: int = 0,
+                             **config: Any) -> Iterator[dict]:
+    """`reasoning_gym_items` made as they are read (the `reasoning_gym` dataset source): the
+    options are checked at the call, each item is generated when the run reaches it."""
     names = task_names()
     if task is None:
         raise InputError(f"dataset source reasoning_gym needs `task:`; valid tasks: {', '.join(names)}")
@@ -40,19 +47,19 @@ def reasoning_gym_items(task: str | None = None, size: int = 10, seed: int = 0,
             f"reasoning-gym task {task!r} rejected options {config}: {exc}\n"
             f"    fix: use the fields of the task's config class"
         ) from exc
-    items = []
-    for index in range(size):
-        entry = ds[index]
-        answer = entry["answer"]
-        items.append({
-            "id": f"{task}-{index}",
-            "question": entry["question"],
-            "answer": None if answer is None else str(answer),
-            "answer_format": "answer_tag",
-            "equivalence": "normalized",
-            "reasoning_gym": entry_ref(task, size, seed, index, config),
-        })
-    return items
+    return (_item(ds[index], task, size, seed, index, config) for index in range(size))
+
+
+def _item(entry: dict, task: str, size: int, seed: int, index: int, config: dict) -> dict:
+    answer = entry["answer"]
+    return {
+        "id": f"{task}-{index}",
+        "question": entry["question"],
+        "answer": None if answer is None else str(answer),
+        "answer_format": "answer_tag",
+        "equivalence": "normalized",
+        "reasoning_gym": entry_ref(task, size, seed, index, config),
+    }
 
 
 def _check_count(name: str, value: Any, minimum: int) -> None:

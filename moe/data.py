@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -85,12 +86,17 @@ def is_held_out(question: str) -> bool:
     return digest[0] % HELD_OUT_BUCKETS == 0
 
 
+def term_layout(rng: np.random.Generator, n_ops: int) -> tuple[int, set[int]]:
+    """How many terms a problem of n_ops operations has, and which of them are products."""
+    n_products = int(rng.integers(0, n_ops // 2 + 1))
+    n_terms = n_ops + 1 - n_products
+    return n_terms, set(rng.choice(n_terms, size=n_products, replace=False).tolist())
+
+
 def random_problem(rng: np.random.Generator, n_ops: int) -> Problem:
     """A problem with exactly n_ops operations and every running total in 0..MAX_VALUE."""
     while True:
-        n_products = int(rng.integers(0, n_ops // 2 + 1))
-        n_terms = n_ops + 1 - n_products
-        is_product = set(rng.choice(n_terms, size=n_products, replace=False).tolist())
+        n_terms, is_product = term_layout(rng, n_ops)
         terms, total = [], 0
         for i in range(n_terms):
             factors = ((int(rng.integers(2, MAX_FACTOR + 1)), int(rng.integers(2, MAX_FACTOR + 1)))
@@ -168,20 +174,22 @@ def slipped_solution(problem: Problem, rng: np.random.Generator) -> str:
 # ---- prompts (the recipe templates in recipes/prompts/ must render exactly these) ---------
 
 BOX_HINT = "\\boxed{}"
+TAG_HINT = "<answer>...</answer>"
+"""The hint of reasoning-gym's convention (`answer_format: answer_tag` in pipe's recipes)."""
 
 
-def solve_prompt(question: str) -> str:
-    return f"{question}\nSolve step by step. End with the answer in {BOX_HINT}."
+def solve_prompt(question: str, hint: str = BOX_HINT) -> str:
+    return f"{question}\nSolve step by step. End with the answer in {hint}."
 
 
-def aggregate_prompt(question: str, candidates: list[str]) -> str:
+def aggregate_prompt(question: str, candidates: list[str], hint: str = BOX_HINT) -> str:
     """RSA aggregation prompt (reference doc section 1), kept short: a 4-candidate prompt is ~200 tokens."""
     if not candidates:
         raise ValueError("aggregate_prompt needs at least one candidate solution")
     if len(candidates) == 1:
         parts = [
             "Here is a problem and a candidate solution that may be wrong. Refine it into one "
-            f"correct solution; check every step. End with the answer in {BOX_HINT}.",
+            f"correct solution; check every step. End with the answer in {hint}.",
             f"Problem: {question}",
             "---- Candidate ----",
             candidates[0].strip(),
@@ -190,13 +198,13 @@ def aggregate_prompt(question: str, candidates: list[str]) -> str:
         parts = [
             "Here is a problem and several candidate solutions; some may be wrong. Combine them "
             "into one correct solution; where they disagree, check the steps. "
-            f"End with the answer in {BOX_HINT}.",
+            f"End with the answer in {hint}.",
             f"Problem: {question}",
             "Candidate solutions (may contain mistakes):",
         ]
         for i, candidate in enumerate(candidates, 1):
             parts += [f"---- Solution {i} ----", candidate.strip()]
-    parts.append(f"Write one improved solution, ending with the answer in {BOX_HINT}.")
+    parts.append(f"Write one improved solution, ending with the answer in {hint}.")
     return "\n".join(parts)
 
 
@@ -216,6 +224,19 @@ def boxed_answer(text: str) -> str | None:
     return None
 
 
+def tagged_answer(text: str) -> str | None:
+    """Content of the last <answer>...</answer> (reasoning-gym's convention), or None."""
+    end = text.rfind("</answer>")
+    start = text.rfind("<answer>", 0, end if end >= 0 else None)
+    return text[start + len("<answer>"): end].strip() if 0 <= start < end else None
+
+
+def final_answer(text: str) -> str | None:
+    """The answer a reply gives: its <answer> tags, else its last \\boxed{}."""
+    tagged = tagged_answer(text)
+    return tagged if tagged is not None else boxed_answer(text)
+
+
 # ---- evaluation items ------------------------------------------------------------------------
 
 EVAL_STEPS = 12
@@ -225,13 +246,20 @@ one sample at temperature 1.0 lands mid-range, and within the aggregation exampl
 
 def arith_items(size: int, seed: int, steps: int = EVAL_STEPS) -> list[dict]:
     """`size` held-out problems: dicts {id, question, answer} (answer a decimal string)."""
+    return list(iter_arith_items(size, seed, steps))
+
+
+def iter_arith_items(size: int, seed: int, steps: int = EVAL_STEPS) -> Iterator[dict]:
+    """`arith_items` one at a time, made as they are read (the `arith` dataset source: a run
+    over a million problems holds only their 8-byte digests, to keep them distinct)."""
     rng = np.random.default_rng([seed, 20250601, steps])
-    items, seen = [], set()
-    while len(items) < size:
+    made, seen = 0, set()
+    while made < size:
         problem = random_problem(rng, steps)
         question = problem.question
-        if is_held_out(question) and question not in seen:
-            seen.add(question)
-            items.append({"id": f"arith-{steps}-{seed}-{len(items)}", "question": question,
-                          "answer": str(problem.answer)})
-    return items
+        digest = hashlib.blake2b(question.encode(), digest_size=8).digest()
+        if is_held_out(question) and digest not in seen:
+            seen.add(digest)
+            yield {"id": f"arith-{steps}-{seed}-{made}", "question": question,
+                   "answer": str(problem.answer)}
+            made += 1

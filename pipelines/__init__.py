@@ -14,7 +14,8 @@ is an `ExitCode`. Extensions (node kinds, extractors, datasets, commands) plug i
 entry points: see `pipelines.plugins`.
 """
 
-from pipelines._api import RunResult, arun, estimate, export, graph, run, runs, show, validate
+from pipelines._api import (RunResult, arun, estimate, export, graph, prompt_tokens, run, runs, show,
+                            validate)
 from pipelines.errors import (BudgetExceeded, CacheMiss, CallError, ExitCode, FatalCallError,
                               InputError, Issue, PipeError, RecipeError, RetriesExhausted)
 from pipelines.figures import Accuracy, format_usd, wilson_interval
@@ -27,6 +28,7 @@ from pipelines.types import (CallRow, CallStatus, ChatRequest, ChatResult, ItemS
 __all__ = [
     # functions
     "validate", "run", "arun", "estimate", "graph", "show", "runs", "export", "parse_overrides",
+    "prompt_tokens",
     # how figures are stated: dollars with significant digits, accuracy with a 95% interval
     "format_usd", "wilson_interval", "Accuracy",
     # options and results

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection, Sequence
 
 from pipelines.cost import load_meter
 from pipelines.cost.pricing import pricing_fix, resolve_pricing
@@ -14,7 +14,7 @@ from pipelines.endpoints import EndpointClient, resolve_endpoint
 from pipelines.endpoints.tokens import prompt_token_bound
 from pipelines.errors import ExitCode, InputError
 from pipelines.figures import Accuracy
-from pipelines.execution.accuracy import accuracy_of, final_vote, score_items
+from pipelines.execution.accuracy import score_run
 from pipelines.execution.budget import Budget
 from pipelines.execution.call_path import CallPath
 from pipelines.execution.dataflow import ItemDataflow
@@ -27,6 +27,7 @@ from pipelines.recipe.datasets import load_items, stream_items
 from pipelines.recipe.plan import Plan
 from pipelines.recipe.plan_builder import build_plan
 from pipelines.storage import ResponseCache, RunStore, node_table
+from pipelines.storage.item_view import StoredItems
 from pipelines.storage.exports import call_rows, item_rows
 from pipelines.types import CallStatus, ItemStatus, Meter, RunStatus
 
@@ -38,8 +39,10 @@ class RunResult:
     run_id: str
     status: RunStatus
     exit_code: ExitCode
-    items: list[dict[str, Any]] = field(default_factory=list)
-    """`{item_id, status, error, outputs, gold, correct}` per item, in dataset order."""
+    items: Sequence[dict[str, Any]] = field(default_factory=list)
+    """`{item_id, status, error, outputs, gold, correct}` per item, in the order they finished:
+    a `StoredItems` view that reads them from the run store as they are used (a million-item
+    run holds none of them in memory); `list(result.items)` for a list."""
     stats: Stats | None = None
     accuracy: Accuracy | None = None
     """Items whose final answer equals their gold answer (see `pipelines.execution.accuracy`);
@@ -69,7 +72,10 @@ def _endpoint_problem(spec: Any) -> tuple[str, str] | None:
     try:
         resolve_endpoint(spec)
     except InputError as exc:
-        problem = str(exc).split("\n    fix:")[0].replace("Value error, ", "")
+        problem, _, fix = str(exc).partition("\n    fix: ")
+        problem = problem.replace("Value error, ", "")
+        if fix.startswith("set `"):  # a field's own fix (n_requests, max_n)
+            return problem, fix
         if "credentials" in problem or "query string" in problem:
             return problem, "give the bare base URL; the key goes in the environment variable " \
                             "named by `api_key_env` (default OPENAI_API_KEY)"
@@ -111,8 +117,22 @@ def estimate(path: str | Path, params: dict[str, Any] | None = None,
     plan.endpoint = options.endpoint if options.endpoint is not None else plan.endpoint
     items = load_items(plan.dataset, plan.recipe_dir)
     meter = options.meter or _plan_meter(plan)
-    bound = prompt_token_bound(resolve_endpoint(plan.endpoint))
-    return {"name": plan.name, **estimate_plan(plan, items, meter, _endpoint_name(plan), bound)}
+    config = resolve_endpoint(plan.endpoint)
+    return {"name": plan.name, **estimate_plan(plan, items, meter, _endpoint_name(plan),
+                                               prompt_token_bound(config),
+                                               n_requests=_n_requests(config),
+                                               max_n=config.max_n)}
+
+
+def _n_requests(config: Any) -> str:
+    """How the estimate may price n samples: the embedded server is known to honour `n`."""
+    return "one" if config.n_requests == "auto" and config.is_embedded else config.n_requests
+
+
+def prompt_tokens(messages: list[dict[str, str]], endpoint: str | dict[str, Any] | None = "embedded") -> int:
+    """The prompt tokens `endpoint` will count for these chat messages, at most: exact for the
+    embedded model (its tokenizer and chat template), the UTF-8 bound for any other endpoint."""
+    return prompt_token_bound(resolve_endpoint(endpoint))(messages)
 
 
 def run(path: str | Path | None, params: dict[str, Any] | None = None,
@@ -142,7 +162,9 @@ async def arun(path: str | Path | None, params: dict[str, Any] | None = None,
         meter = options.meter or _plan_meter(plan)
         _refuse_unpriced_budget(options, meter, client.identity, plan.model)
         run_id, skip = _start(run_store, options, plan, path, params, client, len(items))
-        stats.resumed = _reused_calls(run_store, run_id, skip)
+        stats.resumed = _reused_calls(run_store, run_id)
+        if options.on_start is not None:
+            options.on_start(run_id, stats)
         calls = CallPath(run_id=run_id, store=run_store, client=client,
                          cache=_cache(run_store.root) if options.cache or options.offline else None,
                          meter=meter, model=plan.model, offline=options.offline,
@@ -153,14 +175,12 @@ async def arun(path: str | Path | None, params: dict[str, Any] | None = None,
         statuses = await _with_progress(flow.run(items, skip), stats, options)
         await calls.drain()
         status, code = _outcome(statuses)
-        vote = final_vote(plan)  # scoring reads only its outputs, not the whole run's
-        scores = await asyncio.to_thread(
-            score_items, plan, items, run_store.items(run_id),
-            run_store.outputs(run_id, node=vote.id) if vote is not None else {})
-        run_store.save_scores(run_id, scores)
+        run_store.commit()  # the scoring thread then has the store to itself
+        # scored in chunks from the store (the final vote's outputs only), not from lists
+        accuracy = await asyncio.to_thread(score_run, plan, items, run_store, run_id)
         run_store.finish_run(run_id, status, code)
-        return RunResult(run_id, status, code, run_store.items(run_id), stats,
-                         accuracy_of(scores))
+        return RunResult(run_id, status, code, StoredItems(run_store.root, run_id), stats,
+                         accuracy)
     except BaseException:  # Ctrl-C, cancelled, or a crash: stored as resumable, not `running`
         if run_id is not None:
             run_store.finish_run(run_id, RunStatus.INTERRUPTED, ExitCode.FAILED)
@@ -208,8 +228,9 @@ def _resumed(run_store: RunStore, params: dict[str, Any],
 
 def _start(run_store: RunStore, options: RunOptions, plan: Plan, path: str | Path,
            params: dict[str, Any], client: EndpointClient, items_total: int
-           ) -> tuple[str, set[str]]:
-    """The run id to record under, and the items already finished (on resume)."""
+           ) -> tuple[str, Collection[str]]:
+    """The run id to record under, and the items already finished (on resume: looked up in
+    the store, not loaded)."""
     if options.resume is None:
         run_id = run_store.create_run(
             recipe_path=str(Path(path).resolve()), recipe_name=plan.name, params=plan.params,
@@ -217,16 +238,13 @@ def _start(run_store: RunStore, options: RunOptions, plan: Plan, path: str | Pat
             items_total=items_total, max_cost=options.max_cost)
         return run_id, set()
     run_store.mark_running(options.resume)
-    done = {i["item_id"] for i in run_store.items(options.resume) if i["status"] == ItemStatus.OK}
-    return options.resume, done
+    return options.resume, run_store.finished_items(options.resume)
 
 
-def _reused_calls(run_store: RunStore, run_id: str, finished_items: set[str]) -> int:
+def _reused_calls(run_store: RunStore, run_id: str) -> int:
     """Calls an earlier attempt completed that this one keeps: those of finished items and of
     stored node outputs (never looked up again), and (counted as they come) those found by key."""
-    saved = run_store.outputs(run_id)
-    return sum(1 for c in run_store.calls(run_id) if c.status == CallStatus.OK and (
-        c.item_id in finished_items or c.node in saved.get(c.item_id, {})))
+    return run_store.reused_calls(run_id)
 
 
 async def _with_progress(work, stats: Stats, options: RunOptions) -> set[ItemStatus]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import httpx
 
@@ -55,6 +55,10 @@ class RunOptions:
     > unknown. A profile prices every model at that deployment's cost."""
     meter: Meter | None = None
     """Prices calls; None builds the meter from the lookup order above."""
+    on_start: Callable[[str, Any], None] | None = None
+    """Called once the run is recorded, with its run id and its live counters (a
+    `pipelines.execution.stats.Stats`, updated as calls finish); `pipe serve --recipe` streams
+    its progress from them."""
     clock: Clock = field(default_factory=SystemClock)
     """Batch jobs only: the clock their windows and prices follow (tests run days in seconds)."""
     poll_s: float = 5.0

@@ -77,7 +77,8 @@ class Usage:
 
 @dataclass(frozen=True)
 class ChatRequest:
-    """One chat-completion call: exactly one sample (the engine fans `n` out itself)."""
+    """One chat-completion call: one sample, or with `n` in `params` one request for several
+    (`ChatClient.chat_n`)."""
 
     model: str
     messages: tuple[Mapping[str, str], ...]
@@ -204,6 +205,10 @@ class ChatClient(Protocol):
     """`identity` plus whatever else decides the answers (the embedded weights' digest)."""
 
     async def chat(self, req: ChatRequest) -> ChatResult: ...
+
+    async def chat_n(self, req: ChatRequest) -> list[ChatResult]:
+        """Every choice of one request, each with its share of the usage (the prompt once)."""
+        ...
 
     async def aclose(self) -> None: ...
 

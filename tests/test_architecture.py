@@ -52,6 +52,8 @@ LAYERS: dict[str, set[str]] = {
     "pipelines.batch": ENGINE_BASE | {"pipelines", "pipelines.cli", "pipelines.options", "pipelines.storage",
                                       "pipelines.cost", "pipelines.endpoints", "pipelines.nodes",
                                       "pipelines.recipe", "pipelines.execution"},
+    "pipelines.proxy": ENGINE_BASE | {"pipelines", "pipelines.cli", "pipelines.storage",
+                                      "pipelines.endpoints", "pipelines.execution"},
     "evals": {"pipelines"},
     "translators": {"pipelines"},
     "recipes": {"pipelines", "translators"},

@@ -204,11 +204,12 @@ def results(job_id: str, out: str | Path, *, errors: str | Path | None = None,
     jobs = JobStore(store)
     try:
         job = _known(jobs, job_id)
-        rows = jobs.rows(job_id)
         out = Path(out)
         errors = Path(errors) if errors else errors_path_for(out)
-        n_out = write_jsonl(out, output_lines(job_id, rows))
-        n_err = write_jsonl(errors, error_lines(job_id, rows, jobs.rejects(job_id), job["state"]))
+        # written as read from the store, a page at a time: a million results are never held
+        n_out = write_jsonl(out, output_lines(job_id, jobs.iter_rows(job_id)))
+        n_err = write_jsonl(errors, error_lines(job_id, jobs.iter_rows(job_id),
+                                                jobs.rejects(job_id), job["state"]))
         return {"output": str(out), "output_lines": n_out, "errors": str(errors),
                 "error_lines": n_err, "state": effective_state(jobs, job),
                 "report": cost_report(jobs.tier_totals(job_id), jobs.counts(job_id))}

@@ -15,7 +15,7 @@ import socket
 import sqlite3
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Collection, Iterator
 
 from pipelines.batch.requests import BatchRequest, Rejected
 from pipelines.storage.sqlite import SqliteFile
@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS requests (
     completion_tokens INTEGER, reasoning_tokens INTEGER, tier TEXT, cost_usd REAL,
     standard_usd REAL, price_source TEXT, PRIMARY KEY (job_id, custom_id));
 CREATE INDEX IF NOT EXISTS requests_by_state ON requests (job_id, state, seq);
+CREATE INDEX IF NOT EXISTS requests_by_seq ON requests (job_id, seq);
 CREATE TABLE IF NOT EXISTS rejects (job_id TEXT, line INTEGER, custom_id TEXT, message TEXT);
 """
 
@@ -43,6 +44,8 @@ RESULT_COLUMNS = (
     "tier cost_usd standard_usd price_source").split()
 FINAL_STATES = frozenset({"completed", "cancelled", "failed", "expired"})
 LIVE_STATES = frozenset({"submitted", "waiting", "running", "cancelling"})
+PAGE = 1000
+"""Rows per query when a job's requests are read in order."""
 STALE_S = 60.0
 """A job whose owner has not written a heartbeat for this long may be taken over."""
 
@@ -68,10 +71,11 @@ class JobStore(SqliteFile):
     # -- jobs ------------------------------------------------------------------------------
     def create_job(self, *, created_at: str, source: str, endpoint: str, endpoint_spec: dict,
                    api: str, pricing: str | None, max_cost: float | None, plan: dict,
-                   requests: list[BatchRequest], rejected: list[Rejected]) -> str:
+                   requests: Collection[BatchRequest], rejected: list[Rejected]) -> str:
         """Insert the job and all its requests in one transaction (all or nothing): the
         connection is autocommit, so the transaction is opened and committed explicitly; a
-        process killed before COMMIT leaves no trace of the job."""
+        process killed before COMMIT leaves no trace of the job. `requests` is read once, as
+        it is inserted (a file's `FileRequests` streams)."""
         job_id = new_job_id()
         with self._transaction():
             self.db.execute(
@@ -82,8 +86,8 @@ class JobStore(SqliteFile):
             self.db.executemany(
                 "INSERT INTO requests (job_id, seq, custom_id, line, url, body, model, state) "
                 "VALUES (?,?,?,?,?,?,?,'pending')",
-                [(job_id, seq, r.custom_id, r.line, r.url, json.dumps(r.body), r.model)
-                 for seq, r in enumerate(requests)])
+                ((job_id, seq, r.custom_id, r.line, r.url, json.dumps(r.body), r.model)
+                 for seq, r in enumerate(requests)))
             self.db.executemany("INSERT INTO rejects VALUES (?,?,?,?)",
                                 [(job_id, r.line, r.custom_id, r.message) for r in rejected])
         return job_id
@@ -212,12 +216,21 @@ class JobStore(SqliteFile):
 
     def rows(self, job_id: str) -> list[dict[str, Any]]:
         """Every request row, in input order, with the response decoded."""
-        out = []
-        for r in self.db.execute("SELECT * FROM requests WHERE job_id=? ORDER BY seq", (job_id,)):
-            d = dict(r)
-            d["response"] = json.loads(d["response"]) if d["response"] else None
-            out.append(d)
-        return out
+        return list(self.iter_rows(job_id))
+
+    def iter_rows(self, job_id: str) -> Iterator[dict[str, Any]]:
+        """`rows`, read in pages of PAGE (a million-request job's results stream)."""
+        last = -1
+        while True:
+            page = self.db.execute("SELECT * FROM requests WHERE job_id=? AND seq>? ORDER BY seq "
+                                   "LIMIT ?", (job_id, last, PAGE)).fetchall()
+            for r in page:
+                d = dict(r)
+                d["response"] = json.loads(d["response"]) if d["response"] else None
+                yield d
+            if len(page) < PAGE:
+                return
+            last = page[-1]["seq"]
 
     def rejects(self, job_id: str) -> list[Rejected]:
         return [Rejected(r["line"], r["custom_id"], r["message"]) for r in self.db.execute(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from pipelines.batch.requests import Rejected
 from pipelines.types import ChatResult
@@ -66,11 +66,11 @@ def _error_line(job_id: str, custom_id: str | None, code: str, message: str,
             "error": {"code": code, "message": message}}
 
 
-def output_lines(job_id: str, rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def output_lines(job_id: str, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     return (_output_line(job_id, r) for r in rows if r["state"] == "done")
 
 
-def error_lines(job_id: str, rows: list[dict[str, Any]], rejected: list[Rejected],
+def error_lines(job_id: str, rows: Iterable[dict[str, Any]], rejected: list[Rejected],
                 job_state: str) -> Iterator[dict[str, Any]]:
     """Rejected input lines, failed requests, and (for an ended job) requests never sent."""
     for r in rejected:

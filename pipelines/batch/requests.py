@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Sequence
 
 from pipelines.errors import InputError
+from pipelines.recipe.datasets import KeyBits
 from pipelines.types import ChatRequest
 
 CHAT_URL = "/v1/chat/completions"
@@ -74,7 +76,8 @@ class Rejected:
 
 @dataclass
 class ParsedInput:
-    requests: list[BatchRequest] = field(default_factory=list)
+    requests: Sequence[BatchRequest] | FileRequests = field(default_factory=list)
+    """A list, or for a file the `FileRequests` that read it again on every pass."""
     rejected: list[Rejected] = field(default_factory=list)
 
 
@@ -170,42 +173,86 @@ def _refuse_rejected(where: str, rejected: list[Rejected]) -> None:
                      "error file")
 
 
-def parse_lines(lines: list[str], *, where: str, strict: bool = False) -> ParsedInput:
-    """Validate every line; raise InputError for duplicates, for bad lines under `strict`, or
-    when no line can be sent."""
-    parsed = ParsedInput()
-    seen: dict[str, list[int]] = {}
-    for lineno, text in enumerate(lines, 1):
-        if not text.strip():
-            continue
-        try:
-            req = parse_line(text, lineno)
-        except BadLine as exc:
-            cid = _custom_id_of(text)
-            parsed.rejected.append(Rejected(lineno, cid, str(exc)))
-        else:
-            parsed.requests.append(req)
-            cid = req.custom_id
-        if cid is not None:
-            seen.setdefault(cid, []).append(lineno)
-    _refuse_duplicates(where, seen)
-    if strict and parsed.rejected:
-        _refuse_rejected(where, parsed.rejected)
-    if not parsed.requests:
-        detail = f"; first problem: {parsed.rejected[0]}" if parsed.rejected else " (it is empty)"
-        raise InputError(f"{where}: no request can be sent{detail}")
-    return parsed
-
-
 def parse_batch_file(path: str | Path, *, strict: bool = False) -> ParsedInput:
-    """Read and validate an OpenAI Batch JSONL file."""
+    """Read and validate an OpenAI Batch JSONL file, in one streaming pass (a second over the
+    custom_ids that may repeat): its requests are a `FileRequests`, not a list, so a
+    million-line file is never held whole."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: batch input file not found (fix: check the path)")
+    where, rejected, valid = str(path), [], 0
+    ids = KeyBits(path.stat().st_size)
+    for lineno, text in _lines(path):
+        try:
+            cid = parse_line(text, lineno).custom_id
+            valid += 1
+        except BadLine as exc:
+            cid = _custom_id_of(text)
+            rejected.append(Rejected(lineno, cid, str(exc)))
+        if cid is not None:
+            ids.add(cid)
+    _refuse_duplicates(where, _repeated(path, ids) if ids.clashes else {})
+    if strict and rejected:
+        _refuse_rejected(where, rejected)
+    if not valid:
+        detail = f"; first problem: {rejected[0]}" if rejected else " (it is empty)"
+        raise InputError(f"{where}: no request can be sent{detail}")
+    return ParsedInput(FileRequests(path, valid, frozenset(r.line for r in rejected)), rejected)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of the file's non-blank lines. Lines end at \\n only: JSON text
+    may hold a raw U+2028, which str.splitlines() would break."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8", newline="\n") as f:
+            for lineno, line in enumerate(f, 1):
+                text = line.removesuffix("\n").removesuffix("\r")
+                if text.strip():
+                    yield lineno, text
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text ({exc}); fix: save it as UTF-8 JSONL") from None
-    # Split on newlines only: JSON text may hold raw U+2028, which splitlines() would break.
-    lines = [line.removesuffix("\r") for line in text.split("\n")]
-    return parse_lines(lines, where=str(path), strict=strict)
+
+
+def _repeated(path: Path, ids: KeyBits) -> dict[str, list[int]]:
+    """custom_id -> its lines, for the ids whose hash slot was taken twice."""
+    seen: dict[str, list[int]] = {}
+    for lineno, text in _lines(path):
+        cid = _custom_id_of(text)
+        if cid is not None and ids.clashed(cid):
+            seen.setdefault(cid, []).append(lineno)
+    return seen
+
+
+class FileRequests:
+    """The valid requests of a checked Batch JSONL file, read again from the file on every
+    pass. A line that no longer parses (the file changed since it was checked) raises
+    InputError, so a submission reading it rolls back whole."""
+
+    def __init__(self, path: Path, count: int, bad_lines: frozenset[int]):
+        self.path, self.count, self.bad_lines = path, count, bad_lines
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: int) -> BatchRequest:
+        """The index-th request (read from the file up to it)."""
+        position = index + self.count if index < 0 else index
+        if not 0 <= position < self.count:
+            raise IndexError(f"request {index} of {self.count}")
+        return next(islice(iter(self), position, None))
+
+    def __iter__(self) -> Iterator[BatchRequest]:
+        read = 0
+        for lineno, text in _lines(self.path):
+            if lineno in self.bad_lines:
+                continue
+            try:
+                yield parse_line(text, lineno)
+            except BadLine as exc:
+                raise InputError(f"{self.path}:{lineno}: {exc}; the file changed while it was "
+                                 "being submitted; nothing was stored (fix: submit it again)"
+                                 ) from None
+            read += 1
+        if read != self.count:
+            raise InputError(f"{self.path}: has {read} requests now, {self.count} when it was "
+                             "checked; nothing was stored (fix: submit it again)")

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from textwrap import fill
 from datetime import datetime, timedelta
+from typing import Iterable
 
 from pipelines.batch.metering import JobMeter, expected_usage
 from pipelines.cost import MeasuredProfile
@@ -36,14 +37,16 @@ class JobShape:
         return sum(u.completion_tokens for u in self.usage_by_model.values())
 
 
-def job_shape(requests: list[BatchRequest]) -> JobShape:
+def job_shape(requests: Iterable[BatchRequest]) -> JobShape:
+    """Expected tokens per model, in one pass (a file's requests are read, not held)."""
     totals: dict[str, list[int]] = {}
+    counts: Counter[str] = Counter()
     for r in requests:
         u = expected_usage(r.body)
         t = totals.setdefault(r.model, [0, 0])
         t[0] += u.prompt_tokens
         t[1] += u.completion_tokens
-    counts = Counter(r.model for r in requests)
+        counts[r.model] += 1
     return JobShape({m: Usage(prompt_tokens=p, completion_tokens=c) for m, (p, c) in totals.items()},
                     counts.most_common(1)[0][0])
 

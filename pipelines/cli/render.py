@@ -54,7 +54,7 @@ def run_summary(result: pipelines.RunResult) -> dict[str, Any]:
 def print_run_result(result: pipelines.RunResult, *, as_json: bool, store: str) -> None:
     summary = run_summary(result)
     if as_json:
-        print(json.dumps({**summary, "items": result.items}, default=str))
+        print(json.dumps({**summary, "items": list(result.items)}, default=str))
         return
     more = len(result.items) - ITEMS_SHOWN
     _print_items(f"run {result.run_id}: {result.status}", result.items[:ITEMS_SHOWN])
@@ -127,6 +127,11 @@ def print_show(report: dict[str, Any]) -> None:
         console.print(f"accuracy {_accuracy_text(run['accuracy'])}")
     if report.get("steps"):
         _print_steps(report["steps"])
+    if report.get("stops"):  # stop_when: later steps skipped, not failed
+        stops = report["stops"]
+        console.print(f"stopped early: {stops['items']} items (after step " + ", ".join(
+            f"{s}: {n}" for s, n in stops["after_step"].items()) + ")")
+        console.print(f"  later steps skipped ({stops['skipped_nodes']} node runs), not failed")
     _print_items("items", report["items"])
 
 
@@ -143,7 +148,7 @@ def _print_steps(steps: list[dict[str, Any]]) -> None:
 
 
 ESTIMATE_COLS = (Col("node", shrink=1, least=12), Col("calls", right=True),
-                 Col("prompt tok", right=True), Col("max output tok", right=True),
+                 Col("requests", right=True), Col("prompt tok", right=True), Col("max output tok", right=True),
                  Col("$", right=True))
 
 
@@ -152,8 +157,9 @@ def print_estimate(est: dict[str, Any], as_json: bool = False) -> None:
     if as_json:
         print(json.dumps(est, default=str))
         return
-    rows = [(r["node"], *(("unbounded", "-", "-") if r["calls"] is None else
-                          (str(r["calls"]), str(r["prompt_tokens"]), str(r["max_output_tokens"]))),
+    rows = [(r["node"], *(("unbounded", "-", "-", "-") if r["calls"] is None else
+                          (str(r["calls"]), str(r.get("requests", r["calls"])),
+                           str(r["prompt_tokens"]), str(r["max_output_tokens"]))),
              format_usd(r["usd"])) for r in est["nodes"]]
     print_table(console, f"estimate for {est['name']} over {est['items']} items (worst case)",
                 ESTIMATE_COLS, rows)
@@ -161,3 +167,5 @@ def print_estimate(est: dict[str, Any], as_json: bool = False) -> None:
     console.print("total unbounded: python node(s) " + ", ".join(unbounded) + " may call "
                   "ctx.chat without limit; declare calls, max_tokens and max_prompt_tokens "
                   "on them" if unbounded else f"total at most {format_usd(est['total_usd'])}")
+    for note in est.get("notes") or []:
+        console.print(f"note: {note}")

@@ -18,8 +18,8 @@ from pipelines.endpoints.response import Completion, MalformedResponse, parse_co
 from pipelines.endpoints.retry import Failure, backoff_delay, classify
 from pipelines.endpoints.routing import pick_replica, route_key
 from pipelines.errors import FatalCallError, RetriesExhausted
-from pipelines.endpoints.usage import normalize_usage
-from pipelines.types import ChatRequest, ChatResult
+from pipelines.endpoints.usage import normalize_usage, split_usage
+from pipelines.types import ChatRequest, ChatResult, Usage
 
 EventCallback = Callable[[str, dict[str, Any]], None]
 """`on_event(kind, info)`; kind "retry" has info {status, attempt, delay, cause, request_id}."""
@@ -115,7 +115,27 @@ class EndpointClient:
         return 0 if len(self._replicas) == 1 else pick_replica(self._replicas, route_key(req))
 
     async def chat(self, req: ChatRequest) -> ChatResult:
-        """One completion for `req`. Raises FatalCallError or RetriesExhausted."""
+        """One completion for `req`: its first choice, with the usage of the whole response.
+        Raises FatalCallError or RetriesExhausted."""
+        completion, started_at, latency, attempts = await self._complete(req)
+        return _result(completion.content, completion.finish_reason,
+                       normalize_usage(completion.usage_raw), completion, started_at, latency,
+                       attempts)
+
+    async def chat_n(self, req: ChatRequest) -> list[ChatResult]:
+        """Every choice of one request (`n` in `req.params` asks for several; an endpoint that
+        ignores it answers with fewer), each with its share of the usage: the prompt on the
+        first only, the output split by text length (`split_usage`). Raises FatalCallError or
+        RetriesExhausted."""
+        completion, started_at, latency, attempts = await self._complete(req)
+        usage = normalize_usage(completion.usage_raw)
+        shares = split_usage(usage, [len(c.content) for c in completion.choices])
+        return [_result(c.content, c.finish_reason, share, completion, started_at, latency,
+                        attempts) for c, share in zip(completion.choices, shares)]
+
+    async def _complete(self, req: ChatRequest) -> tuple[Completion, datetime, float, int]:
+        """The response to `req` with its start time, latency and attempts, retried as
+        configured."""
         client = self._clients[self._replica_index(req)]
         started_at: datetime | None = None
         for attempt in range(1, self.config.max_retries + 2):
@@ -131,7 +151,7 @@ class EndpointClient:
                 else:
                     self._limiter.on_success()
                     latency = time.perf_counter() - attempt_start
-                    return _result(completion, started_at, latency, attempt)
+                    return completion, started_at, latency, attempt
             if not failure.retryable:
                 raise FatalCallError(self._describe(req, failure.cause), **_ids(req, failure))
             if attempt <= self.config.max_retries:
@@ -192,14 +212,8 @@ def _ids(req: ChatRequest, failure: Failure) -> dict[str, Any]:
     return {"request_id": req.request_id, "status": failure.status}
 
 
-def _result(completion: Completion, started_at: datetime, latency_s: float, attempts: int) -> ChatResult:
-    return ChatResult(
-        content=completion.content,
-        finish_reason=completion.finish_reason,
-        usage=normalize_usage(completion.usage_raw),
-        usage_raw=completion.usage_raw,
-        started_at=started_at,
-        latency_s=latency_s,
-        attempts=attempts,
-        response_id=completion.response_id,
-    )
+def _result(content: str, finish_reason: str, usage: Usage, completion: Completion,
+            started_at: datetime, latency_s: float, attempts: int) -> ChatResult:
+    return ChatResult(content=content, finish_reason=finish_reason, usage=usage,
+                      usage_raw=completion.usage_raw, started_at=started_at, latency_s=latency_s,
+                      attempts=attempts, response_id=completion.response_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -15,6 +15,12 @@ EMBEDDED = "embedded"
 """The literal that selects the in-process MoE server instead of a URL."""
 
 _EXAMPLE = "use `endpoint: embedded`, `endpoint: http://host:8000/v1` or `endpoint: {urls: [...]}`"
+
+_FIELD_FIXES = {
+    "n_requests": "set `n_requests:` to auto (one request for n samples, falling back when the "
+                  "endpoint ignores n), one (always one) or separate (one request per sample)",
+    "max_n": "set `max_n:` to the most choices the endpoint returns for one request (1 to 1024)",
+}
 
 
 def normalize_base_url(url: str) -> str:
@@ -66,6 +72,14 @@ class EndpointConfig(BaseModel):
     """Upper bound of one backoff wait without a Retry-After header."""
     retry_after_max_s: float = Field(default=120.0, ge=0)
     """Cap on a server's Retry-After / retry-after-ms wait, in seconds."""
+    n_requests: Literal["auto", "one", "separate"] = "auto"
+    """How an llm node's `n` samples are asked for. `auto`: one request with `n` (the prompt
+    is processed and billed once), falling back to one request per sample for the rest of the
+    run if the endpoint answers with fewer choices or refuses `n` (400/422); `one`: always one
+    request, an endpoint that ignores `n` is an error; `separate`: one request per sample."""
+    max_n: int = Field(default=64, ge=1, le=1024)
+    """Most choices one request asks for; more samples are split over several requests (the
+    embedded server takes 64, OpenAI 128)."""
 
     @field_validator("url")
     @classmethod
@@ -129,7 +143,9 @@ def resolve_endpoint(spec: str | dict[str, Any] | EndpointConfig | None) -> Endp
         problems = "; ".join(
             f"endpoint.{'.'.join(str(p) for p in e['loc']) or '(spec)'}: {e['msg']}" for e in err.errors()
         )
-        raise InputError(f"{problems}\n    fix: {_EXAMPLE}") from None
+        fields = {str(e["loc"][0]) for e in err.errors() if e["loc"]}
+        fix = next((f for name, f in _FIELD_FIXES.items() if name in fields), _EXAMPLE)
+        raise InputError(f"{problems}\n    fix: {fix}") from None
 
 
 def load_embedded() -> Any:

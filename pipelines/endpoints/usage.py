@@ -68,3 +68,30 @@ def normalize_usage(raw: Mapping[str, Any] | None) -> Usage:
         cache_write_tokens=min(write, prompt - cached),
         reasoning_tokens=min(reasoning, completion),
     )
+
+
+def split_usage(usage: Usage, weights: list[int]) -> list[Usage]:
+    """One request's usage shared out over its choices: the prompt (with its cached and
+    cache-write parts) goes to the first choice only, as it was processed and billed once;
+    output tokens go out in proportion to `weights` (each choice's text length: a response
+    reports only their total) and add up to it exactly; reasoning tokens likewise, capped by
+    each share of output."""
+    outputs = _apportion(usage.completion_tokens, weights)
+    reasoning = _apportion(usage.reasoning_tokens, weights)
+    return [Usage(prompt_tokens=usage.prompt_tokens if i == 0 else 0,
+                  cached_tokens=usage.cached_tokens if i == 0 else 0,
+                  cache_write_tokens=usage.cache_write_tokens if i == 0 else 0,
+                  completion_tokens=o, reasoning_tokens=min(r, o))
+            for i, (o, r) in enumerate(zip(outputs, reasoning))]
+
+
+def _apportion(total: int, weights: list[int]) -> list[int]:
+    """`total` split in proportion to `weights` (largest remainders; a zero weight counts 1)."""
+    weights = [max(w, 1) for w in weights]
+    whole = sum(weights)
+    shares = [total * w // whole for w in weights]
+    rest = total - sum(shares)
+    by_remainder = sorted(range(len(weights)), key=lambda i: -(total * weights[i] % whole))
+    for i in by_remainder[:rest]:
+        shares[i] += 1
+    return shares

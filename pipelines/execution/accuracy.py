@@ -11,13 +11,17 @@ dataset without gold, has no accuracy.
 
 from __future__ import annotations
 
-from typing import Any
+from itertools import islice
+from typing import Any, Iterable
 
 from pipelines.answers import equivalence
 from pipelines.figures import Accuracy
 from pipelines.nodes.vote import VoteNode
 from pipelines.recipe.plan import Plan
 from pipelines.types import ItemStatus
+
+CHUNK = 500
+"""Items scored per round trip to the store (ids in one `IN (...)` query)."""
 
 GOLD_FIELD = "answer"
 """The item field holding the gold answer."""
@@ -59,3 +63,26 @@ def accuracy_of(scores: Scores) -> Accuracy | None:
     if not scores:
         return None
     return Accuracy(sum(c for _, c in scores.values()), len(scores))
+
+
+def score_run(plan: Plan, items: Iterable[dict[str, Any]], store: Any, run_id: str
+              ) -> Accuracy | None:
+    """Score a finished run CHUNK items at a time, saving each item's gold and correctness to
+    `store` (a `RunStore`) as it goes: memory does not grow with the dataset. `items` is the
+    dataset (a stream is read once). Correct out of scored; None when nothing was scored."""
+    vote = final_vote(plan)
+    if vote is None:
+        return None
+    correct = scored = 0
+    source = iter(items)
+    while chunk := list(islice(source, CHUNK)):
+        ids = [str(i["id"]) for i in chunk if i.get(GOLD_FIELD) is not None]
+        if not ids:
+            continue
+        answers = store.node_outputs(run_id, vote.id, ids)
+        scores = score_items(plan, chunk, store.item_states(run_id, ids),
+                             {i: {vote.id: v} for i, v in answers.items()})
+        store.save_scores(run_id, scores)
+        correct += sum(c for _, c in scores.values())
+        scored += len(scores)
+    return Accuracy(correct, scored) if scored else None

@@ -2,6 +2,12 @@
 
 Items never wait for each other: one problem's step t+1 starts while another is still at
 step 1. The endpoint client's concurrency limit is what keeps the server evenly busy.
+
+Adaptive stopping: when a repeat's `stop_when` gate (`pipelines.nodes.vote.StopGate`) finds an
+item's population agreeing, the nodes it skips are stored as `{"skipped": why, ...}` without
+running (no calls, not errors) and the repeat's output node takes that population, so what
+reads the repeat (the final vote) sees the last population computed. Skips are stored like any
+output, and re-applied from a stored gate output on resume.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pipelines.errors import BudgetExceeded, CacheMiss, CallError
 from pipelines.execution.call_path import CallPath
 from pipelines.execution.stats import Stats
 from pipelines.nodes.base import NodeRun
+from pipelines.nodes.vote import StopGate, skipped_output
 from pipelines.recipe.plan import Plan
 from pipelines.sandbox.expr import evaluate
 from pipelines.types import ItemStatus, RunStoreLike
@@ -37,7 +44,11 @@ class ItemDataflow:
         self.plan, self.calls, self.store, self.run_id = plan, calls, store, run_id
         self.stats = stats
         self.artifacts_root = artifacts_root
+        self.recipe_dir = plan.recipe_dir  # resolved once, not per node run
         self.max_items_in_flight = max_items_in_flight
+        self.needs = {n: set(plan.graph.predecessors(n)) if n in plan.graph
+                      else plan.nodes[n].deps() for n in plan.nodes}
+        """Node id -> what it waits for: its inputs, and the stop gate of its repetition."""
 
     async def run(self, items: Iterable[dict[str, Any]], skip: set[str]) -> set[ItemStatus]:
         """Every item not in `skip`, resuming each from its node outputs already stored; the
@@ -101,11 +112,13 @@ class ItemDataflow:
                               None)
 
     async def _flow(self, item: dict[str, Any], done: dict[str, Any]) -> dict[str, Any]:
+        for node_id in [n for n in done if isinstance(self.plan.nodes.get(n), StopGate)]:
+            self._stopped(item, node_id, done)  # a resumed item: skips its gates decided
         pending = [n for n in self.plan.nodes if n not in done]
         running: dict[asyncio.Task, str] = {}
         try:
             while pending or running:
-                for node_id in [n for n in pending if self.plan.nodes[n].deps() <= done.keys()]:
+                for node_id in [n for n in pending if self.needs[n] <= done.keys()]:
                     pending.remove(node_id)
                     task = asyncio.create_task(self._node(item, node_id, done))
                     running[task] = node_id
@@ -116,10 +129,27 @@ class ItemDataflow:
                     node_id = running.pop(task)
                     done[node_id] = task.result()
                     self.store.save_output(self.run_id, item["id"], node_id, done[node_id])
+                    if isinstance(self.plan.nodes[node_id], StopGate):
+                        pending = [n for n in pending if n not in self._stopped(item, node_id, done)]
         finally:
             for task in running:
                 task.cancel()
         return done
+
+    def _stopped(self, item: dict[str, Any], gate_id: str, done: dict[str, Any]) -> set[str]:
+        """When the gate said stop: store its skipped nodes' outputs (the repeat's output
+        node takes the gate's population); the nodes skipped."""
+        gate, output = self.plan.nodes[gate_id], done[gate_id]
+        if not (isinstance(gate, StopGate) and isinstance(output, dict) and output.get("stop")):
+            return set()
+        for node_id in gate.skips:
+            if node_id in done:
+                continue
+            node = self.plan.nodes[node_id]
+            done[node_id] = done[gate.scope["prev"]] if node_id == gate.carry else \
+                skipped_output(gate, output, node)
+            self.store.save_output(self.run_id, item["id"], node_id, done[node_id])
+        return set(gate.skips)
 
     def _env(self, item, scope: dict[str, str], locals_: dict[str, Any], done) -> dict[str, Any]:
         env: dict[str, Any] = {"params": self.plan.params, "item": item, **locals_}
@@ -140,7 +170,7 @@ class ItemDataflow:
 
         ctx = NodeRun(item=item, params=self.plan.params,
                       env=self._env(item, node.scope, node.locals, done), chat=chat,
-                      recipe_dir=self.plan.recipe_dir,
+                      recipe_dir=self.recipe_dir,
                       artifacts_dir=self.artifacts_root / _safe(item["id"]),
                       seed=int(self.plan.params.get("seed", 0) or 0))
         if node.kind == "python":

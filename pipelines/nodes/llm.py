@@ -41,7 +41,8 @@ class LLMConfig(NodeConfig):
     map: Any = None
     """A list to map over: one call per element, bound as `each` (and `index`)."""
     n: int = Field(default=1, ge=1, strict=True)
-    """Samples per call site (at most PIPE_MAX_FANOUT). n > 1 makes the output a list."""
+    """Samples per call site (at most PIPE_MAX_FANOUT). n > 1 makes the output a list; they
+    are asked for in one request with `n` where the endpoint takes it (`n_requests`)."""
     temperature: float | None = Field(default=None, ge=0, le=2, allow_inf_nan=False)
     """Sampling temperature, 0 (greedy) to 2."""
     top_p: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False)
@@ -49,7 +50,8 @@ class LLMConfig(NodeConfig):
     max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_CAP, strict=True)
     """Upper bound on generated tokens per sample."""
     seed: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1, strict=True)
-    """Base seed; each sample gets its own seed derived from (seed, item, node, sample)."""
+    """Base seed: a seed derived from (seed, item, node, sample) goes with each request (one
+    for an n-request's samples, which the server tells apart by choice)."""
     stop: str | list[str] | None = None
     """Stop string(s)."""
     response_format: dict[str, Any] | None = None
@@ -157,9 +159,11 @@ class LLMNode(Node):
         params = self.sampling()
         if self.config.map is None:
             messages = await self.render(ctx, {})
-            outs = await asyncio.gather(*(ctx.chat(messages, sample=j, seed=self.config.seed, **params)
-                                          for j in range(self.config.n)))
-            return outs[0] if self.config.n == 1 else list(outs)
+            if self.config.n == 1:
+                return await ctx.chat(messages, sample=0, seed=self.config.seed, **params)
+            # All n samples in one go: one request with `n` where the endpoint takes it.
+            return list(await ctx.chat(messages, sample=0, n=self.config.n,
+                                       seed=self.config.seed, **params))
         elements = ctx.eval(self.config.map)
         if not isinstance(elements, list):
             raise ValueError(f"llm node {self.id}: `map` must be a list, got {type(elements).__name__}")

@@ -1,4 +1,5 @@
-"""Dataset sources: name -> function returning a list of item dicts ({id, question, answer, ...}).
+"""Dataset sources: name -> function returning item dicts ({id, question, answer, ...}): a list,
+or an iterator for a source that generates them (a run then makes them as it reads them).
 
 Sources are `pipe.datasets` entry points (`pipelines.plugins`), loaded only when used; the engine
 ships `inline` and `jsonl`, other packages add theirs (`arith`, `reasoning_gym`, `figma`). A
@@ -12,7 +13,7 @@ import inspect
 import json
 import random
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from pipelines.errors import InputError
 from pipelines.plugins import DATASETS
@@ -88,21 +89,37 @@ MAX_ID_BITS = 1 << 27
 """Most bits (16 MB) the duplicate check of a streamed dataset holds, whatever its size."""
 
 
+class KeyBits:
+    """Which keys may have been seen twice, in bounded memory: one bit per hash slot (about one
+    per byte of the input, at most MAX_ID_BITS). A key whose slot was taken twice is only a
+    candidate (`clashed`); a second look at those keys alone confirms a duplicate or clears a
+    hash collision."""
+
+    def __init__(self, size_hint: int, bits: int | None = None):
+        self.bits = bits or min(MAX_ID_BITS, max(1 << 16, size_hint))
+        self.taken = bytearray(self.bits // 8 + 1)
+        self.clashes: set[int] = set()
+
+    def add(self, key: str) -> None:
+        slot = hash(key) % self.bits
+        if self.taken[slot >> 3] & (1 << (slot & 7)):
+            self.clashes.add(slot)
+        self.taken[slot >> 3] |= 1 << (slot & 7)
+
+    def clashed(self, key: str) -> bool:
+        return hash(key) % self.bits in self.clashes
+
+
 def _count_unique(path: Path, bits: int | None = None) -> int:
-    """The file's rows, refusing duplicate ids without holding them: one bit per hash slot
-    (about one per byte of the file, at most MAX_ID_BITS); only rows whose slot is taken twice
-    are read again and compared by id, to name a duplicate or clear a hash collision."""
-    bits = bits or min(MAX_ID_BITS, max(1 << 16, path.stat().st_size))
-    taken, clashes, rows = bytearray(bits // 8 + 1), set(), 0
+    """The file's rows, refusing duplicate ids without holding them (`KeyBits`): only rows
+    whose slot is taken twice are read again and compared by id."""
+    ids, rows = KeyBits(path.stat().st_size, bits), 0
     for row in _jsonl_rows(path):
         rows += 1
-        slot = hash(row["id"]) % bits
-        if taken[slot >> 3] & (1 << (slot & 7)):
-            clashes.add(slot)
-        taken[slot >> 3] |= 1 << (slot & 7)
+        ids.add(row["id"])
     seen: set[str] = set()
-    for row in _jsonl_rows(path) if clashes else ():
-        if hash(row["id"]) % bits in clashes:
+    for row in _jsonl_rows(path) if ids.clashes else ():
+        if ids.clashed(row["id"]):
             if row["id"] in seen:
                 raise InputError(f"dataset {path}: duplicate item id {row['id']!r}; "
                                  "ids must be unique")
@@ -110,15 +127,49 @@ def _count_unique(path: Path, bits: int | None = None) -> int:
     return rows
 
 
-def stream_items(options: dict[str, Any], base_dir: Path) -> JsonlItems | list[dict[str, Any]]:
-    """The dataset as a run reads it: a whole JSONL file lazily (`JsonlItems`), any other
-    source (or a sampled subset of a file) as `load_items` gives it."""
+def stream_items(options: dict[str, Any], base_dir: Path
+                 ) -> JsonlItems | GeneratedItems | list[dict[str, Any]]:
+    """The dataset as a run reads it: a whole JSONL file lazily (`JsonlItems`), a source that
+    generates its items (returns an iterator, e.g. `arith`, `reasoning_gym`) on demand
+    (`GeneratedItems`), any other source (or a sampled subset of a file) as `load_items`
+    gives it."""
     flat = flatten(options)
     source = flat.get("source", "")
     path = source if source.endswith(".jsonl") else flat.get("path") if source == "jsonl" else None
-    if path is None or set(flat) - {"source", "path", "seed"}:
-        return load_items(options, base_dir)
-    return JsonlItems(_existing(base_dir / path))
+    if path is not None and not set(flat) - {"source", "path", "seed"}:
+        return JsonlItems(_existing(base_dir / path))
+    name, kwargs = _call(options, base_dir)
+    fn = _resolve(name)
+    first = fn(**kwargs)
+    size = kwargs.get("size", _default(fn, "size"))
+    if isinstance(first, list) or not isinstance(size, int):
+        return _checked_ids(name, list(first))
+    return GeneratedItems(lambda: _resolve(name)(**kwargs), size, first)
+
+
+def _default(fn: Callable[..., Any], name: str) -> Any:
+    param = inspect.signature(fn).parameters.get(name)
+    return None if param is None or param.default is param.empty else param.default
+
+
+class GeneratedItems:
+    """A generated dataset, made as it is read: every pass calls the source again with the
+    same options (the first reuses the call that checked them), so only the items in flight
+    are held. Ids default to the item's index; a generating source numbers its own items, so
+    they are not checked for repeats (that would make every item once more up front)."""
+
+    def __init__(self, make: Callable[[], Iterable[dict[str, Any]]], size: int,
+                 first: Iterable[dict[str, Any]]):
+        self.make, self.size, self._first = make, size, first
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        made, self._first = (self._first if self._first is not None else self.make()), None
+        for index, item in enumerate(made):
+            item["id"] = str(item.get("id", index))
+            yield item
 
 
 def _resolve(name: str) -> Callable[..., list[dict[str, Any]]]:
@@ -161,13 +212,22 @@ def check_dataset(options: dict[str, Any]) -> str | None:
 
 def load_items(options: dict[str, Any], base_dir: Path) -> list[dict[str, Any]]:
     """Materialise a dataset. Items get string ids (their index when the source gives none)."""
+    name, kwargs = _call(options, base_dir)
+    return _checked_ids(name, list(_resolve(name)(**kwargs)))
+
+
+def _call(options: dict[str, Any], base_dir: Path) -> tuple[str, dict[str, Any]]:
+    """The source's name and the keyword options to call it with (a path made absolute)."""
     options = flatten(options)
     source = options.pop("source")
     if source.endswith(".jsonl"):
         options, source = {"path": source, **options}, "jsonl"
     if "path" in options:
         options["path"] = base_dir / options["path"]
-    items = _resolve(source)(**options)
+    return source, options
+
+
+def _checked_ids(source: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: set[str] = set()
     for index, item in enumerate(items):
         item["id"] = str(item.get("id", index))

@@ -18,6 +18,7 @@ from pipelines.nodes.base import Node
 from pipelines.plugins import NODE_KINDS
 from pipelines.recipe.checks import dataset_issues, name_problem, schema_fix, schema_message
 from pipelines.recipe.plan import Plan
+from pipelines.recipe.repeat import RepeatUnroller
 from pipelines.recipe.schema import Recipe, coerce_param
 from pipelines.recipe.source import Source, load_yaml
 from pipelines.sandbox.expr import ExprError, evaluate, expr_chunks, findings_in
@@ -25,11 +26,10 @@ from pipelines.sandbox.guard import SandboxLimitError
 from pipelines.sandbox.limits import limit, limit_hint, over
 
 BUILTIN_NAMES = {"params", "item"}
-REPEAT_KEYS = {"kind", "times", "init", "output", "body"}
 _PLACEHOLDERS = {"name": "recipe", "dataset": {"source": "inline", "items": [{}]}, "nodes": {}}
 
 
-class _Builder:
+class _Builder(RepeatUnroller):
     def __init__(self, source: Source, recipe: Recipe, params: dict[str, Any], bad_params: set[str]):
         self.source, self.recipe, self.params, self.bad_params = source, recipe, params, bad_params
         self.issues: list[Issue] = []
@@ -38,6 +38,8 @@ class _Builder:
         """Nodes built only so that a repeat's body is checked even when it runs 0 times."""
         self.clamp_times = False
         """Unroll every repeat at most once (the full plan is over PIPE_MAX_NODES)."""
+        self.after: dict[str, set[str]] = {}
+        """Node id -> the `stop_when` gates it waits for (`pipelines.recipe.repeat`)."""
 
     def issue(self, message: str, loc: tuple, fix: str = "") -> None:
         self.issues.append(Issue(message, self.source.where(loc), fix))
@@ -96,36 +98,6 @@ class _Builder:
                 if findings_in(chunk).names <= context.keys():
                     self.evaluate(chunk, context, (*loc, key))
 
-    # -- unrolling ---------------------------------------------------------------------------
-    def times(self, raw: dict, loc: tuple) -> int:
-        value = self.static(raw.get("times", 1), (*loc, "times"))
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            if value is not None:
-                self.issue(f"repeat times must be an integer >= 0, got {value!r}", (*loc, "times"),
-                           "e.g. times: ${params.T - 1}")
-            return 0
-        return min(value, 1) if self.clamp_times else value
-
-    def unrolled_size(self, raws: Any, loc: tuple) -> int:
-        """How many graph nodes `raws` unrolls into, computed without unrolling."""
-        total = 0
-        for name, raw in (raws.items() if isinstance(raws, dict) else ()):
-            if isinstance(raw, dict) and raw.get("kind") == "repeat":
-                inner = self.unrolled_size(raw.get("body"), (*loc, name, "body"))
-                total += 1 + self.times(raw, (*loc, name)) * inner
-            else:
-                total += 1
-        return total
-
-    def final_id(self, prefix: str, name: str, raw: Any, loc: tuple) -> str:
-        if not (isinstance(raw, dict) and raw.get("kind") == "repeat"):
-            return prefix + name
-        t, out = self.times(raw, loc), raw.get("output")
-        body = raw.get("body") if isinstance(raw.get("body"), dict) else {}
-        if t == 0 or out not in body:
-            return f"{prefix}{name}.0"
-        return self.final_id(f"{prefix}{name}.{t}.", out, body[out], (*loc, "body", out))
-
     def level(self, prefix: str, raws: dict, outer: dict[str, str], loc: tuple,
               locals_: dict[str, Any]) -> dict[str, str]:
         scope = dict(outer)
@@ -155,6 +127,11 @@ class _Builder:
             self.issue(f"unknown node kind {raw['kind']!r}", (*loc, "kind"),
                        f"use one of {sorted([*NODE_KINDS, 'repeat'])}")
             return
+        self.build(prefix + name, kind, raw, scope, loc, locals_)
+
+    def build(self, node_id: str, kind: type[Node], raw: dict, scope: dict[str, str], loc: tuple,
+              locals_: dict[str, Any]) -> None:
+        """Resolve, validate and add one node of `kind` (problems become issues)."""
         reported = len(self.issues)
         resolved = {k: (v if k in kind.dynamic else self.static(v, (*loc, k)))
                     for k, v in raw.items()}
@@ -176,35 +153,9 @@ class _Builder:
                 elif err["input"] is not None:
                     self.issue(schema_message(err), field_loc, schema_fix(err, raw.get(err["loc"][0])))
             return
-        node_scope = {k: v for k, v in scope.items() if k != prefix + name}
-        self.nodes[prefix + name] = kind(id=prefix + name, config=config, scope=node_scope,
-                                         locals=dict(locals_), where=self.source.where(loc))
-
-    def repeat(self, prefix: str, name: str, raw: dict, scope: dict[str, str], loc: tuple,
-               locals_: dict[str, Any]) -> None:
-        for key in sorted(set(raw) - REPEAT_KEYS, key=str):
-            self.issue(f"unknown key {key!r} for a repeat node", (*loc, key),
-                       f"allowed keys: {sorted(REPEAT_KEYS)}")
-        body = raw.get("body")
-        if not isinstance(body, dict) or not body:
-            self.issue("repeat needs a non-empty `body` mapping of nodes", (*loc, "body"),
-                       "add body: {name: {kind: ...}}")
-            return
-        if raw.get("output") not in body:
-            self.issue(f"repeat output {raw.get('output')!r} is not a body node", (*loc, "output"),
-                       f"set output to one of {sorted(body)}")
-            return
-        base = f"{prefix}{name}"
-        init = {"kind": "value", "value": raw.get("init")}
-        self.node(prefix, f"{name}.0", init, scope, (*loc, "init"), locals_)
-        prev, times = f"{base}.0", self.times(raw, loc)
-        before = set(self.nodes) if times == 0 else set()
-        for step in range(1, max(times, 1) + 1):
-            inner = self.level(f"{base}.{step}.", body, {**scope, "prev": prev}, (*loc, "body"),
-                               {**locals_, "step": step})
-            prev = inner.get(raw["output"], prev)
-        if times == 0:  # built once so that the body is checked; never run
-            self.check_only |= set(self.nodes) - before
+        node_scope = {k: v for k, v in scope.items() if k != node_id}
+        self.nodes[node_id] = kind(id=node_id, config=config, scope=node_scope,
+                                   locals=dict(locals_), where=self.source.where(loc))
 
     # -- whole-graph checks --------------------------------------------------------------------
     def first_copies(self) -> list[Node]:
@@ -232,6 +183,7 @@ class _Builder:
         for node in self.nodes.values():
             try:
                 graph.add_edges_from((dep, node.id) for dep in node.deps() if dep in self.nodes)
+                graph.add_edges_from((gate, node.id) for gate in self.after.get(node.id, ()))
             except ExprError:  # reported with its field by dynamic()
                 continue
         if nx.is_directed_acyclic_graph(graph):  # far quicker than find_cycle on big plans

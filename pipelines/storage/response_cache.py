@@ -2,7 +2,8 @@
 
 A key names what determines an answer: the endpoint's identity (never its key; for the embedded
 server also its weights' fingerprint, `EndpointClient.cache_scope`), the model,
-the rendered messages, the sampling parameters and the sample index. The request id and
+the rendered messages, the sampling parameters and the sample index (and, for a choice of a
+seeded n-request, that it is one). The request id and
 route key only label or route a call, so they stay out.
 """
 
@@ -32,8 +33,10 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def cache_key(identity: str, req: ChatRequest, sample_index: int) -> str:
-    """sha256 (hex) naming one sample of one request on one endpoint."""
+def cache_key(identity: str, req: ChatRequest, sample_index: int, *, shared: bool = False) -> str:
+    """sha256 (hex) naming one sample of one request on one endpoint. `shared`: the sample is
+    a choice of one seeded request for several samples (an llm node's n-request), which a
+    seeded request for one sample does not reproduce, so the two never share a key."""
     material = {
         "endpoint": identity,
         "model": req.model,
@@ -41,6 +44,8 @@ def cache_key(identity: str, req: ChatRequest, sample_index: int) -> str:
         "params": dict(req.params),
         "sample": sample_index,
     }
+    if shared:
+        material["shared"] = True
     return hashlib.sha256(canonical_json(material).encode("utf-8")).hexdigest()
 
 

@@ -2,15 +2,24 @@
 
 A completed call or node output is committed before anything depends on it, so a run killed at
 any moment resumes (`pipe run --resume RUN`) without repeating or re-billing completed calls.
+
+Commits are grouped (one per event-loop turn, not one per row): inside a running event loop a
+call's row is written at once but committed with the next node output, which commits at the
+end of the loop turn it was saved in, before any task started by that output first runs. So a
+call is durable before its node completes, and one commit serves every call and output of a
+turn. A row also commits once GROUP_ROWS rows or GROUP_S seconds are waiting (a python node
+making many calls), and every other write (runs, reservations) commits at once. Outside an
+event loop each write commits on its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import sqlite3
 import time
-from typing import Any
+from typing import Any, Iterator
 
 from pipelines.storage.owner import owner_gone, this_owner
 from pipelines.storage.sqlite import SqliteFile
@@ -54,6 +63,11 @@ _RUN_FIGURES = """
                                         AND c.cost_usd IS NULL) AS unpriced_calls"""
 """Per-run figures `pipe runs` shows: accuracy counts, items finished, dollars."""
 
+GROUP_ROWS = 512
+"""Most rows written but not yet committed."""
+GROUP_S = 0.5
+"""Longest a written row waits for its commit."""
+
 CALL_COLUMNS = CallRow.columns()
 _INSERT_CALL = (f"INSERT INTO calls ({','.join(CALL_COLUMNS)}) "
                 f"VALUES ({','.join('?' * len(CALL_COLUMNS))})")
@@ -67,6 +81,10 @@ class RunStore(SqliteFile):
     FILENAME = "runs.sqlite"
     SCHEMA = SCHEMA
     _migrated = False
+    _waiting = 0
+    """Rows written in the open transaction, not yet committed."""
+    _commit_handle: asyncio.Handle | None = None
+    _timer: asyncio.TimerHandle | None = None
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -77,8 +95,42 @@ class RunStore(SqliteFile):
         return db
 
     def _write(self, sql: str, args: tuple = ()) -> None:
-        with self.db:  # one short transaction per write
-            self.db.execute(sql, args)
+        """Write and commit now (with any grouped rows written before)."""
+        self.db.execute(sql, args)
+        self.commit()
+
+    def _group(self, sql: str, args: tuple, *, durable_soon: bool) -> None:
+        """Write now in the open group; commit at the end of this loop turn if `durable_soon`
+        (a node output: what runs next may depend on it), else with the next commit."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop to group in: commit each write
+            self._write(sql, args)
+            return
+        db = self.db
+        if not db.in_transaction:
+            db.execute("BEGIN")
+            self._timer = loop.call_later(GROUP_S, self.commit)  # however quiet the run gets
+        db.execute(sql, args)
+        self._waiting += 1
+        if self._waiting >= GROUP_ROWS:
+            self.commit()
+        elif durable_soon and self._commit_handle is None:
+            self._commit_handle = loop.call_soon(self.commit)
+
+    def commit(self) -> None:
+        """Commit every grouped row now."""
+        for handle in (self._commit_handle, self._timer):
+            if handle is not None:
+                handle.cancel()
+        self._commit_handle = self._timer = None
+        self._waiting = 0
+        if self._db is not None and self._db.in_transaction:
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.commit()
+        super().close()
 
     # -- runs ----------------------------------------------------------------------------------
     def create_run(self, *, recipe_path: str, recipe_name: str, params: dict, overrides: dict,
@@ -123,7 +175,8 @@ class RunStore(SqliteFile):
 
     # -- calls ---------------------------------------------------------------------------------
     def record_call(self, row: CallRow) -> None:
-        self._write(_INSERT_CALL, tuple(getattr(row, c) for c in CALL_COLUMNS))
+        """Grouped: committed with its node's output at the latest (see the module doc)."""
+        self._group(_INSERT_CALL, tuple(getattr(row, c) for c in CALL_COLUMNS), durable_soon=False)
 
     def completed_call(self, run_id: str, call_key: str) -> CallRow | None:
         """The successful call recorded under `call_key` in this run, if any (for resume)."""
@@ -146,9 +199,9 @@ class RunStore(SqliteFile):
 
     def open_reservation(self, run_id: str, call_key: str, usd: float) -> int:
         """Durably note a call about to be sent with its worst case; returns its id."""
-        with self.db:
-            cur = self.db.execute("INSERT INTO reservations (run_id, call_key, usd) "
-                                  "VALUES (?,?,?)", (run_id, call_key, usd))
+        cur = self.db.execute("INSERT INTO reservations (run_id, call_key, usd) "
+                              "VALUES (?,?,?)", (run_id, call_key, usd))
+        self.commit()
         return int(cur.lastrowid)
 
     def close_reservation(self, reservation_id: int) -> None:
@@ -164,8 +217,9 @@ class RunStore(SqliteFile):
 
     # -- node outputs and items ----------------------------------------------------------------
     def save_output(self, run_id: str, item_id: str, node: str, value: Any) -> None:
-        self._write("INSERT OR REPLACE INTO node_outputs VALUES (?,?,?,?)",
-                    (run_id, item_id, node, json.dumps(value)))
+        """Committed, with the calls written before it, before any task started after it runs."""
+        self._group("INSERT OR REPLACE INTO node_outputs VALUES (?,?,?,?)",
+                    (run_id, item_id, node, json.dumps(value)), durable_soon=True)
 
     def outputs(self, run_id: str, *, item_id: str | None = None, node: str | None = None
                 ) -> dict[str, dict[str, Any]]:
@@ -183,20 +237,105 @@ class RunStore(SqliteFile):
 
     def finish_item(self, run_id: str, item_id: str, status: ItemStatus, error: str | None,
                     outputs: dict[str, Any] | None) -> None:
-        self._write("INSERT OR REPLACE INTO items (run_id, item_id, status, error, outputs) "
-                    "VALUES (?,?,?,?,?)", (run_id, item_id, status, error, json.dumps(outputs)))
+        self._group("INSERT OR REPLACE INTO items (run_id, item_id, status, error, outputs) "
+                    "VALUES (?,?,?,?,?)", (run_id, item_id, status, error, json.dumps(outputs)),
+                    durable_soon=False)  # its node outputs are stored: a resume rebuilds it
 
     def save_scores(self, run_id: str, scores: dict[str, tuple[str, bool]]) -> None:
         """Gold answer and correctness per item id (items without gold keep NULL)."""
-        with self.db:
+        self.commit()
+        self.db.execute("BEGIN")
+        try:
             self.db.executemany("UPDATE items SET gold=?, correct=? WHERE run_id=? AND item_id=?",
-                                [(g, int(c), run_id, i) for i, (g, c) in scores.items()])
+                                ((g, int(c), run_id, i) for i, (g, c) in scores.items()))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def finished_items(self, run_id: str) -> FinishedItems:
+        """The ids of the run's items that finished ok, as a lookup (`in`, `len`), not a set."""
+        return FinishedItems(self, run_id)
+
+    def reused_calls(self, run_id: str) -> int:
+        """Successful calls of items that finished ok or of nodes whose output is stored: what
+        a resume keeps without looking them up."""
+        return self.db.execute(
+            "SELECT COUNT(*) FROM calls c WHERE c.run_id=? AND c.status='ok' AND ("
+            "EXISTS (SELECT 1 FROM items i WHERE i.run_id=c.run_id AND i.item_id=c.item_id "
+            "AND i.status='ok') OR EXISTS (SELECT 1 FROM node_outputs o WHERE "
+            "o.run_id=c.run_id AND o.item_id=c.item_id AND o.node=c.node))",
+            (run_id,)).fetchone()[0]
+
+    def item_states(self, run_id: str, item_ids: list[str]) -> list[dict[str, Any]]:
+        """`{item_id, status}` of those of `item_ids` that finished (at most SQL_IDS ids)."""
+        marks = ",".join("?" * len(item_ids))
+        return [dict(r) for r in self.db.execute(
+            f"SELECT item_id, status FROM items WHERE run_id=? AND item_id IN ({marks})",
+            (run_id, *item_ids))]
+
+    def node_outputs(self, run_id: str, node: str, item_ids: list[str]) -> dict[str, Any]:
+        """item id -> `node`'s output, for those of `item_ids` that have one (at most SQL_IDS)."""
+        marks = ",".join("?" * len(item_ids))
+        return {r["item_id"]: json.loads(r["value"]) for r in self.db.execute(
+            f"SELECT item_id, value FROM node_outputs WHERE run_id=? AND node=? "
+            f"AND item_id IN ({marks})", (run_id, node, *item_ids))}
 
     def items(self, run_id: str) -> list[dict[str, Any]]:
+        return list(self.iter_items(run_id))
+
+    def iter_items(self, run_id: str, *, offset: int = 0, limit: int = -1
+                   ) -> Iterator[dict[str, Any]]:
+        """Item rows in the order they finished, read in pages (a million-item run streams)."""
         if not self.exists():
-            return []
-        rows = self.db.execute("SELECT * FROM items WHERE run_id=? ORDER BY rowid", (run_id,))
-        return [{**dict(r), "outputs": json.loads(r["outputs"] or "null")} for r in rows]
+            return
+        last, left = None, limit
+        rows = self.db.execute("SELECT rowid FROM items WHERE run_id=? ORDER BY rowid LIMIT 1 "
+                               "OFFSET ?", (run_id, offset)).fetchone()
+        last = rows[0] - 1 if rows else None
+        while last is not None and left != 0:
+            page = PAGE if left < 0 else min(PAGE, left)
+            rows = self.db.execute("SELECT rowid, * FROM items WHERE run_id=? AND rowid>? "
+                                   "ORDER BY rowid LIMIT ?", (run_id, last, page)).fetchall()
+            for r in rows:
+                yield _item_row(r)
+            last = rows[-1]["rowid"] if len(rows) == page else None
+            left -= len(rows)
+
+    def item_count(self, run_id: str) -> int:
+        if not self.exists():
+            return 0
+        return self.db.execute("SELECT COUNT(*) FROM items WHERE run_id=?",
+                               (run_id,)).fetchone()[0]
+
+
+class FinishedItems:
+    """Item ids of a run that finished ok, answered by the store (`id in finished`); `len` is
+    their number when it was made."""
+
+    def __init__(self, store: RunStore, run_id: str):
+        self.store, self.run_id = store, run_id
+        self.count = store.db.execute("SELECT COUNT(*) FROM items WHERE run_id=? AND "
+                                      "status='ok'", (run_id,)).fetchone()[0]
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __contains__(self, item_id: object) -> bool:
+        return self.store.db.execute("SELECT 1 FROM items WHERE run_id=? AND item_id=? AND "
+                                     "status='ok'", (self.run_id, item_id)).fetchone() is not None
+
+
+SQL_IDS = 500
+"""Ids per `IN (...)` query (well under SQLite's bound on parameters)."""
+PAGE = 1000
+"""Rows per page when a run's items are read in order."""
+
+
+def _item_row(row: sqlite3.Row) -> dict[str, Any]:
+    d = {k: row[k] for k in row.keys() if k != "rowid"}
+    d["outputs"] = json.loads(d["outputs"] or "null")
+    return d
 
 
 def _run_row(row: sqlite3.Row) -> dict[str, Any]:

@@ -65,7 +65,9 @@ def test_kill_9_with_calls_in_flight_then_resume_never_passes_the_budget(tmp_pat
     store, budget = tmp_path / "s", 6.50
     common = ["--no-cache", "--plain", "--store", str(store), "--concurrency", "2"]
     with serve(fake.app) as url:
-        proc = subprocess.Popen(pipe_run(str(recipe), "-p", "n=12", "--endpoint", url,
+        # a request per sample, as the derivation below counts (an n-request is one call)
+        recipe.write_text(recipe.read_text() + f"endpoint: {{url: '{url}', n_requests: separate}}\n")
+        proc = subprocess.Popen(pipe_run(str(recipe), "-p", "n=12",
                                          "--max-cost", str(budget), *common),
                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
@@ -74,7 +76,7 @@ def test_kill_9_with_calls_in_flight_then_resume_never_passes_the_budget(tmp_pat
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         run_id = RunStore(store).runs()[0]["run_id"]
-        resumed = subprocess.run(pipe_run("--resume", run_id, "--endpoint", url, *common),
+        resumed = subprocess.run(pipe_run("--resume", run_id, *common),
                                  cwd=ROOT, capture_output=True, text=True, timeout=120)
         time.sleep(0.6)  # let calls the killed process left in flight finish on the server
     assert resumed.returncode == 3, resumed.stderr
