@@ -2,9 +2,11 @@
 
 1. Prompt size: each fixture's frame as REST JSON vs its compact tree (approximate tokens).
 2. Fidelity of the rendered HTML target against the Figma file itself (every visible layer of
-   the raw JSON), per screen, for the rule-based baseline spec (fixtures and the real frames in
-   tests/translators/fixtures/real), and ground truth vs baseline on synthetic screens; each
-   screen also says what its score lost points to.
+   the raw JSON), per screen, for the rule-based baseline spec: the real-file evaluation set
+   (tests/translators/fixtures/real/screens.json, responses written by other projects) against
+   the goal (box IoU >= 0.85, text similarity >= 0.95, mean ΔE00 < 5), the fixtures, and ground
+   truth vs baseline on synthetic screens; each screen says what its score lost points to, what
+   ingest could not carry and what a target does not draw.
 3. How often the baseline recovers the synthetic ground truth, clean vs messy designs
    (what is left for the LLM step to add).
 4. Compile throughput: specs per second through tsc, vnu and the node harness.
@@ -15,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -28,9 +31,11 @@ from translators.checks.fidelity import compare, html_elements, table  # noqa: E
 from translators.checks.reference import reference_elements  # noqa: E402
 from translators.checks.render import Page, render  # noqa: E402
 from translators.figma import ingest  # noqa: E402
+from translators.figma.assets import attach_image_refs  # noqa: E402
 from translators.fixtures import fixture_paths  # noqa: E402
 from translators.synth import generate  # noqa: E402
 from translators.targets import translate  # noqa: E402
+from translators.targets.coverage import not_drawn  # noqa: E402
 from translators.targets.html import render_html  # noqa: E402
 
 
@@ -38,22 +43,34 @@ def prompt_sizes() -> None:
     print("## Prompt size: Figma REST JSON (one frame) vs compact tree, approximate tokens\n")
     print("| screen | raw JSON | compact | ratio | warnings | dropped layers |\n|---|---|---|---|---|---|")
     raw_total = small_total = 0
-    for path in fixture_paths():
-        screen = ingest(path)
+    for name, screen in [(name, screen) for name, _, screen in real_screens()] + [(p.stem, ingest(p)) for p in fixture_paths()]:
         stats = screen.stats()
         raw_total += stats["raw_tokens"]
         small_total += stats["compact_tokens"]
-        print(f"| {path.stem} | {stats['raw_tokens']} | {stats['compact_tokens']} | {stats['reduction']}x | "
+        print(f"| {name} | {stats['raw_tokens']} | {stats['compact_tokens']} | {stats['reduction']}x | "
               f"{len(screen.warnings)} | {screen.dropped} |")
     print(f"| **all** | {raw_total} | {small_total} | {raw_total / small_total:.1f}x | | |\n")
 
 
 REAL = Path(__file__).resolve().parents[1] / "tests" / "translators" / "fixtures" / "real"
+GOAL = {"box_iou": 0.85, "text_similarity": 0.95, "delta_e": 5.0}
+
+
+def real_screens() -> list[tuple[str, str, object]]:
+    """(name, response shape, Ingested) for every screen of the real-file evaluation set."""
+    listed = json.loads((REAL / "screens.json").read_text(encoding="utf-8"))
+    return [(s["name"], s["shape"], ingest(REAL / s["file"], s["frame"])) for s in listed]
+
+
+def _baseline(screen, name: str):
+    spec, _ = attach_image_refs(build_spec(screen.root, name), screen.root)
+    return spec
 
 
 def fidelity(shots: Path, synthetic: int) -> None:
-    screens = [(p.stem, ingest(p)) for p in [*fixture_paths(), *sorted(REAL.glob("*.json"))]]
-    cases = [(name, s.frame.node, build_spec(s.root, name)) for name, s in screens]
+    real = real_screens()
+    screens = [(name, s) for name, _, s in real] + [(p.stem, ingest(p)) for p in fixture_paths()]
+    cases = [(name, s.frame.node, _baseline(s, name)) for name, s in screens]
     truth_cases, base_cases = [], []
     for seed in range(synthetic):
         figma, spec = generate(seed, "medium", messy=0.4)
@@ -70,8 +87,9 @@ def fidelity(shots: Path, synthetic: int) -> None:
     n = len(cases)
     print(f"## Fidelity: HTML target rendered in headless chromium vs the Figma frame "
           f"({len(pages)} pages in {seconds:.1f}s; screenshots in {shots})\n")
-    print("### Fixtures and real frames, baseline spec\n")
-    print(table({name: s for (name, _, _), s in zip(cases, scores[:n])}) + "\n")
+    real_report(real, cases[:len(real)], scores[:len(real)])
+    print("### Fixtures, baseline spec\n")
+    print(table({name: s for (name, _, _), s in zip(cases[len(real):], scores[len(real):n])}) + "\n")
     print("What each screen lost points to:\n")
     for (name, _, _), score in zip(cases, scores[:n]):
         print(f"- {name}: " + ("; ".join(score.lost) if score.lost else "nothing"))
@@ -83,6 +101,25 @@ def fidelity(shots: Path, synthetic: int) -> None:
     for (name, _, _), t, b in zip(truth_cases, truth, base):
         print(f"| {name} | {t.text_similarity:.3f} | {t.text_iou:.3f} | {t.box_iou:.3f} | {_de(t)} | "
               f"{b.text_similarity:.3f} | {b.text_iou:.3f} | {b.box_iou:.3f} | {_de(b)} |")
+    print()
+
+
+def real_report(real, cases, scores) -> None:
+    """The evaluation set against the goal, and per screen what ingest and the targets left out."""
+    print("### Real-file evaluation set (responses written by others), baseline spec\n")
+    print("| screen | response | texts | text sim | boxes | box IoU | ΔE00 | features kept | goal |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for (name, shape, _), score in zip(real, scores):
+        ok = (score.box_iou >= GOAL["box_iou"] and score.text_similarity >= GOAL["text_similarity"]
+              and (score.color_delta_e or 0.0) < GOAL["delta_e"])
+        print(f"| {name} | {shape} | {score.texts_matched}/{score.texts} | {score.text_similarity:.3f} | "
+              f"{score.boxes_matched}/{score.boxes} | {score.box_iou:.3f} | {_de(score)} | "
+              f"{score.features_kept:.2f} of {score.features} | {'met' if ok else 'missed'} |")
+    print("\nNot carried (ingest warnings) and not drawn (per target), per screen:\n")
+    for (name, _, screen), (_, _, spec) in zip(real, cases):
+        warned = "; ".join(str(w) for w in screen.warnings) or "nothing"
+        gaps = "; ".join(f"{t}: {', '.join(items)}" for t, items in not_drawn(spec).items()) or "nothing"
+        print(f"- {name}: not carried: {warned}; not drawn: {gaps}")
     print()
 
 

@@ -18,4 +18,15 @@ class SpecError(InputError):
 
 
 class ToolMissing(PipeError):
-    """A compiler or browser the checks need is not installed."""
+    """A compiler or browser the checks need is not installed; `tool` names it."""
+
+    SETUP = "./scripts/setup-dev.sh"
+    """What installs every tool the checks use, from the pipe checkout."""
+
+    def __init__(self, message: str, tool: str = "a checker"):
+        self.tool = tool
+        super().__init__(message)
+
+    def skipped(self) -> str:
+        """How a check that could not run is reported: `tsc not installed (./scripts/setup-dev.sh)`."""
+        return f"{self.tool} not installed ({self.SETUP})"

@@ -75,6 +75,11 @@ class Prompts:
         return self._with_system([{"role": "user", "content": self.env.get_template(self.spec_template)
                                    .render(compact=compact)}])
 
+    def single(self, compact: str) -> str:
+        """The first round as one user message (a recipe's `map` node sends one): the compact
+        tree alone (terse), or the system text and the request (full)."""
+        return "\n\n".join(m["content"] for m in self.first(compact))
+
     def repair(self, compact: str, reply: str, errors: list[str]) -> Messages:
         text = self.env.get_template(self.repair_template).render(compact=compact, previous=reply, errors=errors)
         return self._with_system([{"role": "user", "content": text}])
@@ -94,8 +99,11 @@ def extract_yaml(reply: str) -> str:
 
 async def generate_spec(compact: str, chat: Chat, prompts: Prompts, *, max_rounds: int = 3,
                         targets: tuple[str, ...] = ALL_TARGETS, seed: int = 0,
-                        sampling: dict[str, Any] | None = None) -> SpecOutcome:
-    """Ask for a spec, repair up to `max_rounds - 1` times, and say how it ended."""
+                        sampling: dict[str, Any] | None = None, first_reply: str | None = None,
+                        faithful: Callable[[Any], list[str]] | None = None) -> SpecOutcome:
+    """Ask for a spec, repair up to `max_rounds - 1` times, and say how it ended.
+    `first_reply`: the first round's answer, already asked elsewhere (a recipe's `map` node).
+    `faithful(spec)`: more problems of a valid spec (e.g. texts the design does not hold)."""
     if max_rounds < 1:
         raise ValueError("max_rounds must be at least 1")
     history: list[Round] = []
@@ -103,14 +111,17 @@ async def generate_spec(compact: str, chat: Chat, prompts: Prompts, *, max_round
     errors: list[str] = []
     for number in range(1, max_rounds + 1):
         try:
-            reply = await chat(messages, **{**(sampling or {}), "seed": seed + number - 1})
+            reply = first_reply if number == 1 and first_reply is not None else await chat(
+                messages, **{**(sampling or {}), "seed": seed + number - 1})
         except CallError as exc:  # refused or unreachable: asking again would fail the same way
             history.append(Round(number, False, [f"call failed: {exc}"], 0))
             return SpecOutcome("failed", number, None, [f"call failed: {exc}"], history)
         checked = check_spec(extract_yaml(reply), targets=targets, name=f"round{number}.yaml")
         errors = checked.messages()[:MAX_ERRORS_SHOWN]
-        history.append(Round(number, checked.ok, errors, len(reply)))
-        if checked.ok and checked.spec is not None:
+        if checked.ok and checked.spec is not None and faithful is not None:
+            errors = faithful(checked.spec)[:MAX_ERRORS_SHOWN]
+        history.append(Round(number, not errors, errors, len(reply)))
+        if not errors and checked.spec is not None:
             return SpecOutcome("valid", number, dump_spec(checked.spec), [], history)
         messages = prompts.repair(compact, reply, errors)
     return SpecOutcome("failed", max_rounds, None, errors, history)

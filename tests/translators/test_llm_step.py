@@ -100,3 +100,25 @@ def test_a_refused_call_ends_the_step_as_failed():
     outcome = run(Refusing())
     assert (outcome.status, outcome.rounds, Refusing.calls) == ("failed", 1, 1)
     assert outcome.errors == ["call failed: HTTP 400: this model's maximum context length is 384 tokens"]
+
+
+def test_a_first_reply_from_elsewhere_is_round_one_and_repairs_follow():
+    chat = ScriptedChat([GOOD])
+    outcome = asyncio.run(generate_spec(SCREEN.compact, chat, Prompts(PROMPTS, "terse"), max_rounds=3, seed=40,
+                                        first_reply="screen: x"))
+    assert (outcome.status, outcome.rounds) == ("valid", 2) and outcome.history[0].ok is False
+    assert [c[1]["seed"] for c in chat.calls] == [41]  # round 1 was the map node's answer
+
+
+def test_a_faithfulness_check_fails_a_valid_spec_and_its_messages_are_kept():
+    chat = ScriptedChat([])
+    outcome = asyncio.run(generate_spec(SCREEN.compact, chat, Prompts(PROMPTS, "full"), max_rounds=1,
+                                        first_reply=GOOD, faithful=lambda spec: [f"{spec.screen}: made up"]))
+    assert (outcome.status, outcome.errors, chat.calls) == ("failed", ["login: made up"], [])
+
+
+def test_single_puts_the_first_round_in_one_user_message():
+    assert Prompts(PROMPTS, "terse").single(SCREEN.compact) == SCREEN.compact
+    full = Prompts(PROMPTS, "full")
+    system, user = full.first(SCREEN.compact)
+    assert full.single(SCREEN.compact) == system["content"] + "\n\n" + user["content"]

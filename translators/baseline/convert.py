@@ -32,6 +32,7 @@ def build_spec(root: FNode, screen: str | None = None) -> Spec:
         data["bg"] = root.fill.color
     node = builder.node(root, None)
     node.pop("bg", None)
+    node.pop("clip", None)  # the screen always clips (every target cuts at its edge)
     data["root"] = node
     return Spec.model_validate(data)
 
@@ -65,6 +66,7 @@ class _Builder:
                 out["text_align"] = n.style.align
             if n.style.line_height:
                 out["line_height"] = n.style.line_height
+            out.update(_rich_text(n, out["text"]))
         return out
 
     def _button(self, n: FNode) -> dict[str, Any]:
@@ -131,6 +133,10 @@ class _Builder:
         if lay is not None:
             out.update(_layout(lay, kind))
         out.update(_box_style(n))
+        if n.clip:
+            out["clip"] = True
+        if n.fill is not None and n.fill.kind == "image":  # a picture behind the children
+            out["bg_image"] = {"ref": n.fill.ref} if n.fill.ref else {}
         spans = repeat.runs(n.children) if lay and lay.mode in ("column", "row") else []
         if kind in ("column", "row") and spans == [(0, len(n.children))]:
             bound = self._bound_copies(n, n.children)
@@ -220,9 +226,41 @@ def _labelled_control(n: FNode) -> tuple[FNode, FNode] | None:
     return None
 
 
+def _rich_text(n: FNode, text: str) -> dict[str, Any]:
+    """Styled ranges, link and paragraph spacing, where the file has them."""
+    st = n.style
+    out: dict[str, Any] = {}
+    if st is None:
+        return out
+    spans = [sp for sp in st.spans if sp["end"] <= len(text) and (not sp.get("font") or re.match(FONT_RE, sp["font"]))]
+    if spans:
+        out["spans"] = spans
+    if st.link:
+        out["link"] = st.link
+    if st.paragraph_spacing and "\n" in text:
+        out["paragraph_spacing"] = st.paragraph_spacing
+    return out
+
+
+def _figma(out: dict[str, Any], n: FNode) -> None:
+    """Rotation and, for an instance with properties, its component and variant."""
+    if n.rotation:
+        out["rotate"] = -n.rotation  # Figma turns counter-clockwise, CSS clockwise
+    if n.kind == "instance" and n.variant and n.component:
+        out["component"] = BAD_CHAR.sub("", n.component)[:200]
+        out["variant"] = {BAD_CHAR.sub("", k)[:60]: BAD_CHAR.sub("", v)[:200] for k, v in n.variant.items()}
+    if n.paths and n.glyph and out["type"] in ("icon", "image"):  # vector art the file carries as paths
+        out.update({"type": "vector", "alt": _alt(n), "w": _clamp(n.w, 1), "h": _clamp(n.h, 1), "paths": n.paths})
+        for key in ("name", "size", "color", "fit", "src", "ref"):
+            out.pop(key, None)
+
+
 def _place(out: dict[str, Any], n: FNode) -> None:
+    _figma(out, n)
     if n.absolute:
         out["x"], out["y"] = (max(-10000, min(10000, round(v))) for v in (n.x, n.y))
+        if n.pin != ("left", "top"):
+            out["pin"] = list(n.pin)
     skip = {"icon": "wh", "divider": "h" if n.h <= n.w else "w"}.get(out["type"], "")
     for axis, mode, size in (("w", n.sizing[0], n.w), ("h", n.sizing[1], n.h)):
         if axis in skip or axis in out:
@@ -250,6 +288,8 @@ def _layout(lay, kind: str) -> dict[str, Any]:
         out["align"] = lay.main
     if lay.cross != "start" and not (lay.cross == "baseline" and kind != "row"):
         out["cross"] = lay.cross
+    if lay.reverse_z:
+        out["reverse_z"] = True
     return out
 
 

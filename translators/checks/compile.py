@@ -29,18 +29,18 @@ HARNESS = CHECKS_DIR / "harness.cjs"
 _TS_COMMON = ["--ignoreConfig", "--strict", "--jsx", "react-jsx", "--target", "es2022", "--skipLibCheck",
               "--pretty", "false"]
 _TS_DIAG = re.compile(r"^(?P<file>[^\s(][^(]*)\((?P<line>\d+),(?P<col>\d+)\): (?P<msg>.*)$")
-_FIX = "run scripts/setup-dev.sh (or `npm ci` in translators/checks)"
+_FIX = f"{ToolMissing.SETUP} (or `npm ci` in translators/checks)"
 
 
-def _need(path: Path, what: str) -> None:
+def _need(path: Path, what: str, tool: str) -> None:
     if not path.exists():
-        raise ToolMissing(f"{what} not found at {path}\n    fix: {_FIX}")
+        raise ToolMissing(f"{what} not found at {path}\n    fix: {_FIX}", tool)
 
 
 def _need_program(name: str) -> str:
     found = shutil.which(name)
     if not found:
-        raise ToolMissing(f"`{name}` is not on PATH\n    fix: install it ({_FIX})")
+        raise ToolMissing(f"`{name}` is not on PATH\n    fix: install it ({_FIX})", name)
     return found
 
 
@@ -62,12 +62,13 @@ class _Scratch:
 
 def tsc_check(files: list[Path], timeout: float = 300) -> dict[Path, list[str]]:
     """Type-check all files in one tsc run; {file: [error lines]} (empty list = clean)."""
-    _need(TSC, "tsc (npm typescript)")
+    _need(TSC, "tsc (npm typescript)", "tsc")
+    node = _need_program("node")
     if not files:
         return {}
     scratch = _Scratch(files)
     try:
-        args = [str(TSC), "--noEmit", *_TS_COMMON, "--module", "esnext", "--moduleResolution", "bundler",
+        args = [node, str(TSC), "--noEmit", *_TS_COMMON, "--module", "esnext", "--moduleResolution", "bundler",
                 *scratch.by_copy]
         proc = subprocess.run(args, cwd=scratch.dir, capture_output=True, text=True, timeout=timeout)
         return _attribute(proc.stdout + proc.stderr, scratch, proc.returncode)
@@ -94,7 +95,7 @@ def vnu_check(files: list[Path], timeout: float = 300) -> dict[Path, list[str]]:
     """Validate all HTML files in one Nu HTML checker run; {file: ["error: ..." / "warning: ..."]}.
 
     Language detection is off: generated screens hold arbitrary design text."""
-    _need(VNU_JAR, "vnu.jar (npm vnu-jar)")
+    _need(VNU_JAR, "vnu.jar (npm vnu-jar)", "vnu")
     java = _need_program("java")
     if not files:
         return {}
@@ -124,14 +125,14 @@ def run_modules(files: list[Path], timeout: float = 300) -> dict[Path, dict[str,
 
     {file: {"ok": True, "value": <element tree or card JSON>} | {"ok": False, "error": ...}}.
     """
-    _need(TSC, "tsc (npm typescript)")
+    _need(TSC, "tsc (npm typescript)", "tsc")
     node = _need_program("node")
     if not files:
         return {}
     scratch = _Scratch(files)
     try:
         out = scratch.dir / "out"
-        args = [str(TSC), *_TS_COMMON, "--module", "commonjs", "--outDir", str(out),
+        args = [node, str(TSC), *_TS_COMMON, "--module", "commonjs", "--outDir", str(out),
                 *scratch.by_copy]
         proc = subprocess.run(args, cwd=scratch.dir, capture_output=True, text=True, timeout=timeout)
         manifest = []

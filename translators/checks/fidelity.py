@@ -153,6 +153,8 @@ def _text_features(font: dict[str, Any]) -> frozenset[str]:
     out |= {"strikethrough"} if "line-through" in str(font.get("decoration", "")) else set()
     out |= {"italic"} if str(font.get("style")) in ("italic", "oblique") else set()
     out |= {"letter spacing"} if str(font.get("spacing", "normal")) not in ("normal", "0px") else set()
+    out |= {"link"} if font.get("link") else set()
+    out |= {"styled ranges"} if font.get("ranges") else set()
     return frozenset(out - {"", "font "})
 
 

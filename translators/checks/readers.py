@@ -12,13 +12,13 @@ from html.parser import HTMLParser
 from typing import Any
 
 from translators.targets.divkit import PLACEHOLDER_IMAGE
-from translators.targets.elements import bound_text
+from translators.targets.elements import El, bound_text, leaf
 from translators.targets.escape import divkit_unescape
 from translators.ui_spec.models import CONTAINER_TYPES, Repeat, Spec
 
 Strings = dict[str, dict[str, str]]
-ALLOWED_TAGS = frozenset({"div", "p", "button", "span", "input", "label", "img", "hr"})
-_TAGS_PER_KIND = {"button": 2, "checkbox": 3, "switch": 3}
+_VOID = frozenset({"input", "img", "hr", "path"})
+ALLOWED_TAGS = frozenset({"div", "p", "button", "span", "input", "label", "img", "hr", "a", "svg", "path"})
 
 
 def expected_strings(spec: Spec) -> Strings:
@@ -40,11 +40,16 @@ def expected_strings(spec: Spec) -> Strings:
 
 def expected_tag_count(spec: Spec) -> int:
     """How many elements the HTML body / React tree must contain."""
-    def count(node: Any) -> int:
+    def elements(el: El) -> int:
+        return 1 + sum(elements(c) for c in el.children)
+
+    def count(node: Any, item: dict[str, str] | None) -> int:
         if isinstance(node, Repeat):
-            return 1 + len(node.items) * count(node.template)
-        return _TAGS_PER_KIND.get(node.type, 1) + sum(count(c) for c in getattr(node, "children", None) or [])
-    return count(spec.root)
+            return 1 + sum(count(node.template, entry) for entry in node.items)
+        if node.type in CONTAINER_TYPES:
+            return 1 + sum(count(c, item) for c in node.children)
+        return elements(leaf(spec, node, item))
+    return count(spec.root, None)
 
 
 def _leaf(node: Any, item: dict[str, str] | None) -> dict[str, str]:
@@ -59,6 +64,8 @@ def _leaf(node: Any, item: dict[str, str] | None) -> dict[str, str]:
         return ({"alt": node.alt} if node.alt or node.src else {}) | ({"src": node.src} if node.src else {})
     if kind == "icon":
         return {"name": node.name}
+    if kind == "vector":
+        return {"alt": node.alt}
     return {}
 
 
@@ -85,6 +92,8 @@ class _HtmlReader(HTMLParser):
         self.in_body = False
         self.owners: list[tuple[str, str, str]] = []  # (tag, data-id, field)
         self.text: list[str] | None = None
+        self.depth = 0
+        """Elements open inside the current text run (styled ranges, links, paragraphs)."""
 
     def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
         attrs = {k: v or "" for k, v in attrs_list}
@@ -98,15 +107,19 @@ class _HtmlReader(HTMLParser):
             self.found[attrs["data-id"]] = _attr_strings(tag, attrs)
             if tag in ("p", "button", "label"):
                 self.owners.append((tag, attrs["data-id"], _field(tag)))
-        if "data-t" in attrs:
-            self.text = []
+        if self.text is not None and tag not in _VOID:
+            self.depth += 1
+        elif "data-t" in attrs:
+            self.text, self.depth = [], 0
 
     def handle_data(self, data: str) -> None:
         if self.text is not None:
             self.text.append(data)
 
     def handle_endtag(self, tag: str) -> None:
-        if self.text is not None and tag in ("p", "span") and self.owners:
+        if self.text is not None and self.depth and tag not in _VOID:
+            self.depth -= 1
+        elif self.text is not None and tag in ("p", "span") and self.owners:
             _, data_id, field = self.owners[-1]
             self.found[data_id][field] = "".join(self.text)
             self.text = None
@@ -173,6 +186,8 @@ def _divkit_strings(div: dict[str, Any]) -> dict[str, str]:
         return {"placeholder": divkit_unescape(div.get("hint_text", ""))}
     if kind == "image":
         description = divkit_unescape(div.get("accessibility", {}).get("description", ""))
+        if div.get("image_url", "").startswith("data:image/svg+xml"):
+            return {"alt": description}  # vector art drawn from its paths
         if "scale" not in div:
             return {"name": description}
         src = divkit_unescape(div["image_url"])

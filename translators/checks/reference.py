@@ -4,7 +4,8 @@ normalised tree), so that whatever ingest or a target drops lowers the score.
 Every visible layer that paints something is an element: texts (with their styling) and boxes
 (fills, strokes, effects, vector art), each carrying the features a faithful render must show
 (`gradient`, `image`, `shadow`, `inner shadow`, `blur`, `background blur`, `border`, `dashed`,
-`upper case`, `italic`, `underline`, `letter spacing`, …). The walk is iterative: any depth.
+`upper case`, `italic`, `underline`, `letter spacing`, `styled ranges`, `link`, …). The walk is
+iterative: any depth.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from typing import Any
 
 from translators.checks.color import Rgb, parse_color
 from translators.checks.fidelity import Element
-from translators.figma.nodes import is_vector_art
 from translators.figma.paint import hex_color
-
-VECTOR_TYPES = frozenset({"VECTOR", "BOOLEAN_OPERATION", "STAR", "REGULAR_POLYGON", "LINE"})
+from translators.figma.vectors import VECTOR_TYPES, is_vector_art
 _EFFECTS = {"DROP_SHADOW": "shadow", "INNER_SHADOW": "inner shadow", "LAYER_BLUR": "blur",
             "BACKGROUND_BLUR": "background blur"}
 _CASES = {"UPPER": "upper case", "LOWER": "lower case", "TITLE": "title case"}
@@ -93,6 +92,21 @@ def _text_features(node: dict[str, Any]) -> set[str]:
         out.add("letter spacing")
     if isinstance(style.get("fontFamily"), str) and style["fontFamily"].strip():
         out.add(f"font {style['fontFamily'].strip()}")
+    return out | _range_features(node, style)
+
+
+def _range_features(node: dict[str, Any], style: dict[str, Any]) -> set[str]:
+    """`styled ranges` when characters carry an override that styles them (not only a link);
+    `link` when the text or a range links to an http(s) URL (prototype links to frames are not
+    web links)."""
+    table = node.get("styleOverrideTable") if isinstance(node.get("styleOverrideTable"), dict) else {}
+    ids = node.get("characterStyleOverrides") if isinstance(node.get("characterStyleOverrides"), list) else []
+    used = [table.get(str(i)) for i in set(ids) if isinstance(i, int) and i]
+    used = [entry for entry in used if isinstance(entry, dict)]
+    out = {"styled ranges"} if any(set(entry) - {"hyperlink"} for entry in used) else set()
+    for link in (entry.get("hyperlink") for entry in [style, *used]):
+        if isinstance(link, dict) and link.get("type") == "URL" and str(link.get("url", "")).startswith("http"):
+            out.add("link")
     return out
 
 

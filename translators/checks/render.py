@@ -33,7 +33,10 @@ _READ_ELEMENTS = """() => {
             font: null};
     if (run || tag === 'input') { const rs = run ? getComputedStyle(run) : cs;
       out.font = {family: rs.fontFamily, transform: rs.textTransform, decoration: rs.textDecorationLine,
-                  style: rs.fontStyle, spacing: rs.letterSpacing}; }
+                  style: rs.fontStyle, spacing: rs.letterSpacing,
+                  link: !!(run && run.querySelector('a[href]')),  // styled ranges: leaf runs with a style
+                  ranges: run ? [...run.querySelectorAll('span[style], a[style]')]
+                    .filter(r => !r.children.length && r.style.display !== 'block').length : 0}; }
     if (tag === 'input' && (el.value || el.placeholder)) {  // the field's text: measured, centred in its box
       out.text = el.value || el.placeholder;
       const pen = document.createElement('canvas').getContext('2d');
@@ -63,7 +66,7 @@ def chromium_path() -> str:
         if found:
             return found
     raise ToolMissing("Debian chromium is not installed\n    fix: apt-get install -y chromium "
-                      "(scripts/setup-dev.sh does it)")
+                      f"({ToolMissing.SETUP} does it)", "chromium")
 
 
 def render(pages: list[Page]) -> list[list[dict[str, Any]]]:
@@ -72,7 +75,8 @@ def render(pages: list[Page]) -> list[list[dict[str, Any]]]:
         # optional (dev extra) and heavy: loaded on the first render, so ToolMissing can say so
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
-        raise ToolMissing("Python playwright is missing\n    fix: pip install 'pipe-llm[dev]'") from exc
+        raise ToolMissing(f"Python playwright is missing\n    fix: {ToolMissing.SETUP}, or `.venv/bin/pip install -e "
+                          "'.[dev]'` in the pipe checkout", "playwright") from exc
     executable = chromium_path()
     results = []
     with sync_playwright() as pw:

@@ -84,6 +84,8 @@ def _line(node: FNode, parent: FNode | None) -> str:
         parts.append(f"@{_n(node.x)},{_n(node.y)}")
         if parent.layout is not None:
             parts.append("abs")
+        if node.pin != ("left", "top"):
+            parts.append(f"pin={node.pin[0]},{node.pin[1]}")
     parts += _layout(node) + _sizing(node, parent) + _style(node)
     return " ".join(parts)
 
@@ -103,6 +105,8 @@ def _layout(node: FNode) -> list[str]:
         out.append(f"main={lay.main}")
     if lay.cross != "start":
         out.append(f"cross={lay.cross}")
+    if lay.reverse_z:
+        out.append("first_on_top")
     return out
 
 
@@ -155,6 +159,20 @@ def _style(node: FNode) -> list[str]:
         out.append(f"bgblur={node.effects.backdrop_blur}")
     if node.opacity < 0.995:
         out.append(f"op={node.opacity:.2f}".rstrip("0").rstrip("."))
+    return out + _structure(node)
+
+
+def _structure(node: FNode) -> list[str]:
+    """Rotation, clipping, variant properties, link, paragraph spacing, styled ranges, paths."""
+    out = [f"rot={node.rotation}"] if node.rotation else []
+    out += ["clip"] if node.clip else []
+    if node.variant:
+        out.append("props=" + ",".join(f"{clean_name(k)}:{clean_name(v)}" for k, v in node.variant.items()))
+    if node.style is not None:
+        out += [f"link={node.style.link}"] if node.style.link else []
+        out += [f"para={node.style.paragraph_spacing}"] if node.style.paragraph_spacing and "\n" in (node.text or "") else []
+        out += [f"spans={len(node.style.spans)}"] if node.style.spans else []
+    out += [f"paths={len(node.paths)}"] if node.paths else []
     return out
 
 

@@ -109,12 +109,13 @@ def parse_file(source: str | bytes | Path | dict, name: str | None = None) -> Fi
 def select_frame(figma: FigmaFile, frame_id: str | None = None) -> Frame:
     """The frame with `frame_id`, or the only frame; otherwise a clear error listing them."""
     listing = ", ".join(f"{f.id} {f.name!r}" for f in figma.frames[:20])
+    listing += f" (and {len(figma.frames) - 20} more)" if len(figma.frames) > 20 else ""
     if frame_id:
         for frame in figma.frames:
             if frame.id == frame_id:
                 return frame
         raise FigmaInputError(f"{figma.source}: frame {frame_id!r} not found; frames: {listing}\n"
-                              "    fix: pass one of these ids (frame=<id>)")
+                              f"    fix: pass one of these ids (frame=<id>, e.g. -p frame={figma.frames[0].id})")
     screens = [f for f in figma.frames if f.node.get("type") != "COMPONENT_SET"] or figma.frames
     if len(screens) == 1:
         return screens[0]
@@ -122,7 +123,7 @@ def select_frame(figma: FigmaFile, frame_id: str | None = None) -> Frame:
             and screens[0].node.get("type") == "FRAME":
         return screens[0]  # one screen plus a components page
     raise FigmaInputError(f"{figma.source}: {len(screens)} frames, pick one: {listing}\n"
-                          "    fix: pass frame=<id>")
+                          f"    fix: pass frame=<id> (pipe run: -p frame={screens[0].id})")
 
 
 def _frame(node: dict[str, Any], page: str) -> Frame:

@@ -159,6 +159,15 @@ def effects(node: dict[str, Any]) -> Effects:
     return Effects(tuple(reversed(shadows)), blur, backdrop)
 
 
+def gradient_kind(paints: Any) -> str | None:
+    """The Figma type of the top visible gradient paint (`GRADIENT_ANGULAR`, ...), if any."""
+    for paint in reversed(paints if isinstance(paints, list) else []):
+        if isinstance(paint, dict) and paint.get("visible") is not False \
+                and str(paint.get("type", "")).startswith("GRADIENT"):
+            return str(paint["type"])
+    return None
+
+
 def gradient(paints: Any, width: float, height: float) -> dict[str, Any] | None:
     """The top visible linear/radial gradient as the spec's `gradient` (CSS angle, stops 0..1);
     angular and diamond gradients are drawn radial."""

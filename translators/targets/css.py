@@ -13,6 +13,9 @@ _JUSTIFY = {"start": "flex-start", "center": "center", "end": "flex-end", "betwe
 _ITEMS = {"start": "flex-start", "center": "center", "end": "flex-end", "stretch": "stretch", "baseline": "baseline"}
 _CASE = {"upper": "uppercase", "lower": "lowercase", "title": "capitalize"}
 _DECORATION = {"underline": "underline", "strikethrough": "line-through"}
+PLACEHOLDER_PICTURE = "url(\"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E\")"
+"""An image fill offline: an empty picture over the placeholder grey (the element keeps the
+Figma imageRef in `data-figma-image`, to fetch it through GET /v1/files/:key/images)."""
 
 
 def color(spec: Spec, value: str | None) -> str | None:
@@ -97,6 +100,14 @@ def _container(node: Any) -> Css:
         css["row-gap"] = px(node.cross_gap)
     if node.pad is not None:
         css["padding"] = box_pad(node.pad)
+    if node.clip:
+        css["overflow"] = "hidden"
+    if node.bg_image is not None:
+        picture = f'url("{node.bg_image.src}")' if node.bg_image.src else PLACEHOLDER_PICTURE
+        css.update({"background-image": picture, "background-size": node.bg_image.fit,
+                    "background-position": "center"})
+        if not node.bg:
+            css["background-color"] = "#E5E7EB"
     return css
 
 
@@ -148,6 +159,8 @@ def _leaf(spec: Spec, node: Any, parent: Any | None) -> Css:
         if (node.w if horizontal else node.h) is None:  # span the parent along the line
             along = main_axis(parent) if parent is not None else None
             css.update({"flex": "1 1 0px"} if along == ("h" if horizontal else "v") else {"align-self": "stretch"})
+    elif kind == "vector":
+        css.update({"display": "block", "flex-shrink": 0, "overflow": "visible"})
     elif kind == "spacer" and node.w is None and node.h is None and parent is not None:
         css["flex"] = "1 1 0px"
     return css
@@ -169,6 +182,24 @@ def _text_style(node: Any) -> Css:
     return css
 
 
+def span_css(spec: Spec, span: Any, link: bool) -> Css:
+    """A styled range's own declarations; a link keeps the text's colour and decoration."""
+    css: Css = {"color": "inherit", "text-decoration": "inherit"} if link else {}
+    if span is None:
+        return css
+    for key, prop in (("weight", "font-weight"), ("size", "font-size"), ("color", "color")):
+        value = getattr(span, key)
+        if value is not None:
+            css[prop] = px(value) if key == "size" else color(spec, value) if key == "color" else value
+    if span.italic:
+        css["font-style"] = "italic"
+    if span.font:
+        css["font-family"] = f"'{span.font}', {FONT_STACK}"
+    if span.decoration:
+        css["text-decoration"] = _DECORATION[span.decoration]
+    return css
+
+
 def gradient_css(spec: Spec, gradient: Any) -> str:
     stops = ", ".join(f"{color(spec, s.color)} {round(s.at * 100, 2)}%" for s in gradient.stops)
     if gradient.kind == "radial":
@@ -182,9 +213,13 @@ def _size(spec: Spec, node: Any, parent: Any | None) -> Css:
                 "font-family": FONT_STACK, "line-height": 1.2}
     css: Css = {}
     if node.x is not None:
-        css.update({"position": "absolute", "left": px(node.x), "top": px(node.y)})
+        css.update(_pinned(spec, node, parent))
     elif (overlap := overlap_margin(node, parent)) is not None:
         css[overlap[0]] = px(overlap[1])
+    if getattr(parent, "reverse_z", None) and not isinstance(parent, Repeat):  # the first child on top
+        index = next(i for i, c in enumerate(parent.children) if c is node)
+        css.setdefault("position", "relative")
+        css["z-index"] = len(parent.children) - index
     for key, prop in (("min_w", "min-width"), ("max_w", "max-width"), ("min_h", "min-height"), ("max_h", "max-height")):
         if getattr(node, key) is not None:
             css[prop] = px(getattr(node, key))
@@ -192,6 +227,43 @@ def _size(spec: Spec, node: Any, parent: Any | None) -> Css:
         if value is None and node.type in ("icon", "divider"):
             continue
         css.update(_axis_size(axis, value or "hug", parent, node.x is not None))
+    if node.x is not None and node.pin:
+        _pinned_size(spec, node, parent, css)
+    return css
+
+
+def _pinned_size(spec: Spec, node: Any, parent: Any, css: Css) -> None:
+    """A stretched layer's size follows both edges; a scaled one is a share of the parent."""
+    outer = (spec.width, spec.height) if parent is spec.root else (parent.w, parent.h)
+    for pin, dim, own, room in ((node.pin[0], "width", node.w, outer[0]), (node.pin[1], "height", node.h, outer[1])):
+        if not isinstance(room, int) or not isinstance(own, int):
+            continue
+        if pin == "stretch":
+            css.pop(dim, None)
+        elif pin == "scale":
+            css[dim] = f"{own / room * 100:.4g}%"
+
+
+def _pinned(spec: Spec, node: Any, parent: Any) -> Css:
+    """Absolute position by the layer's constraints, where the parent's size is known in px:
+    right/bottom keep the distance to that edge, center the offset from the middle, stretch
+    both edges, scale percentages; otherwise left/top."""
+    css: Css = {"position": "absolute"}
+    outer = (spec.width, spec.height) if parent is spec.root else (parent.w, parent.h)
+    pins = node.pin or ("left", "top")
+    for axis, start, end, offset, own, room in (("h", "left", "right", node.x, node.w, outer[0]),
+                                                  ("v", "top", "bottom", node.y, node.h, outer[1])):
+        pin = pins[0 if axis == "h" else 1]
+        if not isinstance(room, int) or not isinstance(own, int) or pin in ("left", "top"):
+            css[start] = px(offset)
+        elif pin in ("right", "bottom"):
+            css[end] = px(room - offset - own)
+        elif pin == "center":
+            css[start] = f"calc(50% + {offset - room / 2:g}px)"
+        elif pin == "stretch":
+            css.update({start: px(offset), end: px(room - offset - own)})
+        else:  # scale
+            css[start] = f"{offset / room * 100:.4g}%"
     return css
 
 
@@ -253,4 +325,6 @@ def _decoration(spec: Spec, node: Any) -> Css:
         css["backdrop-filter"] = f"blur({node.backdrop_blur}px)"
     if node.opacity is not None:
         css["opacity"] = node.opacity
+    if node.rotate:
+        css["transform"] = f"rotate({node.rotate}deg)"
     return css

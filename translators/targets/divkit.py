@@ -7,14 +7,16 @@ margins. Repeats are expanded (ids `id-0`, `id-1`, ...).
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 from translators.targets.css import color as resolve
 from translators.targets.css import divider_horizontal, overlap_margin
+from translators.targets.elements import El, leaf
 from translators.targets.divkit_ir import Call, New, classes_used, to_json, to_ts
 from translators.targets.elements import bound_text
-from translators.targets.escape import ident
+from translators.targets.escape import html_attr, ident
 from translators.ui_spec.models import CONTAINER_TYPES, Repeat, Spec, shadows
 
 # A 1x1 transparent PNG: DivKit images need a URL and designs carry no image files.
@@ -77,7 +79,23 @@ class _Ctx:
             div = self._leaf(node, props, parent, item)
         self._size(div, node, parent)
         self._decorate(div, node, parent)
+        self._figma(div, node)
         return div
+
+    def _figma(self, div: New, node: Any) -> None:
+        """Rotation, and where the node came from (component, variant, image ref) as an extension."""
+        if node.rotate:
+            div.props["transform"] = {"rotation": node.rotate}
+        params: dict[str, Any] = {}
+        if node.component:
+            params["component"] = node.component
+        if node.variant:
+            params["variant"] = dict(node.variant)
+        image = getattr(node, "bg_image", None)
+        if image is not None and image.ref:
+            params["image_ref"] = image.ref
+        if params:
+            div.props["extensions"] = [{"id": "figma", "params": params}]
 
     def _children(self, node: Any, suffix: str, item: dict[str, str] | None) -> list[New]:
         return [self.node(c, node, suffix, item) for c in node.children]
@@ -154,8 +172,9 @@ class _Ctx:
             props["text"] = bound_text(node, item)
             self._font(props, node)
             if kind == "text":
+                self._rich(props, node)
                 if node.text_align:
-                    props["text_alignment_horizontal"] = node.text_align
+                    props["text_alignment_horizontal"] = "left" if node.text_align == "justify" else node.text_align
                 if node.line_height:
                     props["line_height"] = node.line_height
                 if node.max_lines:
@@ -170,6 +189,11 @@ class _Ctx:
             return self._input(node, props)
         if kind in ("checkbox", "switch"):
             return self._toggle(node, props)
+        if kind == "vector":
+            svg = _render_svg(leaf(self.spec, node, None))
+            props["image_url"] = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+            props.update({"scale": "fit", "accessibility": {"description": node.alt}})
+            return New("DivImage", props)
         if kind in ("image", "icon"):
             props["image_url"] = (node.src if kind == "image" else None) or PLACEHOLDER_IMAGE
             props["accessibility"] = {"description": node.alt if kind == "image" else node.name}
@@ -185,6 +209,27 @@ class _Ctx:
         style = {"color": self.color(node.color) or "#FFE5E7EB", "orientation": "horizontal" if horizontal else "vertical"}
         props["delimiter_style"] = style
         return New("DivSeparator", props)
+
+    def _rich(self, props: dict[str, Any], node: Any) -> None:
+        """Styled ranges and links (DivKit draws no paragraph spacing and no italic range)."""
+        if node.link:
+            props["action"] = {"log_id": "link", "url": node.link}
+        ranges = []
+        for span in node.spans or []:
+            out: dict[str, Any] = {"start": span.start, "end": span.end}
+            for key, prop in (("weight", "font_weight_value"), ("size", "font_size"), ("font", "font_family")):
+                if getattr(span, key) is not None:
+                    out[prop] = getattr(span, key)
+            if span.color:
+                out["text_color"] = self.color(span.color)
+            if span.decoration:
+                out["underline" if span.decoration == "underline" else "strike"] = "single"
+            if span.link:
+                out["actions"] = [{"log_id": "link", "url": span.link}]
+            if len(out) > 2:
+                ranges.append(out)
+        if ranges:
+            props["ranges"] = ranges
 
     def _input(self, node: Any, props: dict[str, Any]) -> New:
         var = f"{props['id'].replace('-', '_')}_text"
@@ -230,13 +275,43 @@ class _Ctx:
                 value = "fill" if (key == "width") == _horizontal(parent) else 1
             div.props[key] = _size(value)
         if node.x is not None:
-            div.props["margins"] = {"left": node.x, "top": node.y}
+            div.props["margins"] = self._pinned(div, node, parent)
         elif (overlap := overlap_margin(node, parent)) is not None:
             div.props["margins"] = {"left" if overlap[0] == "margin-left" else "top": overlap[1]}
+
+    def _pinned(self, div: New, node: Any, parent: Any) -> dict[str, int]:
+        """Margins from the edge the layer is pinned to, where the sizes are known: right/bottom
+        from that edge, centre as an offset from the middle, stretch from both edges (scale: as placed)."""
+        outer = (self.spec.width, self.spec.height) if parent is self.spec.root else (parent.w, parent.h)
+        pins = node.pin or ("left", "top")
+        margins = {"left": node.x, "top": node.y}
+        for i, (start, end, align, dim) in enumerate((("left", "right", "alignment_horizontal", "width"),
+                                                       ("top", "bottom", "alignment_vertical", "height"))):
+            own, room, at = (node.w, node.h)[i], outer[i], margins[start]
+            if not isinstance(own, int) or not isinstance(room, int) or pins[i] in (start, "scale"):
+                continue
+            if pins[i] == end:
+                margins[end] = room - margins.pop(start) - own
+                div.props[align] = end
+            elif pins[i] == "center":
+                offset = 2 * at - (room - own)  # centred, then moved by margins on one side
+                del margins[start]
+                margins[start if offset >= 0 else end] = abs(offset)
+                div.props[align] = "center"
+            else:  # stretch: both edges, the size follows the parent
+                margins[end] = room - at - own
+                div.props[dim] = Call("matchParent")
+        return margins
 
     def _decorate(self, div: New, node: Any, parent: Any) -> None:
         bg = node.bg or (self.spec.bg if parent is None else None)
         layers = [New("DivSolidBackground", {"color": self.color(bg)})] if bg else []
+        image = getattr(node, "bg_image", None)
+        if image is not None:
+            if not bg:
+                layers.append(New("DivSolidBackground", {"color": "#FFE5E7EB"}))
+            layers.append(New("DivImageBackground", {"image_url": image.src or PLACEHOLDER_IMAGE,
+                                                     "scale": "fill" if image.fit == "cover" else "fit"}))
         if node.gradient is not None:
             layers.append(self._gradient(node.gradient))
         if layers:
@@ -298,3 +373,12 @@ def _insets(pad: Any) -> dict[str, int]:
     else:
         values = tuple(pad)
     return dict(zip(("top", "right", "bottom", "left"), values))
+
+
+def _render_svg(el: El) -> str:
+    """Standalone SVG text of a vector (attribute values escaped for XML)."""
+    def attrs(values: dict[str, Any]) -> str:
+        return "".join(f' {k}="{html_attr(str(v))}"' for k, v in values.items() if v is not True)
+    paths = "".join(f"<path{attrs(p.attrs)}/>" for p in el.children)
+    return f'<svg xmlns="http://www.w3.org/2000/svg"{attrs(el.attrs)}>{paths}</svg>'
+

@@ -16,7 +16,7 @@ TYPES = {
     "DivContainer": "container", "DivText": "text", "DivImage": "image", "DivSeparator": "separator",
     "DivGallery": "gallery", "DivGrid": "grid", "DivInput": "input", "DivSwitch": "switch",
     "DivSolidBackground": "solid", "DivLinearGradient": "gradient", "DivRadialGradient": "radial_gradient",
-    "DivStrokeStyleDashed": "dashed",
+    "DivStrokeStyleDashed": "dashed", "DivImageBackground": "image",
     "StringVariable": "string", "BooleanVariable": "boolean",
 }
 HELPERS = {"fixed": "fixed", "matchParent": "match_parent", "wrapContent": "wrap_content"}

@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from translators.targets.css import control_css, node_css
-from translators.targets.elements import El, leaf
+from translators.targets.elements import El, figma_attrs, leaf
 from translators.targets.escape import html_attr, html_text, ident
 from translators.ui_spec.models import CONTAINER_TYPES, Repeat, Spec
 
 _VOID = frozenset({"input", "img", "hr"})
+_EMPTY = frozenset({"path"})
+"""SVG elements written self-closed."""
 
 
 def render_html(spec: Spec) -> str:
@@ -41,6 +43,7 @@ def _node(spec: Spec, node: Any, parent: Any, rules: dict[str, str], suffix: str
         if node.type in ("checkbox", "switch"):
             rules[f"{cls}>input"] = css_text(control_css(node))
     attrs = f'class="n-{cls}" data-id="{html_attr(node.id + suffix)}"'
+    attrs += "".join(f' {k}="{html_attr(str(v))}"' for k, v in figma_attrs(node).items())
     kind = node.type
     if isinstance(node, Repeat):
         copies = [_node(spec, node.template, node, rules, f"{suffix}-{i}", entry)
@@ -49,13 +52,17 @@ def _node(spec: Spec, node: Any, parent: Any, rules: dict[str, str], suffix: str
     if kind in CONTAINER_TYPES:
         inner = "".join(_node(spec, c, node, rules, suffix, item) for c in node.children)
         return f"<div {attrs}>{inner}</div>"
-    return _render(leaf(node, item), " " + attrs)
+    return _render(leaf(spec, node, item), " " + attrs)
 
 
 def _render(el: El, lead: str = "") -> str:
     attrs = lead + "".join(f" {k}" if v is True else f' {k}="{html_attr(str(v))}"' for k, v in el.attrs.items())
+    if el.style:
+        attrs += f' style="{html_attr(css_text(el.style))}"'
     if el.tag in _VOID:
         return f"<{el.tag}{attrs}>"
+    if el.tag in _EMPTY:
+        return f"<{el.tag}{attrs}/>"
     inner = html_text(el.text) if el.text is not None else ""
     inner += "".join(_render(child) for child in el.children)
     return f"<{el.tag}{attrs}>{inner}</{el.tag}>"

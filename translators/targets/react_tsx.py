@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from translators.targets.css import control_css, node_css
-from translators.targets.elements import El, leaf
+from translators.targets.elements import El, figma_attrs, leaf
 from translators.targets.escape import ident, js_string, pascal
 from translators.ui_spec.models import CONTAINER_TYPES, Repeat, Spec
 
@@ -61,6 +61,7 @@ class _Ctx:
         pad = "  " * depth
         data_id = f'data-id={{{js_string(node.id + "-")} + i}}' if loop else f"data-id={js_string(node.id)}"
         attrs = f"{data_id} style={{s.{key}}}"
+        attrs += "".join(f" {k}={{{js_string(str(v))}}}" for k, v in figma_attrs(node).items())
         if isinstance(node, Repeat):
             return self._repeat(node, attrs, depth)
         if node.type in CONTAINER_TYPES:
@@ -81,10 +82,10 @@ class _Ctx:
                 f"{pad}  ))}}\n{pad}</div>")
 
     def _leaf(self, node: Any, attrs: str, loop: str | None) -> str:
-        return _jsx(leaf(node, None, in_loop=loop is not None), attrs, _style_body(control_css(node)))
+        return _jsx(leaf(self.spec, node, None, in_loop=loop is not None), attrs, _style_body(control_css(node)))
 
 
-_REACT_NAMES = {"checked": "defaultChecked", "value": "defaultValue"}
+_REACT_NAMES = {"checked": "defaultChecked", "value": "defaultValue", "fill-rule": "fillRule"}
 
 
 def _jsx(el: El, lead: str, control_style: str) -> str:
@@ -98,6 +99,8 @@ def _jsx(el: El, lead: str, control_style: str) -> str:
             parts.append(f"{name}={{{js_string(str(value))}}}")
     if el.control:
         parts.append(f"style={{{{ {control_style} }}}}")
+    elif el.style:
+        parts.append(f"style={{{{ {_style_body(el.style)} }}}}")
     attrs = (" " + " ".join(parts)) if parts else ""
     inner = f"{{{js_string(el.text)}}}" if el.text is not None else ""
     if el.bind is not None:

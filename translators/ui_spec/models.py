@@ -6,112 +6,14 @@ unique `id`; sizes are `fill`, `hug` or a fixed number of pixels, as in Figma au
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import Field
 
-ID_RE = r"^[a-z][a-z0-9_]{0,39}$"
-TOKEN_RE = r"^[a-z][a-z0-9_]{0,39}$"
-HEX_RE = r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$"
-COLOR_RE = r"^(#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?|\$[a-z][a-z0-9_]{0,39})$"
-ICON_RE = r"^[a-z0-9][a-z0-9_-]{0,39}$"
-URL_RE = r"^https://[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]{1,500}$"
-FONT_RE = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,59}$"
-"""A font family name: letters, digits, spaces, `.`, `_`, `-` (safe in CSS, JS and DivKit as is)."""
-
-
-def _check_color(value: str) -> str:
-    if not re.match(COLOR_RE, value):
-        raise ValueError(f"{value!r} is not a colour: write '#RRGGBB', '#RRGGBBAA' or '$token'")
-    return value
-
-
-def _check_hex(value: str) -> str:
-    if not re.match(HEX_RE, value):
-        raise ValueError(f"{value!r} is not a hex colour: write '#RRGGBB' or '#RRGGBBAA'")
-    return value
-
-
-Color = Annotated[
-    str, AfterValidator(_check_color), WithJsonSchema({"type": "string", "pattern": COLOR_RE})
-]
-Hex = Annotated[str, AfterValidator(_check_hex), WithJsonSchema({"type": "string", "pattern": HEX_RE})]
-Id = Annotated[str, Field(pattern=ID_RE, description="unique, lowercase: [a-z][a-z0-9_]*")]
-Px = Annotated[int, Field(ge=0, le=10000)]
-Side = Annotated[int, Field(ge=0, le=64)]
-def _short_sides(value: Any) -> Any:
-    """Canonical form: [8, 8] -> 8, [4, 8, 4, 8] -> [4, 8]; equal specs compare equal."""
-    if isinstance(value, tuple):
-        if len(set(value)) == 1:
-            return value[0]
-        if len(value) == 4 and value[0] == value[2] and value[1] == value[3]:
-            return (value[0], value[1])
-    return value
-
-
-Size = Union[Literal["fill", "hug"], Px]
-Pad = Annotated[Union[Px, tuple[Px, Px], tuple[Px, Px, Px, Px]], AfterValidator(_short_sides)]
-
-
-def _short_corners(value: Any) -> Any:
-    return value[0] if isinstance(value, tuple) and len(set(value)) == 1 else value
-
-
-Radius = Annotated[Union[Px, tuple[Px, Px, Px, Px]], AfterValidator(_short_corners)]
-Weight = Literal[100, 200, 300, 400, 500, 600, 700, 800, 900]
-Text = Annotated[str, Field(max_length=5000)]
-
-
-class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Border(_Closed):
-    """A stroke around the box (inside it unless `align` says otherwise)."""
-
-    width: Annotated[int, Field(ge=1, le=64)] = 1
-    """Stroke width in px."""
-    color: Color
-    """Stroke colour."""
-    sides: tuple[Side, Side, Side, Side] | None = None
-    """Per-side widths [top, right, bottom, left] (0 = no line there); replaces `width`."""
-    style: Literal["solid", "dashed"] = "solid"
-    align: Literal["inside", "outside", "center"] = "inside"
-
-
-class Shadow(_Closed):
-    """A drop shadow, or an inner shadow when `inset`."""
-
-    x: Annotated[int, Field(ge=-500, le=500)] = 0
-    """Horizontal offset in px."""
-    y: Annotated[int, Field(ge=-500, le=500)] = 0
-    """Vertical offset in px."""
-    blur: Annotated[int, Field(ge=0, le=500)] = 0
-    """Blur radius in px."""
-    spread: Annotated[int, Field(ge=-500, le=500)] = 0
-    """Spread in px (grows the shadow, negative shrinks it)."""
-    inset: bool = False
-    """An inner shadow."""
-    color: Color
-    """Shadow colour (alpha in #RRGGBBAA)."""
-
-
-class Stop(_Closed):
-    """One colour stop of a gradient."""
-
-    color: Color
-    at: Annotated[float, Field(ge=0, le=1)] = 0
-    """Position 0..1 along the gradient."""
-
-
-class Gradient(_Closed):
-    """A gradient fill, painted over `bg`."""
-
-    kind: Literal["linear", "radial"] = "linear"
-    angle: Annotated[int, Field(ge=0, le=359)] = 180
-    """Linear only: CSS degrees (0 = to top, 90 = to right, 180 = to bottom)."""
-    stops: Annotated[list[Stop], Field(min_length=2, max_length=16)]
+from translators.ui_spec.parts import (
+    FONT_RE, ICON_RE, ID_RE, LINK_RE, REF_RE, SRC_RE, TOKEN_RE, Border, Color, Gradient, Hex, Id, ImageFill,
+    Label, Pad, PinH, PinV, Px, Radius, Shadow, Size, Span, Text, VectorPath, Weight, _Closed,
+)
 
 
 class _Node(_Closed):
@@ -146,6 +48,14 @@ class _Node(_Closed):
     """Background blur in px (frosted glass)."""
     opacity: Annotated[float, Field(ge=0, le=1)] | None = None
     """Opacity 0..1."""
+    rotate: Annotated[int, Field(ge=-359, le=359)] | None = None
+    """Rotation in degrees, clockwise (Figma shows counter-clockwise: the sign flips)."""
+    pin: tuple[PinH, PinV] | None = None
+    """Out of flow: the constraints [horizontal, vertical] when not [left, top]."""
+    component: Label | None = None
+    """The Figma component an instance comes from."""
+    variant: Annotated[dict[Annotated[str, Field(max_length=60)], Label], Field(max_length=20)] | None = None
+    """The instance's variant and component properties."""
 
 
 class _Font(_Closed):
@@ -176,6 +86,12 @@ class _Box(_Node):
     """Main-axis distribution (default start)."""
     cross: Literal["start", "center", "end", "stretch", "baseline"] | None = None
     """Cross-axis alignment (default start)."""
+    clip: bool | None = None
+    """Children are cut at the box's edge."""
+    reverse_z: bool | None = None
+    """The first child is drawn on top (Figma's itemReverseZIndex)."""
+    bg_image: ImageFill | None = None
+    """A picture behind the children."""
 
 
 class Column(_Box):
@@ -237,9 +153,15 @@ class TextNode(_Node, _Font):
     type: Literal["text"]
     text: Text | None = None
     bind: Annotated[str, Field(pattern=TOKEN_RE)] | None = None
-    text_align: Literal["left", "center", "right"] | None = None
+    text_align: Literal["left", "center", "right", "justify"] | None = None
     line_height: Annotated[int, Field(ge=1, le=800)] | None = None
     max_lines: Annotated[int, Field(ge=1, le=100)] | None = None
+    paragraph_spacing: Annotated[int, Field(ge=1, le=1000)] | None = None
+    """Space after each paragraph (each line break starts one) in px."""
+    link: Annotated[str, Field(pattern=LINK_RE)] | None = None
+    """The whole text is a link to this URL."""
+    spans: Annotated[list[Span], Field(min_length=1, max_length=200)] | None = None
+    """Styled ranges of `text`, in order, not overlapping."""
 
 
 class Button(_Node, _Font):
@@ -282,8 +204,8 @@ class Image(_Node):
 
     type: Literal["image"]
     alt: Text = ""
-    src: Annotated[str, Field(pattern=URL_RE)] | None = None
-    ref: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,100}$")] | None = None
+    src: Annotated[str, Field(pattern=SRC_RE)] | None = None
+    ref: Annotated[str, Field(pattern=REF_RE)] | None = None
     """The Figma image fill's imageRef, kept for fetching the picture (GET /v1/files/:key/images)."""
     fit: Literal["cover", "contain"] = "cover"
 
@@ -295,6 +217,15 @@ class Icon(_Node):
     name: Annotated[str, Field(pattern=ICON_RE)]
     size: Annotated[int, Field(ge=1, le=512)] = 24
     color: Color | None = None
+
+
+class Vector(_Node):
+    """Vector art drawn from its SVG paths, in a w x h box."""
+
+    type: Literal["vector"]
+    alt: Text = ""
+    """What the art shows (its layer name), for screen readers."""
+    paths: Annotated[list[VectorPath], Field(min_length=1, max_length=64)]
 
 
 class Divider(_Node):
@@ -314,7 +245,7 @@ class Spacer(_Node):
 Node = Annotated[
     Union[
         Column, Row, Wrap, Scroll, Grid, Stack, Repeat,
-        TextNode, Button, Input, Checkbox, Switch, Image, Icon, Divider, Spacer,
+        TextNode, Button, Input, Checkbox, Switch, Image, Icon, Vector, Divider, Spacer,
     ],
     Field(discriminator="type"),
 ]

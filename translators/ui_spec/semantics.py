@@ -21,7 +21,7 @@ BAD_CHAR = re.compile(
     "\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe\U000bffff\U000cfffe\U000cffff"
     "\U000dfffe\U000dffff\U000efffe\U000effff\U000ffffe\U000fffff\U0010fffe\U0010ffff]"
 )
-_STRING_FIELDS = ("text", "placeholder", "value", "label", "alt")
+_STRING_FIELDS = ("text", "placeholder", "value", "label", "alt", "component")
 _COLOR_FIELDS = ("bg", "color")
 
 
@@ -95,6 +95,7 @@ def _check_node(spec: Spec, visit: Visit, seen: dict[str, Path], targets: tuple[
         seen[node.id] = path
     out += _placement(visit)
     out += _binding(visit)
+    out += _rich(visit)
     if node.type in CONTAINER_TYPES and not node.children and TARGETS_WITHOUT_EMPTY_CONTAINERS & set(targets):
         out.append(Problem(path + ("children",), f"empty {node.type}: DivKit containers need at least one item",
                            "add a child or use a spacer"))
@@ -125,6 +126,9 @@ def _check_node(spec: Spec, visit: Visit, seen: dict[str, Path], targets: tuple[
     gradient = getattr(node, "gradient", None)
     for i, stop in enumerate(gradient.stops if gradient is not None else []):
         out += _color_refs(spec, path + ("gradient", "stops", i, "color"), stop.color)
+    for name, items, key in (("spans", getattr(node, "spans", None), "color"), ("paths", getattr(node, "paths", None), "fill")):
+        for i, item in enumerate(items or []):
+            out += _color_refs(spec, path + (name, i, key), getattr(item, key))
     return out
 
 
@@ -145,6 +149,29 @@ def _placement(visit: Visit) -> list[Problem]:
     if node.x is not None and isinstance(visit.parent, Repeat):
         return [Problem(path + ("x",), "a repeat template cannot be positioned", "remove x and y")]
     return []
+
+
+def _rich(visit: Visit) -> list[Problem]:
+    """Spans within the text, in order; pins only on placed nodes; variant strings safe."""
+    node, path = visit.node, visit.path
+    out = []
+    if node.pin is not None and node.x is None:
+        out.append(Problem(path + ("pin",), "pin applies to a node placed with x and y", "remove pin, or set x and y"))
+    for key, value in (node.variant or {}).items():
+        if bad := bad_char(key + value):
+            out.append(Problem(path + ("variant", key), f"contains the control or non-character {bad}"))
+    spans = getattr(node, "spans", None) or []
+    if spans and node.bind is not None:
+        out.append(Problem(path + ("spans",), "spans need the text itself, not a bind", "write text, or drop spans"))
+    end = 0
+    for i, span in enumerate(spans):
+        if not end <= span.start < span.end <= len(node.text or ""):
+            out.append(Problem(path + ("spans", i), f"span [{span.start}, {span.end}) is outside the text, "
+                               "out of order or overlapping", f"keep 0 <= start < end <= {len(node.text or '')}, "
+                               "each span after the one before"))
+            break
+        end = span.end
+    return out
 
 
 def _binding(visit: Visit) -> list[Problem]:

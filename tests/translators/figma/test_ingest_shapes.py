@@ -56,7 +56,7 @@ def test_bare_canvas_root_offers_its_frames():
     with pytest.raises(FigmaInputError) as info:
         ingest(canvas)
     assert str(info.value).splitlines() == ["<figma json>: 2 frames, pick one: 1:1 'Home', 2:1 'About'",
-                                            "    fix: pass frame=<id>"]
+                                            "    fix: pass frame=<id> (pipe run: -p frame=1:1)"]
     about = ingest(canvas, "2:1")
     assert (about.frame.name, about.frame.page) == ("About", "Page 1")
     assert [(c.id, c.bx, c.by) for c in about.root.children] == [("2:2", 10.0, 20.0)]
@@ -124,12 +124,23 @@ def test_a_group_without_a_box_keeps_its_children():
 
 
 def test_what_is_not_carried_is_said_per_layer():
+    """Links to frames (prototype navigation) and rotation without the unrotated size stay
+    approximations, each said once per layer."""
     text = {"id": "6:2", "name": "Body", "type": "TEXT", "characters": "Read more", "absoluteBoundingBox": _box(0, 0, 80, 20),
-            "style": {"fontSize": 14, "paragraphSpacing": 12, "hyperlink": {"type": "URL", "url": "https://example.com"}}}
-    hero = {**_frame("6:3", "Hero", 0, 40, [_rect("6:4", 10, 50)]),
-            "fills": [{"type": "IMAGE", "scaleMode": "FILL", "imageRef": "abc123"}]}
-    screen = ingest(_frame("6:1", "Screen", 0, 0, [text, hero]))
+            "style": {"fontSize": 14, "hyperlink": {"type": "NODE", "nodeID": "9:1"}}}
+    turned = _rect("6:5", 20, 40, rotation=0.5236)  # radians, as the REST API writes it
+    screen = ingest(_frame("6:1", "Screen", 0, 0, [text, turned]))
     assert [str(w) for w in screen.warnings] == [
-        "Screen/Body (6:2): paragraph spacing 12px is not carried",
-        "Screen/Body (6:2): link is not carried: the text is plain",
-        "Screen/Hero (6:3): image fill (imageRef abc123) behind children is not drawn"]
+        "Screen/Body (6:2): link to frame 9:1 is not carried (prototype navigation)",
+        "Screen/Rect 6:5 (6:5): rotated 30 degrees without `size` in the file: drawn unrotated in its "
+        "bounding box (save with geometry=paths)"]
+    assert screen.root.children[1].rotation == 0
+
+
+def test_a_page_of_many_screens_lists_twenty_and_counts_the_rest():
+    frames = [_frame(f"{i}:1", f"Screen {i}", i * 300, 0, [_rect(f"{i}:2", i * 300, 0)]) for i in range(1, 26)]
+    with pytest.raises(FigmaInputError) as info:
+        ingest(_canvas(*frames))
+    head, fix = str(info.value).splitlines()
+    assert head.startswith("<figma json>: 25 frames, pick one: 1:1 'Screen 1', 2:1 'Screen 2'")
+    assert head.endswith("20:1 'Screen 20' (and 5 more)") and fix == "    fix: pass frame=<id> (pipe run: -p frame=1:1)"
