@@ -217,13 +217,23 @@ def _priced(meter: Meter, endpoint: str, model: str) -> bool:
 
 def _resumed(run_store: RunStore, params: dict[str, Any],
              options: RunOptions) -> tuple[str, dict[str, Any], RunOptions]:
-    """The recipe, params and budget of the run being resumed (given values win)."""
+    """The recipe, params, budget and `GIVEN` options of the run being resumed (given values
+    win): a run the proxy started resumes on its request's question and upstream."""
     prior = run_store.run(options.resume)
     if prior is None:
         raise InputError(f"no run {options.resume!r} in {run_store.path} (fix: see `pipe runs`)")
     max_cost = options.max_cost if options.max_cost is not None else prior["max_cost"]
+    kept = {k: v for k, v in prior["given"].items() if k in GIVEN and getattr(options, k) is None}
     return (prior["recipe_path"], {**prior["overrides"], **params},
-            options.but(max_cost=max_cost))
+            options.but(max_cost=max_cost, **kept))
+
+
+GIVEN = ("dataset", "endpoint", "model", "pricing")
+"""Options that replace the recipe's own, stored with the run so that a resume keeps them."""
+
+
+def _given(options: RunOptions) -> dict[str, Any]:
+    return {k: getattr(options, k) for k in GIVEN if getattr(options, k) is not None}
 
 
 def _start(run_store: RunStore, options: RunOptions, plan: Plan, path: str | Path,
@@ -235,7 +245,7 @@ def _start(run_store: RunStore, options: RunOptions, plan: Plan, path: str | Pat
         run_id = run_store.create_run(
             recipe_path=str(Path(path).resolve()), recipe_name=plan.name, params=plan.params,
             overrides=params, endpoint=client.identity, model=plan.model,
-            items_total=items_total, max_cost=options.max_cost)
+            items_total=items_total, max_cost=options.max_cost, given=_given(options))
         return run_id, set()
     run_store.mark_running(options.resume)
     return options.resume, run_store.finished_items(options.resume)

@@ -25,8 +25,11 @@ from pipelines.recipe.plan import Plan
 
 
 def first_level_llm_nodes(plan: Plan) -> list[LLMNode]:
-    """The llm nodes that depend on no other node."""
-    return [n for n in plan.nodes.values() if isinstance(n, LLMNode) and not n.deps()]
+    """The llm nodes that depend on no other node: none in their prompts, and no edge into them
+    in the plan (a `repeat` wave gated by `stop_when` reads nothing, yet runs only if its gate
+    lets it: batching it would buy every wave up front)."""
+    return [n for n in plan.nodes.values() if isinstance(n, LLMNode) and not n.deps()
+            and plan.graph.in_degree(n.id) == 0]
 
 
 async def _no_chat(messages: Any, **params: Any) -> str:  # pragma: no cover - never called

@@ -25,16 +25,20 @@ class CostMeter:
     the batch planner's price timelines."""
 
     def __init__(self, books: list[PriceBook]):
-        self.books = books
+        self.books = tuple(books)
+        self._found: dict[tuple[str, str], tuple[PriceSheet, str] | None] = {}
+        """(endpoint, model) -> what `lookup` found: the books never change, and every call
+        of a run asks the same question."""
 
     def lookup(self, endpoint: str, model: str) -> tuple[PriceSheet, str] | None:
         """The sheet (and its model key) pricing `model` on `endpoint`: the first book that
         prices it."""
-        for book in self.books:
-            key = book.key_for(endpoint, model)
-            if key is not None:
-                return book.sheet, key
-        return None
+        asked = (endpoint, model)
+        if asked not in self._found:
+            self._found[asked] = next(((book.sheet, key) for book in self.books
+                                       if (key := book.key_for(endpoint, model)) is not None),
+                                      None)
+        return self._found[asked]
 
     def knows(self, *, endpoint: str, model: str) -> bool:
         """Whether calls to `model` on `endpoint` have a price (at some date)."""

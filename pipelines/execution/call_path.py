@@ -2,7 +2,8 @@
 
     resume -> cache -> budget -> send -> meter -> record
 
-Nothing is billed twice: a call found in the run store (resume) or the response cache is free.
+Nothing is billed twice: a call found in the run store (resume) or the response cache is free
+(but for a call this run paid whose row a kill lost: it is recorded at its price).
 """
 
 from __future__ import annotations
@@ -215,13 +216,12 @@ class CallPath:
             raise
         finally:
             self.stats.in_flight -= 1
-        cost = 0.0
-        for call, result in zip(calls, results):
-            cost += self._record(call, result, cache_hit=False) or 0.0
-            if self.cache is not None:
-                self.cache.put(call.key, result)
-        self._close(note)
+        cost = sum(self._record(call, result, cache_hit=False) or 0.0
+                   for call, result in zip(calls, results))
+        self._close(note)  # removing the reservation commits the rows, then the cache learns
         self.budget.settle(reserved, cost)
+        for call, result in zip(calls, results):
+            self._put(call, result)
         if len(results) < len(calls):
             self._ignored_n(req, len(results))
         return [r.content for r in results]
@@ -243,12 +243,22 @@ class CallPath:
         return done.response
 
     def _cached(self, call: Call) -> str | None:
-        """Stage 2, cache: an identical call answered before costs $0 (recorded as a hit)."""
-        hit = self.cache.get(call.key) if self.cache is not None else None
-        if hit is not None:
+        """Stage 2, cache: an identical call answered before costs $0 (recorded as a hit),
+        unless this run paid for it: looked for after stage 1, its row was lost (killed before
+        the row's group commit), so it is recorded, and budgeted, at its price."""
+        found = self.cache.entry(call.key) if self.cache is not None else None
+        if found is None:
+            return None
+        hit, paid_by = found
+        if paid_by == self.run_id:
+            self.budget.settle(0.0, self._record(call, hit, cache_hit=False))
+        else:
             self._record(call, hit, cache_hit=True)
-            return hit.content
-        return None
+        return hit.content
+
+    def _put(self, call: Call, result: ChatResult) -> None:
+        if self.cache is not None:
+            self.cache.put(call.key, result, run_id=self.run_id)
 
     def _refuse_offline(self, call: Call) -> None:
         if self.offline:
@@ -290,8 +300,7 @@ class CallPath:
         price_usd = self._record(call, result, cache_hit=False)
         self._close(note)
         self.budget.settle(reserved, price_usd)
-        if self.cache is not None:
-            self.cache.put(call.key, result)
+        self._put(call, result)
         return result.content
 
     def _close(self, note: int | None) -> None:

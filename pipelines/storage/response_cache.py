@@ -5,6 +5,10 @@ server also its weights' fingerprint, `EndpointClient.cache_scope`), the model,
 the rendered messages, the sampling parameters and the sample index (and, for a choice of a
 seeded n-request, that it is one). The request id and
 route key only label or route a call, so they stay out.
+
+An entry names the run that paid for it. Its call's row in that run is committed a moment later
+(grouped, see `pipelines.storage.run_store`); a run killed in between finds, on resume, its own
+entry and no row: the call was billed, so it is recorded at its price, not as a free hit.
 """
 
 from __future__ import annotations
@@ -49,9 +53,10 @@ def cache_key(identity: str, req: ChatRequest, sample_index: int, *, shared: boo
     return hashlib.sha256(canonical_json(material).encode("utf-8")).hexdigest()
 
 
-def _encode(result: ChatResult) -> str:
+def _encode(result: ChatResult, run_id: str | None) -> str:
     return canonical_json(
         {
+            "run_id": run_id,
             "content": result.content,
             "finish_reason": result.finish_reason,
             "usage": result.usage.as_dict(),
@@ -64,7 +69,7 @@ def _encode(result: ChatResult) -> str:
     )
 
 
-def _decode(text: str) -> ChatResult:
+def _decode(text: str) -> tuple[ChatResult, str | None]:
     data = json.loads(text)
     return ChatResult(
         content=data["content"],
@@ -75,7 +80,7 @@ def _decode(text: str) -> ChatResult:
         latency_s=data["latency_s"],
         attempts=data["attempts"],
         response_id=data["response_id"],
-    )
+    ), data.get("run_id")  # entries written before runs were named have none
 
 
 class ResponseCache:
@@ -91,16 +96,22 @@ class ResponseCache:
         self._db = open_db(self.path, _SCHEMA)
 
     def get(self, key: str) -> ChatResult | None:
+        found = self.entry(key)
+        return found[0] if found else None
+
+    def entry(self, key: str) -> tuple[ChatResult, str | None] | None:
+        """(the cached result, the id of the run that paid for it, if known)."""
         with self._lock:
             row = self._db.execute("SELECT result FROM responses WHERE key = ?", (key,)).fetchone()
         return _decode(row[0]) if row else None
 
-    def put(self, key: str, result: ChatResult) -> None:
+    def put(self, key: str, result: ChatResult, run_id: str | None = None) -> None:
+        """Store `result` under `key`, paid for by `run_id`."""
         now = datetime.now(timezone.utc).isoformat()
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO responses (key, result, created_at) VALUES (?, ?, ?)",
-                (key, _encode(result), now),
+                (key, _encode(result, run_id), now),
             )
 
     def __len__(self) -> int:

@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, recipe_path TEXT, recipe_name TEXT, params TEXT, overrides TEXT,
     endpoint TEXT, model TEXT, status TEXT, exit_code INTEGER, items_total INTEGER,
     created_at REAL, finished_at REAL, max_cost REAL, owner_host TEXT, owner_pid INTEGER,
-    owner_started TEXT);
+    owner_started TEXT, given TEXT);
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, item_id TEXT, node TEXT, call_key TEXT,
     model TEXT, endpoint TEXT, started_at TEXT, latency_s REAL, attempts INTEGER, status TEXT,
@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS reservations (
     id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, call_key TEXT, usd REAL);
 """
 ADDED_COLUMNS = {
-    "runs": {"owner_host": "TEXT", "owner_pid": "INTEGER", "owner_started": "TEXT"},
+    "runs": {"owner_host": "TEXT", "owner_pid": "INTEGER", "owner_started": "TEXT",
+             "given": "TEXT"},
     "calls": {"messages": "TEXT"},
     "items": {"gold": "TEXT", "correct": "INTEGER"},
 }
@@ -134,14 +135,17 @@ class RunStore(SqliteFile):
 
     # -- runs ----------------------------------------------------------------------------------
     def create_run(self, *, recipe_path: str, recipe_name: str, params: dict, overrides: dict,
-                   endpoint: str, model: str, items_total: int, max_cost: float | None) -> str:
+                   endpoint: str, model: str, items_total: int, max_cost: float | None,
+                   given: dict[str, Any] | None = None) -> str:
+        """A new run, `running`; `given`: what the run was given in place of the recipe's own
+        (`dataset`, `endpoint`, `model`, `pricing`), which a resume runs with again."""
         run_id = new_run_id()
         self._write("INSERT INTO runs (run_id, recipe_path, recipe_name, params, overrides, "
                     "endpoint, model, status, items_total, created_at, max_cost, owner_host, "
-                    "owner_pid, owner_started) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "owner_pid, owner_started, given) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (run_id, recipe_path, recipe_name, json.dumps(params), json.dumps(overrides),
                      endpoint, model, RunStatus.RUNNING, items_total, time.time(), max_cost,
-                     *this_owner()))
+                     *this_owner(), json.dumps(given or {}, default=str)))
         return run_id
 
     def run(self, run_id: str) -> dict[str, Any] | None:
@@ -342,6 +346,7 @@ def _run_row(row: sqlite3.Row) -> dict[str, Any]:
     d = dict(row)
     d["params"] = json.loads(d["params"] or "{}")
     d["overrides"] = json.loads(d["overrides"] or "{}")
+    d["given"] = json.loads(d.get("given") or "{}")  # NULL in runs of older stores
     if d["status"] == RunStatus.RUNNING and owner_gone(d.get("owner_host"), d.get("owner_pid"),
                                                        d.get("owner_started")):
         d["status"] = RunStatus.INTERRUPTED.value
