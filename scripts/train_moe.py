@@ -1,5 +1,9 @@
 """Train the embedded MoE model: `python scripts/train_moe.py --out runs/moe [--device cuda]`.
 
+One stage: `--out DIR` plus the trainer's flags. The whole chain that produces the shipped
+weights (base, refine, stretch, skills; seeded, resumable, logged per stage in DIR/chain.log):
+`python scripts/train_moe.py --chain shipped --out runs/chain` (`moe.training.chain`).
+
 The trainer is `moe.training.train` (flags: `--help`); this script is the one place that wires
 the translators' synthetic Figma screens into its data mixture (the `figma` source), so that the
 `moe` package needs no other package of the project. Needs the `train` extra (torch).
@@ -13,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from moe.training import train  # noqa: E402  (after the path fix)
+from moe.training import chain, train  # noqa: E402  (after the path fix)
 from translators.synth import figma_example  # noqa: E402
 
 FIGMA_EXAMPLE = functools.partial(figma_example, size="small")
@@ -21,4 +25,4 @@ FIGMA_EXAMPLE = functools.partial(figma_example, size="small")
 workers of `--workers` can unpickle it."""
 
 if __name__ == "__main__":
-    train.main(sys.argv[1:], FIGMA_EXAMPLE)
+    (chain if "--chain" in sys.argv else train).main(sys.argv[1:], FIGMA_EXAMPLE)

@@ -144,6 +144,9 @@ class Curriculum:
     """(first fraction of the run, sources) per phase; the first starts at 0."""
     own_ops: tuple[tuple[int, ...], tuple[float, ...]]
     """(operation counts, probabilities) of the problems the model samples its own candidates for."""
+    own_tasks: Callable | None = None
+    """own_tasks(rng, problems) -> [(solve prompt, correct solution, answer)] to sample own
+    candidates for, instead of arithmetic problems of `own_ops` (`moe.training.skills`)."""
 
     def phase_index(self, step: int, total_steps: int) -> int:
         fraction = step / max(total_steps, 1)
@@ -185,12 +188,21 @@ def text_corpus(seed: int, size: int, phases: Phases) -> list[str]:
     needs no model: the tokenizer's corpus."""
     rng = np.random.default_rng([seed, 7])
     sources = [s for _, phase in phases for s in phase if not s.needs_own_samples]
-    return [text for source in sources for _ in range(size // len(phases)) for text in source.sample(rng)]
+    pairs = [source.sample(rng) for source in sources for _ in range(size // len(phases))]
+    return [text for prompt, completion in pairs
+            for text in ((*(t for t in prompt if t), completion) if isinstance(prompt, tuple) else (prompt, completion))]
 
 
-def encode_example(tokenizer: Tokenizer, prompt: str, completion: str) -> tuple[list[int], int]:
-    """Token ids of the whole chat turn and the index where the (trained) completion starts."""
-    head = tokenizer.apply_chat_template([{"role": "user", "content": prompt}])
+def encode_example(tokenizer: Tokenizer, prompt: str | tuple[str | None, str],
+                   completion: str) -> tuple[list[int], int]:
+    """Token ids of the whole chat turn and the index where the (trained) completion starts.
+
+    `prompt` is the user message, or (system message or None, user message)."""
+    system, user = prompt if isinstance(prompt, tuple) else (None, prompt)
+    messages = [{"role": "user", "content": user}]
+    if system is not None:
+        messages.insert(0, {"role": "system", "content": system})
+    head = tokenizer.apply_chat_template(messages)
     return head + tokenizer.encode(completion) + [tokenizer.eos_id], len(head)
 
 

@@ -62,16 +62,21 @@ def sample_replies(model, tokenizer: Tokenizer, prompts: list[str], max_new_toke
 
 
 def generate_own_samples(model, tokenizer: Tokenizer, seed: int, problems: int, samples: int,
-                         ops=LONG_AGGREGATE_OPS, max_new_tokens: int = 128) -> OwnSamples:
+                         ops=LONG_AGGREGATE_OPS, max_new_tokens: int = 128, tasks=None) -> OwnSamples:
     """`samples` replies at temperature 1.0 to each of `problems` seeded training problems
-    whose operation counts follow `ops` ((counts, probabilities)).
+    whose operation counts follow `ops` ((counts, probabilities)), or that
+    `tasks(rng, problems)` lists as (question, correct solution, answer).
 
     On a GPU the torch model samples (`sample_replies`); on a CPU the numpy inference of the
     same weights does, because its KV cache makes it many times faster than recomputing.
     """
     rng = np.random.default_rng([seed, 4242])
-    chosen = [training_problem(rng, int(rng.choice(ops[0], p=ops[1]))) for _ in range(problems)]
-    prompts = [solve_prompt(p.question) for p in chosen for _ in range(samples)]
+    if tasks is None:
+        drawn = [training_problem(rng, int(rng.choice(ops[0], p=ops[1]))) for _ in range(problems)]
+        chosen = [(p.question, format_solution(p), str(p.answer)) for p in drawn]
+    else:
+        chosen = tasks(rng, problems)
+    prompts = [solve_prompt(question) for question, _, _ in chosen for _ in range(samples)]
     device = next(model.parameters()).device
     if device.type == "cpu":
         numpy_model = MoEModel(model.config, model.state_arrays(), tokenizer)
@@ -85,8 +90,8 @@ def generate_own_samples(model, tokenizer: Tokenizer, seed: int, problems: int, 
         model.eval()
         replies = sample_replies(model, tokenizer, prompts, max_new_tokens, 1.0, generator)
         model.train(was_training)
-    return OwnSamples([OwnEntry(p.question, format_solution(p), str(p.answer),
-                                tuple(replies[i * samples: (i + 1) * samples])) for i, p in enumerate(chosen)])
+    return OwnSamples([OwnEntry(question, solution, answer, tuple(replies[i * samples: (i + 1) * samples]))
+                       for i, (question, solution, answer) in enumerate(chosen)])
 
 
 CPU_BATCH = 512

@@ -27,12 +27,15 @@ from moe.config import ModelConfig
 from moe.data import arith_items, boxed_answer, solve_prompt
 from moe.inference import MoEModel, complete, write_weights
 from moe.tokenizer import Tokenizer
-from moe.training.mixture import (CURRICULUM_NAMES, Curriculum, FigmaExample, Phases, curricula,
-                                  sample_batch, text_corpus)
+from moe.training.mixture import Curriculum, FigmaExample, Phases, sample_batch, text_corpus
 from moe.training.own_samples import OwnSamples
 from moe.training.self_play import generate_own_samples
+from moe.training.skills import all_curricula
 from moe.training.torch_model import MoETransformer
 
+
+OWN_TASK_TOKENS = 200
+"""Reply budget of own samples when the pool holds sorting (6 numbers: ~150 tokens)."""
 
 TOKENIZER_CORPUS = 3000
 """Examples per source the BPE is trained on."""
@@ -66,10 +69,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="training problems the model samples its own candidates for (last phase)")
     ap.add_argument("--own-samples", type=int, default=8, help="samples per such problem")
     ap.add_argument("--init-from", type=Path, help="weights dir to start from (fresh optimizer)")
-    ap.add_argument("--curriculum", choices=sorted(CURRICULUM_NAMES), default="full",
+    ap.add_argument("--curriculum", choices=("full", "refine", "stretch", "skills", "robust"), default="full",
                     help="data mixture: full (from scratch); refine or stretch (fine-tune --init-from "
                          "weights on aggregating their own samples; stretch aggregates longer problems "
-                         "than it solves)")
+                         "than it solves); skills (stretch plus chat variety, number sorting and filtering); robust (stretch plus chat variety)")
     ap.add_argument("--config", type=Path, help="config.json overriding the default architecture")
     return ap.parse_args(argv)
 
@@ -110,7 +113,8 @@ def own_samples_file(args, model, tokenizer: Tokenizer, curriculum: Curriculum) 
     if not path.exists():
         began = time.time()
         own = generate_own_samples(model, tokenizer, args.seed, args.own_problems, args.own_samples,
-                                   ops=curriculum.own_ops)
+                                   ops=curriculum.own_ops, tasks=curriculum.own_tasks,
+                                   max_new_tokens=OWN_TASK_TOKENS if curriculum.own_tasks else 128)
         own.save(path)
         print(f"own samples: {args.own_problems} problems x {args.own_samples}, accuracy "
               f"{own.accuracy():.3f}, {len(own.with_wrong)} problems with a wrong sample "
@@ -194,7 +198,7 @@ def save(out: Path, model, opt, step: int, args, tokenizer: Tokenizer) -> None:
 def main(argv: list[str] | None, figma_example: FigmaExample) -> None:
     """Train (or resume) the run `argv` describes; `figma_example` draws the mixture's `figma` examples."""
     args = parse_args(argv)
-    mixture = curricula(figma_example)
+    mixture = all_curricula(figma_example)
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           ("cpu" if args.device == "auto" else args.device))
     torch.manual_seed(args.seed)

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from moe.data import (EVAL_STEPS, aggregate_prompt, arith_items, boxed_answer, corrupted_solution, format_solution,
+from moe.data import (EVAL_STEPS, TAG_HINT, aggregate_prompt, arith_items, boxed_answer, corrupted_solution,
+                      final_answer, format_solution, tagged_answer,
                       is_held_out, random_problem, slipped_solution, solve_prompt)
 
 from tests.moe.conftest import evaluate
@@ -74,3 +75,14 @@ def test_prompt_formats():
     assert single[2:4] == ["---- Candidate ----", "only"] and "Refine" in single[0]
     with pytest.raises(ValueError):
         aggregate_prompt(q, [])
+
+
+def test_prompts_take_the_answer_tag_hint_and_answers_read_either_format():
+    q = "Compute 2+3*4."
+    assert solve_prompt(q, TAG_HINT).endswith("End with the answer in <answer>...</answer>.")
+    agg = aggregate_prompt(q, ["a", "b"], TAG_HINT)
+    assert agg.count("<answer>...</answer>") == 2 and "boxed" not in agg
+    assert tagged_answer("x <answer> 14 </answer> y <answer>['1', '2']</answer>") == "['1', '2']"
+    assert tagged_answer("<answer>14") is None and tagged_answer("14</answer>") is None
+    assert final_answer("\\boxed{3}\n<answer>14</answer>") == "14"
+    assert final_answer("2+3=5\n\\boxed{5}") == "5" and final_answer("none") is None

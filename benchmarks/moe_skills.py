@@ -1,0 +1,180 @@
+"""The embedded model asked the ways clients ask, and on more than one task family.
+
+    python benchmarks/moe_skills.py robustness [--weights moe/weights] [--per-size 12]
+    python benchmarks/moe_skills.py limits [--weights moe/weights] [--per-size 12]
+    python benchmarks/moe_skills.py families [--weights moe/weights] [--problems 60] [--seed 2024]
+
+`robustness`: greedy accuracy on held-out arithmetic problems (2 to 10 operations, the sizes the
+model solves), the same problems asked with no system message, an empty, a generic and a
+reasoning-gym system message, inside client wrappers and in other phrasings. `limits`: the wider
+problems (two-digit addends, negative totals) by size, which is where the limits are.
+`families`: per task family (arithmetic at 12 operations, number sorting, number filtering),
+single sample (T=1), majority@N and RSA at the same number of calls, with 95% Wilson intervals.
+numpy inference, held-out problems only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402  (after the path fix)
+
+from benchmarks.moe_quality import run_rsa, scores  # noqa: E402
+from moe.checkpoint import DEFAULT_WEIGHTS_DIR  # noqa: E402
+from moe.data import (TAG_HINT, Problem, Term, arith_items, final_answer, is_held_out,  # noqa: E402
+                      solve_prompt)
+from moe.data_chat import TAG_SYSTEMS, expression, wide_problem  # noqa: E402
+from moe.data_tasks import task_items  # noqa: E402
+from moe.inference import MoEModel  # noqa: E402
+from moe.inference.generate import generate  # noqa: E402
+from pipelines.figures import wilson_interval  # noqa: E402
+
+Ask = tuple[str | None, str]
+SIZES = range(2, 11)
+
+
+def parse_question(question: str):
+    """The Problem behind a held-out "Compute ...." question (for rephrasing it)."""
+    body, terms, sign, current = question[len("Compute "):-1], [], "+", ""
+    for ch in body + "+":
+        if ch in "+-":
+            terms.append(Term(sign, tuple(int(f) for f in current.split("*"))))
+            sign, current = ch, ""
+        else:
+            current += ch
+    return Problem(tuple(terms))
+
+
+CONDITIONS = {
+    "no system message": lambda p, q: (None, solve_prompt(q)),
+    "empty system message": lambda p, q: ("", solve_prompt(q)),
+    "generic system message": lambda p, q: ("You are a helpful assistant.", solve_prompt(q)),
+    "wrapped (User: ... Assistant:)": lambda p, q: (None, f"User: {solve_prompt(q)}\nAssistant:"),
+    "generic system + wrapped": lambda p, q: ("You are a helpful assistant.",
+                                              f"Question: {solve_prompt(q)}\nAnswer:"),
+    "reasoning-gym system, <answer> tags": lambda p, q: (TAG_SYSTEMS[0], solve_prompt(q, TAG_HINT)),
+    "bare question (Compute ...)": lambda p, q: (None, q),
+    "Calculate a + b * c. (reasoning-gym)": lambda p, q: (None, f"Calculate {expression(p, True)}."),
+    "What is a + b * c?": lambda p, q: (None, f"What is {expression(p, True)}?"),
+    "Evaluate: a+b*c. + tags asked": lambda p, q: (
+        None, f"Evaluate: {expression(p, False)}.\nGive your final answer in <answer></answer> tags."),
+    "a + b * c =": lambda p, q: (None, f"{expression(p, True)} ="),
+}
+
+
+def chat_ids(model: MoEModel, ask: Ask) -> list[int]:
+    system, user = ask
+    messages = ([] if system is None else [{"role": "system", "content": system}]) + [
+        {"role": "user", "content": user}]
+    return model.tokenizer.apply_chat_template(messages)
+
+
+def greedy(model: MoEModel, asks: list[Ask], max_new: int = 160) -> list[str]:
+    outs = generate(model, [chat_ids(model, a) for a in asks], max_new, 0.0, np.random.default_rng(0))
+    return [model.tokenizer.decode(o) for o in outs]
+
+
+def interval(right: int, n: int) -> str:
+    low, high = wilson_interval(right, n)
+    return f"{right / n:6.1%} [{low:.0%}, {high:.0%}]"
+
+
+def right_count(replies: list[str], answers: list[str], tag: bool = False) -> int:
+    return sum(final_answer(r) == a and (not tag or "<answer>" in r) for r, a in zip(replies, answers))
+
+
+def robustness(model: MoEModel, per_size: int, seed: int) -> None:
+    items = [it for steps in SIZES for it in arith_items(per_size, seed=seed, steps=steps)]
+    problems = [parse_question(it["question"]) for it in items]
+    answers = [it["answer"] for it in items]
+    print(f"{len(items)} held-out arithmetic problems ({per_size} of each size {SIZES.start}-{SIZES.stop - 1} "
+          "operations), greedy; [95% Wilson interval]")
+    for name, ask in CONDITIONS.items():
+        replies = greedy(model, [ask(p, it["question"]) for p, it in zip(problems, items)])
+        print(f"  {name:40s} {interval(right_count(replies, answers, 'tags' in name), len(items))}")
+
+
+def limits(model: MoEModel, per_size: int, seed: int) -> None:
+    """Greedy accuracy on held-out wider problems, by size: where the model's limits are."""
+    rng = np.random.default_rng([seed, 99])
+    print("held-out wider problems (addends up to 99, totals -99..99), 'Compute ...', greedy:")
+    for steps in (1, 2, 3, 4, 6, 8):
+        wide = []
+        while len(wide) < per_size:
+            problem = wide_problem(rng, steps)
+            if is_held_out(problem.question):
+                wide.append(problem)
+        replies = greedy(model, [(None, solve_prompt(p.question)) for p in wide])
+        print(f"  {steps} operations: {interval(right_count(replies, [str(p.answer) for p in wide]), len(wide))}")
+
+
+FAMILY_SIZES = {"number_sorting": (3, 5), "number_filtering": (3, 8)}
+"""Numbers per held-out problem; sorting stops at 5 so that two candidates fit the context."""
+
+
+def family_items(problems: int, seed: int) -> dict[str, tuple[list[dict], int]]:
+    """Held-out items and reply budget per family."""
+    return {"arithmetic (12 ops)": (arith_items(problems, seed=seed), 128),
+            "number_sorting": (task_items("number_sorting", problems, seed, FAMILY_SIZES["number_sorting"]), 200),
+            "number_filtering": (task_items("number_filtering", problems, seed,
+                                            FAMILY_SIZES["number_filtering"]), 160)}
+
+
+def families(model: MoEModel, problems: int, seed: int, n: int, k: int, t: int) -> None:
+    calls = n * t
+    print(f"{problems} held-out problems per family; T=1.0; RSA N={n} K={k} T={t} = {calls} calls; "
+          "[95% Wilson interval]")
+    for name, (items, max_new) in family_items(problems, seed).items():
+        began = time.time()
+        populations, _ = run_rsa(model, items, n, k, t, 1.0, max_new, np.random.default_rng(seed), sampler(model))
+        extra = sampler(model)([solve_prompt(it["question"]) for it in items for _ in range(calls - n)],
+                               max_new, 1.0, np.random.default_rng(seed + 1))
+        pooled = [populations[0][i] + extra[i * (calls - n): (i + 1) * (calls - n)] for i in range(len(items))]
+        single, vote_n = scores(items, populations[0])
+        _, vote_calls = scores(items, pooled)
+        rsa, _ = scores(items, populations[-1])
+        samples = len(items) * n
+        print(f"  {name} ({time.time() - began:.0f}s)\n"
+              f"    single {interval(round(single * samples), samples)}   "
+              f"majority@{n} {interval(round(vote_n * len(items)), len(items))}   "
+              f"majority@{calls} {interval(round(vote_calls * len(items)), len(items))}   "
+              f"RSA {interval(round(rsa * samples), samples)}")
+
+
+def sampler(model: MoEModel):
+    def run(prompts, max_new, temperature, rng):
+        outs = generate(model, [chat_ids(model, (None, p)) for p in prompts], max_new, temperature, rng)
+        return [model.tokenizer.decode(o) for o in outs]
+    return run
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("what", choices=("robustness", "limits", "families"))
+    ap.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS_DIR)
+    ap.add_argument("--per-size", type=int, default=12, help="robustness: problems per size")
+    ap.add_argument("--problems", type=int, default=60, help="families: problems per family")
+    ap.add_argument("--seed", type=int, default=2024)
+    ap.add_argument("--n", type=int, default=4)
+    ap.add_argument("--k", type=int, default=2)
+    ap.add_argument("--t", type=int, default=2)
+    args = ap.parse_args(argv)
+    began = time.time()
+    model = MoEModel.load(args.weights)
+    print(f"weights {args.weights}")
+    if args.what == "robustness":
+        robustness(model, args.per_size, args.seed)
+    elif args.what == "limits":
+        limits(model, args.per_size, args.seed)
+    else:
+        families(model, args.problems, args.seed, args.n, args.k, args.t)
+    print(f"({time.time() - began:.0f}s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""The whole chain that produces the shipped weights, as one command:
+
+    python scripts/train_moe.py --chain shipped --out runs/chain [--device auto] [--through refine]
+
+`shipped` is base, refine and stretch (the weights in moe/weights); `robust` and `skills` add
+one more fine-tune after them (`moe.training.skills`).
+
+Stages run in order, each a `moe.training.train` run in `<out>/<stage>/` that starts from the
+previous stage's weights. Each stage is seeded and resumable (its ckpt.pt); a finished stage
+leaves `<out>/<stage>/DONE` and is skipped on rerun, so rerunning the command after a kill
+continues where it stopped. `<out>/chain.log` records, per stage, the command, the device it
+trained on, when it started and how long it took. The device is the GPU when one is available,
+else the CPU; a stage's flags may differ per device (`Stage.gpu` / `Stage.cpu`: the base run's
+batch workers), never its data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from moe.training import train
+from moe.training.mixture import FigmaExample
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    flags: tuple[str, ...]
+    gpu: tuple[str, ...] = ()
+    cpu: tuple[str, ...] = ()
+    keep_snapshot: int | None = None
+    """Continue from this step's snapshot instead of the final weights (the base run's step 945)."""
+
+
+SHIPPED = (
+    Stage("base", ("--steps", "1082", "--batch", "192", "--micro", "2", "--decay-steps", "1200",
+                   "--ckpt-every", "135"), gpu=("--workers", "12"), keep_snapshot=945),
+    Stage("refine", ("--curriculum", "refine", "--steps", "1500", "--batch", "64", "--lr", "2e-4", "--warmup", "30",
+                     "--decay-steps", "400", "--own-problems", "3000", "--own-samples", "8")),
+    Stage("stretch", ("--curriculum", "stretch", "--steps", "1000", "--batch", "64", "--lr", "2e-4", "--warmup",
+                      "30", "--decay-steps", "300", "--own-problems", "3000", "--own-samples", "8",
+                      "--ckpt-every", "250")),
+)
+ROBUST = Stage("robust", ("--curriculum", "robust", "--steps", "356", "--batch", "32", "--lr", "1.5e-4", "--warmup",
+                          "10", "--decay-steps", "60", "--threads", "1", "--own-problems", "400", "--own-samples", "4",
+                          "--ckpt-every", "25", "--eval-every", "100000"))
+"""The CPU fine-tune of 2026-12-02 (docs/model.md): chat robustness, arithmetic only."""
+SKILLS = Stage("skills", ("--curriculum", "skills", "--steps", "3000", "--batch", "64", "--lr", "1.5e-4", "--warmup",
+                          "30", "--decay-steps", "600", "--own-problems", "3000", "--own-samples", "8",
+                          "--ckpt-every", "250", "--eval-every", "100000"))
+"""Chat robustness plus number sorting and filtering: sized for a GPU, not yet run to the end."""
+CHAINS = {"shipped": SHIPPED, "robust": SHIPPED + (ROBUST,), "skills": SHIPPED + (SKILLS,)}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="scripts/train_moe.py --chain", description=__doc__.split("\n")[0])
+    ap.add_argument("--chain", choices=sorted(CHAINS), required=True)
+    ap.add_argument("--out", type=Path, required=True, help="one directory per stage under it, plus chain.log")
+    ap.add_argument("--device", default="auto", help="auto (GPU when available), cpu or cuda")
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--through", help="last stage to run (default: all)")
+    return ap.parse_args(argv)
+
+
+def stage_argv(stage: Stage, out: Path, previous: Path | None, device: str, seed: int) -> list[str]:
+    argv = ["--out", str(out / stage.name), "--device", device, "--seed", str(seed), *stage.flags,
+            *(stage.gpu if device == "cuda" else stage.cpu)]
+    if stage.keep_snapshot:
+        argv += ["--snapshot-dir", str(out / stage.name / "snaps")]
+    if previous:
+        argv += ["--init-from", str(previous)]
+    return argv
+
+
+def stage_weights(stage: Stage, out: Path) -> Path:
+    """The weights the next stage starts from: the final ones, or a kept snapshot's."""
+    weights = out / stage.name / "weights"
+    if stage.keep_snapshot is None:
+        return weights
+    kept = out / stage.name / f"weights_{stage.keep_snapshot}"
+    if not kept.exists():
+        shutil.copytree(weights, kept)
+        shutil.copy(out / stage.name / "snaps" / f"model_{stage.keep_snapshot}.safetensors",
+                    kept / "model.safetensors")
+    return kept
+
+
+def main(argv: list[str] | None, figma_example: FigmaExample) -> None:
+    args = parse_args(argv)
+    stages = CHAINS[args.chain]
+    names = [s.name for s in stages]
+    if args.through and args.through not in names:
+        raise SystemExit(f"--through {args.through!r}: the {args.chain} chain's stages are {', '.join(names)}")
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    args.out.mkdir(parents=True, exist_ok=True)
+    previous = None
+    for stage in stages[: names.index(args.through) + 1 if args.through else len(stages)]:
+        done = args.out / stage.name / "DONE"
+        if not done.exists():
+            run_stage(stage, args, device, previous, figma_example)
+        previous = stage_weights(stage, args.out)
+
+
+def run_stage(stage: Stage, args, device: str, previous: Path | None, figma_example: FigmaExample) -> None:
+    argv = stage_argv(stage, args.out, previous, device, args.seed)
+    where = torch.cuda.get_device_name(0) if device == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
+    began = time.time()
+    print(f"stage {stage.name} on {where}: scripts/train_moe.py {' '.join(argv)}", flush=True)
+    train.main(argv, figma_example)
+    record = {"stage": stage.name, "device": where, "started": time.strftime("%Y-%m-%d %H:%M:%S UTC",
+                                                                              time.gmtime(began)),
+              "seconds": round(time.time() - began), "command": "scripts/train_moe.py " + " ".join(argv)}
+    with open(args.out / "chain.log", "a") as log:
+        log.write(json.dumps(record) + "\n")
+    (args.out / stage.name / "DONE").write_text(json.dumps(record) + "\n")

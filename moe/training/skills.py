@@ -1,0 +1,150 @@
+"""The `skills` curriculum: the shipped arithmetic skills, asked the ways clients ask, plus two
+more task families (number sorting and filtering, `moe.data_tasks`).
+
+Fine-tunes trained weights (`--init-from`). Each batch keeps the `stretch` data that made RSA pay
+off (solving up to 10 operations, aggregating up to 13, own samples), and adds:
+- chat_solve / chat_aggregate: arithmetic behind system messages, client wrappers and other
+  phrasings, answers in \\boxed{} or <answer> tags as asked (`moe.data_chat`), including wider
+  problems (two-digit addends, negative totals);
+- sort_* / filter_*: worked solutions and aggregation of slipped candidates, in the same chat
+  variety.
+From OWN_FROM of the run on, the own-sample pool (drawn then, so that the model already knows the
+new families) holds arithmetic, sorting and filtering problems alike.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from moe.data import BOX_HINT, TAG_HINT, aggregate_prompt, format_solution
+from moe.data_chat import (arith_question, conversation, final_line, system_message,
+                           training_wide_problem)
+from moe.data_tasks import (FAMILIES, MAX_NUMBERS, MAX_SORT_NUMBERS, SLIPS, task_problem)
+from moe.training.mixture import (CANDIDATES_PER_PROMPT, REFINE_OPS, STRETCH_AGGREGATE_OPS, STRETCH_OWN_OPS,
+                                  Curriculum, FigmaExample, Source, aggregate_example, curricula,
+                                  own_aggregate_example, slipped_solution, solve_example, training_problem)
+from moe.training.own_samples import OwnSamples
+
+OWN_FROM = 0.35
+COUNTS = {"number_sorting": (3, MAX_SORT_NUMBERS), "number_filtering": (3, MAX_NUMBERS)}
+WIDE_OPS = (1, 6)
+
+
+def _with_format(solution: str, fmt: str) -> str:
+    """A boxed worked solution with its last line in `fmt`."""
+    lines = solution.split("\n")
+    answer = lines[-1][len("\\boxed{"):-1]
+    return "\n".join(lines[:-1] + [final_line(answer, fmt)])
+
+
+def _arith_problem(rng: np.random.Generator, ops=REFINE_OPS):
+    if rng.random() < 0.3:
+        return training_wide_problem(rng, int(rng.integers(WIDE_OPS[0], WIDE_OPS[1] + 1)))
+    return training_problem(rng, int(rng.choice(ops[0], p=ops[1])))
+
+
+def chat_solve(rng: np.random.Generator) -> tuple:
+    problem = _arith_problem(rng)
+    asked = arith_question(problem, rng) if rng.random() < 0.7 else problem.question
+    prompt, fmt = conversation(asked, rng)
+    return prompt, _with_format(format_solution(problem), fmt)
+
+
+def _candidates(rng: np.random.Generator, correct: str, wrong) -> list[str]:
+    """1-4 candidates, from none to all correct; `wrong()` draws a wrong one."""
+    k = int(rng.choice(CANDIDATES_PER_PROMPT[0], p=CANDIDATES_PER_PROMPT[1]))
+    n_correct = int(rng.integers(0, k + 1))
+    candidates = [correct] * n_correct + [wrong() for _ in range(k - n_correct)]
+    rng.shuffle(candidates)
+    return candidates
+
+
+def _aggregate_chat(rng: np.random.Generator, question: str, correct_box: str, wrong_box) -> tuple:
+    """RSA's aggregation prompt in a box or tag hint, behind a system message or none."""
+    fmt = "tag" if rng.random() < 0.35 else "box"
+    candidates = [_with_format(c, fmt) for c in _candidates(rng, correct_box, wrong_box)]
+    prompt = aggregate_prompt(question, candidates, TAG_HINT if fmt == "tag" else BOX_HINT)
+    return (system_message(rng, tag_share=0.0), prompt), _with_format(correct_box, fmt)
+
+
+def chat_aggregate(rng: np.random.Generator) -> tuple:
+    problem = _arith_problem(rng, STRETCH_AGGREGATE_OPS)
+    question = arith_question(problem, rng) if rng.random() < 0.5 else problem.question
+    return _aggregate_chat(rng, question, format_solution(problem), lambda: slipped_solution(problem, rng))
+
+
+def _boxed(lines: str, answer: str) -> str:
+    return f"{lines}\n\\boxed{{{answer}}}"
+
+
+def task_solve(rng: np.random.Generator, family: str) -> tuple:
+    problem = task_problem(family, rng, int(rng.integers(COUNTS[family][0], COUNTS[family][1] + 1)))
+    prompt, fmt = conversation(problem.question, rng, canonical_share=0.4)
+    return prompt, _with_format(_boxed(*problem.solution()), fmt)
+
+
+def task_aggregate(rng: np.random.Generator, family: str) -> tuple:
+    problem = task_problem(family, rng, int(rng.integers(COUNTS[family][0], COUNTS[family][1] + 1)))
+    return _aggregate_chat(rng, problem.question, _boxed(*problem.solution()),
+                           lambda: _boxed(*SLIPS[family](problem, rng)))
+
+
+def own_chat_example(rng: np.random.Generator, own: OwnSamples) -> tuple:
+    """Aggregation of the model's own samples, behind a system message half of the time."""
+    prompt, completion = own_aggregate_example(rng, own)
+    return (system_message(rng, tag_share=0.0), prompt), completion
+
+
+def own_tasks(rng: np.random.Generator, problems: int) -> list[tuple[str, str, str]]:
+    """(solve prompt, correct solution, answer) of the pool's problems: half arithmetic of
+    STRETCH_OWN_OPS, a quarter each sorting and filtering."""
+    out = []
+    for i in range(problems):
+        if i % 4 < 2:
+            problem = training_problem(rng, int(rng.choice(STRETCH_OWN_OPS[0], p=STRETCH_OWN_OPS[1])))
+            out.append((problem.question, format_solution(problem), str(problem.answer)))
+        else:
+            family = FAMILIES[i % 2]
+            problem = task_problem(family, rng, int(rng.integers(COUNTS[family][0], COUNTS[family][1] + 1)))
+            out.append((problem.question, _boxed(*problem.solution()), problem.answer))
+    return out
+
+
+def skills_phases(figma_example: FigmaExample):
+    base = (
+        Source("solve", 0.06, functools.partial(solve_example, ops=REFINE_OPS)),
+        Source("aggregate", 0.12, functools.partial(aggregate_example, ops=STRETCH_AGGREGATE_OPS,
+                                                    corrupt=slipped_solution)),
+        Source("chat_solve", 0.14, chat_solve),
+        Source("chat_aggregate", 0.08, chat_aggregate),
+        Source("sort_solve", 0.12, functools.partial(task_solve, family="number_sorting")),
+        Source("sort_aggregate", 0.06, functools.partial(task_aggregate, family="number_sorting")),
+        Source("filter_solve", 0.1, functools.partial(task_solve, family="number_filtering")),
+        Source("filter_aggregate", 0.06, functools.partial(task_aggregate, family="number_filtering")),
+        Source("figma", 0.1, figma_example),
+    )
+    return ((0.0, base), (OWN_FROM, base + (Source("aggregate_own", 0.25, own_chat_example, needs_own_samples=True),)))
+
+
+def robust_phases(figma_example: FigmaExample):
+    """Arithmetic only, asked every way (the `stretch` data plus chat variety): one phase, own
+    samples of STRETCH_OWN_OPS problems drawn before the first step."""
+    return ((0.0, (
+        Source("solve", 0.1, functools.partial(solve_example, ops=REFINE_OPS)),
+        Source("aggregate", 0.15, functools.partial(aggregate_example, ops=STRETCH_AGGREGATE_OPS,
+                                                    corrupt=slipped_solution)),
+        Source("aggregate_own", 0.3, own_chat_example, needs_own_samples=True),
+        Source("chat_solve", 0.25, chat_solve),
+        Source("chat_aggregate", 0.1, chat_aggregate),
+        Source("figma", 0.1, figma_example),
+    )),)
+
+
+def all_curricula(figma_example: FigmaExample) -> dict[str, Curriculum]:
+    """`moe.training.mixture.curricula` plus `skills` and `robust` (its arithmetic-only part)."""
+    return {**curricula(figma_example),
+            "skills": Curriculum(skills_phases(figma_example), STRETCH_OWN_OPS, own_tasks),
+            "robust": Curriculum(robust_phases(figma_example), STRETCH_OWN_OPS)}
+
