@@ -5,14 +5,25 @@
    to a bare asyncio + openai loop making the same number of calls on the same endpoint at the
    same concurrency (CONCURRENCY workers, so the loop's own memory stays flat too). Each
    measurement runs in its own subprocess: its peak RSS and CPU seconds are its own.
+   Robust to a shared machine: --rounds R repeats every size R times, sizes interleaved (each
+   round goes through all of them, alternately up and down, pipe and bare alternately first),
+   and each pipe run is paired with the bare loop measured next to it. The table shows the
+   median over rounds of each rate and of the paired ratio, with the ratio's range; load that
+   comes and goes hits both sides of a pair, and a round it spoiled is outvoted. CPU ms per
+   call (process time) and its bare/pipe ratio are a cross-check; on shared cores they move
+   with load too (caches, sibling threads), if less than wall time.
    Goals: pipe/bare >= 0.9 at every size, at most 10% spread of the ratio between sizes, peak
-   RSS flat within 20% from 10k calls up.
+   RSS flat within 20% from 10k calls up; each printed with PASS or MISS.
 2. Batch: `pipe batch submit` of a 10k- and 100k-line OpenAI Batch JSONL (1M with --million):
    submit time, store size and peak RSS; then the job run on the same endpoint (requests/s,
    peak RSS) and its results written (seconds, peak RSS), each phase in its own subprocess.
 
-Run:  python benchmarks/scaling.py                    # runs + batch, about 10 minutes
-      python benchmarks/scaling.py --million          # adds 1M calls and a 1M-line batch
+Run:  python benchmarks/scaling.py                  # runs (3 rounds) + batch, ~35 min quiet
+      python benchmarks/scaling.py --rounds 1       # one pass, about 15 minutes
+      python benchmarks/scaling.py --million --rounds 1   # adds 1M calls (~1.5 h) and a
+                                                          # 1M-line batch (~50 min)
+      python benchmarks/scaling.py --calls --batch-lines --first-calls 100000
+          # a run over a 1M-item dataset stopped after 100k calls: start, rate, peak RSS
       python benchmarks/scaling.py --calls 1000 10000 --batch-lines   # runs only
       python benchmarks/scaling.py --calls --batch-lines 1000000 --submit-only
       python benchmarks/scaling.py --profile 10000    # cProfile of one pipe run: pipe's frames
@@ -27,6 +38,7 @@ import io
 import itertools
 import json
 import os
+import statistics
 import pstats
 import resource
 import subprocess
@@ -120,24 +132,105 @@ def child(*args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def runs_table(sizes: list[int]) -> None:
-    print(f"runs: RSA N={N} K={K} T={T}, zero-latency in-process endpoint, "
-          f"concurrency {CONCURRENCY}; load average {_load()}")
-    print(f"{'calls':>9} | {'pipe c/s':>8} {'bare c/s':>8} {'ratio':>5} | "
-          f"{'pipe RSS':>8} {'bare RSS':>8} | {'CPU ms/call pipe':>16} {'bare':>5}")
-    ratios = []
-    for calls in sizes:
-        bare, piped = child("bare", str(calls)), child("pipe", str(calls))
-        assert piped["calls"] == bare["calls"] == calls, (piped, bare)
-        p_rate, b_rate = calls / piped["wall_s"], calls / bare["wall_s"]
-        ratios.append(p_rate / b_rate)
-        print(f"{calls:>9,} | {p_rate:>8.0f} {b_rate:>8.0f} {p_rate / b_rate:>5.2f} | "
-              f"{piped['rss_mb']:>6.0f}MB {bare['rss_mb']:>6.0f}MB | "
-              f"{1000 * piped['cpu_s'] / calls:>16.2f} {1000 * bare['cpu_s'] / calls:>5.2f}",
-              flush=True)
+def runs_table(sizes: list[int], rounds: int) -> None:
+    print(f"runs: RSA N={N} K={K} T={T}, zero-latency in-process endpoint, concurrency "
+          f"{CONCURRENCY}, {rounds} round(s), sizes interleaved; load average {_load()}",
+          flush=True)
+    got: dict[int, list[tuple[dict, dict]]] = {calls: [] for calls in sizes}
+    for r in range(rounds):
+        for calls in sizes if r % 2 == 0 else sizes[::-1]:
+            order = ("bare", "pipe") if (r + sizes.index(calls)) % 2 == 0 else ("pipe", "bare")
+            pair = {kind: child(kind, str(calls)) for kind in order}
+            assert pair["pipe"]["calls"] == pair["bare"]["calls"] == calls, pair
+            got[calls].append((pair["pipe"], pair["bare"]))
+            print(f"  round {r + 1}: {calls:>9,} calls  pipe {calls / pair['pipe']['wall_s']:>5.0f}"
+                  f" c/s  bare {calls / pair['bare']['wall_s']:>5.0f} c/s  load {_load()}",
+                  flush=True)
+    print(f"{'calls':>9} | {'pipe c/s':>8} {'bare c/s':>8} {'ratio':>5} {'range':>9} | "
+          f"{'pipe RSS':>8} {'bare RSS':>8} | {'CPU ms/call':>11} {'bare':>4} {'ratio':>5}")
+    rows = {calls: _median_row(calls, pairs) for calls, pairs in got.items()}
+    for calls, row in rows.items():
+        print(f"{calls:>9,} | {row['pipe']:>8.0f} {row['bare']:>8.0f} {row['ratio']:>5.2f} "
+              f"{row['low']:>4.2f}-{row['high']:<4.2f} | {row['pipe_rss']:>6.0f}MB "
+              f"{row['bare_rss']:>6.0f}MB | {row['pipe_cpu']:>11.2f} {row['bare_cpu']:>4.2f} "
+              f"{row['bare_cpu'] / row['pipe_cpu']:>5.2f}")
+    _verdicts(rows)
+    print(f"load average now {_load()}")
+
+
+def _median_row(calls: int, pairs: list[tuple[dict, dict]]) -> dict:
+    """Median rates and paired ratio over rounds; the largest peak RSS; median CPU per call."""
+    med = statistics.median
+    ratios = [b["wall_s"] / p["wall_s"] for p, b in pairs]
+    return {"pipe": med(calls / p["wall_s"] for p, _ in pairs),
+            "bare": med(calls / b["wall_s"] for _, b in pairs),
+            "ratio": med(ratios), "low": min(ratios), "high": max(ratios),
+            "pipe_rss": max(p["rss_mb"] for p, _ in pairs),
+            "bare_rss": max(b["rss_mb"] for _, b in pairs),
+            "pipe_cpu": med(1000 * p["cpu_s"] / calls for p, _ in pairs),
+            "bare_cpu": med(1000 * b["cpu_s"] / calls for _, b in pairs)}
+
+
+def _verdicts(rows: dict[int, dict]) -> None:
+    """The three goals, each with its figure and PASS or MISS."""
+    ratios = [row["ratio"] for row in rows.values()]
     spread = (max(ratios) - min(ratios)) / max(ratios)
-    print(f"ratio {min(ratios):.2f}..{max(ratios):.2f} (goal >= 0.9), spread {spread:.0%} "
-          f"(goal <= 10%); load average now {_load()}")
+    rss = [row["pipe_rss"] for calls, row in rows.items() if calls >= 10_000]
+    flat = (max(rss) - min(rss)) / min(rss) if len(rss) > 1 else None
+    mark = lambda ok: "PASS" if ok else "MISS"
+    print(f"ratio   {min(ratios):.2f}..{max(ratios):.2f}, goal >= 0.90 at every size: "
+          f"{mark(min(ratios) >= 0.9)}")
+    print(f"spread  {spread:.0%} of the ratio between sizes, goal <= 10%: {mark(spread <= 0.10)}")
+    cpu = [row["bare_cpu"] / row["pipe_cpu"] for row in rows.values()]
+    print(f"        (CPU per call: bare/pipe {min(cpu):.2f}..{max(cpu):.2f}, spread "
+          f"{(max(cpu) - min(cpu)) / max(cpu):.0%})")
+    print("pipe RSS " + ("needs two sizes from 10k calls up" if flat is None else
+                         f"{min(rss):.0f}..{max(rss):.0f} MB from 10k calls up, {flat:.0%}, "
+                         f"goal flat within 20%: {mark(flat <= 0.20)}"))
+
+
+def first_calls(calls: int, items: int = MILLION) -> dict:
+    """In a child process: a pipe run over an `items`-item JSONL dataset, stopped once `calls`
+    calls are done: seconds until the run is recorded and until its first call is done, the
+    rate of those calls, the peak RSS (the dataset file is written before, not timed)."""
+    with tempfile.TemporaryDirectory() as d:
+        recipe = write_recipe(Path(d), items)
+        return asyncio.run(_first_calls(recipe, Path(d), calls))
+
+
+async def _first_calls(recipe: Path, folder: Path, calls: int) -> dict:
+    live: dict = {}
+    options = RunOptions(endpoint="http://sim/v1", store=folder / "store", cache=False,
+                         transport=httpx.ASGITransport(app=zero_latency_app()),
+                         concurrency=CONCURRENCY,
+                         on_start=lambda run_id, stats: live.update(stats=stats,
+                                                                    at=time.perf_counter()))
+    started = time.perf_counter()
+    run = asyncio.create_task(pipelines.arun(recipe, options=options))
+    first = None
+    while "stats" not in live or live["stats"].calls < calls:
+        if run.done():
+            raise SystemExit(f"the run ended before {calls} calls: {run.result().status}")
+        if first is None and live.get("stats") and live["stats"].calls:
+            first = time.perf_counter()
+        await asyncio.sleep(0.005)
+    wall, made = time.perf_counter(), live["stats"].calls
+    run.cancel()
+    try:
+        await run
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        pass
+    return {"recorded_s": live["at"] - started, "first_call_s": first - started,
+            "calls": made, "rate": made / (wall - first), "rss_mb": _peak_mb()}
+
+
+def first_calls_table(calls: int) -> None:
+    print(f"\nfirst {calls:,} calls of a run over a {MILLION:,}-item JSONL dataset (stopped "
+          f"there), same recipe and endpoint; load average {_load()}", flush=True)
+    got = child("first", str(calls))
+    print(f"run recorded after {got['recorded_s']:.2f} s, first call done after "
+          f"{got['first_call_s']:.2f} s; {got['calls']:,} calls at {got['rate']:.0f} calls/s; "
+          f"peak RSS {got['rss_mb']:.0f} MB", flush=True)
 
 
 def _load() -> str:
@@ -218,6 +311,10 @@ def main() -> None:
     ap.add_argument("--batch-lines", type=int, nargs="*", default=BATCH_LINES)
     ap.add_argument("--million", action="store_true", help="add 1M calls and 1M batch lines")
     ap.add_argument("--submit-only", action="store_true", help="batch: measure submit only")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="times each size is measured, interleaved (median reported)")
+    ap.add_argument("--first-calls", type=int, metavar="CALLS",
+                    help="also: a run over a 1M-item dataset, stopped after CALLS calls")
     ap.add_argument("--profile", type=int, metavar="CALLS")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -225,6 +322,8 @@ def main() -> None:
         kind, *rest = args.child
         if kind == "batch":
             result = measure_batch(rest[0], Path(rest[1]), rest[2])
+        elif kind == "first":
+            result = first_calls(int(rest[0]))
         else:
             result = measure_run(kind, int(rest[0]))
         print(json.dumps(result))
@@ -233,7 +332,9 @@ def main() -> None:
     else:
         extra = [MILLION] if args.million else []
         if args.calls:
-            runs_table(list(itertools.chain(args.calls, extra)))
+            runs_table(list(itertools.chain(args.calls, extra)), args.rounds)
+        if args.first_calls:
+            first_calls_table(args.first_calls)
         if args.batch_lines:
             batch_table(list(itertools.chain(args.batch_lines, extra)), args.submit_only)
 

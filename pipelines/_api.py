@@ -26,10 +26,10 @@ from pipelines.plugins import SHOW_SECTIONS
 from pipelines.recipe.datasets import load_items, stream_items
 from pipelines.recipe.plan import Plan
 from pipelines.recipe.plan_builder import build_plan
-from pipelines.storage import ResponseCache, RunStore, node_table
+from pipelines.storage import ResponseCache, RunStore, call_sums
 from pipelines.storage.item_view import StoredItems
-from pipelines.storage.exports import call_rows, item_rows
-from pipelines.types import CallStatus, ItemStatus, Meter, RunStatus
+from pipelines.storage.exports import ExportRows
+from pipelines.types import ItemStatus, Meter, RunStatus
 
 
 @dataclass
@@ -308,26 +308,31 @@ def _with_accuracy(row: dict[str, Any]) -> dict[str, Any]:
 
 def show(run_id: str, store: str | Path = ".pipe") -> dict[str, Any]:
     """A run's header, per-node call table, item outputs, and every registered show section
-    (`pipe.show_sections`; `evals` adds `steps`, the per-step population metrics)."""
+    (`pipe.show_sections`; `evals` adds `steps`, the per-step population metrics). Sums are
+    computed by the store, and `items` is a sequence read from the store on use (as
+    `RunResult.items`), so a million-item run's report is as small as a ten-item one's."""
     s = RunStore(store)
     run_row = s.run(run_id)
     if run_row is None:
         raise InputError(f"no run {run_id!r} in {s.path} (fix: see `pipe runs`)")
-    calls = s.calls(run_id)
-    sections = {name: SHOW_SECTIONS.get(name)(s, run_id) for name in SHOW_SECTIONS}
-    return {"run": _with_accuracy(run_row), "nodes": node_table(calls), **sections,
-            "items": s.items(run_id),
-            "total_usd": sum(c.cost_usd or 0.0 for c in calls),
-            "unknown_cost_calls": sum(1 for c in calls
-                                      if c.status == CallStatus.OK and c.cost_usd is None)}
+    try:
+        sums = call_sums(s, run_id)
+        sections = {name: SHOW_SECTIONS.get(name)(s, run_id) for name in SHOW_SECTIONS}
+    finally:
+        s.close()
+    return {"run": _with_accuracy(run_row), "nodes": sums["nodes"], **sections,
+            "items": StoredItems(s.root, run_id), "total_usd": sums["total_usd"],
+            "unknown_cost_calls": sums["unknown_cost_calls"]}
 
 
-def export(run_id: str, store: str | Path = ".pipe", *, calls: bool = False
-           ) -> list[dict[str, Any]]:
+def export(run_id: str, store: str | Path = ".pipe", *, calls: bool = False) -> ExportRows:
     """Flat rows of a run (what `pipe export` writes): per item `run_id, item_id, status,
     gold, correct, error` then the recipe's outputs; with `calls`, per call its item's gold
-    and correctness, tokens, $, the messages sent and the response."""
+    and correctness, tokens, $, the messages sent and the response. An iterable read from the
+    store a page at a time on each pass (`list(...)` to hold them); `.columns` is every column
+    in order."""
     s = RunStore(store)
     if s.run(run_id) is None:
         raise InputError(f"no run {run_id!r} in {s.path} (fix: see `pipe runs`)")
-    return call_rows(s, run_id) if calls else item_rows(s, run_id)
+    s.close()
+    return ExportRows(s.root, run_id, calls=calls)

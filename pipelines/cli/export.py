@@ -2,7 +2,10 @@
 
 JSONL keeps types (lists and mappings stay nested; `pandas.read_json(path, lines=True)`). CSV
 is UTF-8 with one header row; nested values are written as JSON text, missing ones as empty
-cells, booleans as True/False (`pandas.read_csv` reads them back as booleans).
+cells, booleans as True/False (`pandas.read_csv` reads them back as booleans). The header is
+the fixed columns, then every output name in the order items first have it (found by one
+query before the rows are written). Rows stream from the store a page at a time: a
+million-item run exports in the memory of a few thousand rows.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from typing import IO, Any
+from typing import IO, Any, Iterable
 
 import click
 
@@ -34,34 +37,38 @@ def export(run_id: str, fmt: str, calls: bool, out: str | None, store: str) -> N
         rows = pipelines.export(run_id, store, calls=calls)
     except PipeError as exc:
         fail(exc)
-    write = write_csv if fmt == "csv" else write_jsonl
+    columns = rows.columns if fmt == "csv" else None  # one query over the store's outputs
     if out is None:
-        write(rows, sys.stdout)
+        _write(rows, columns, sys.stdout)
         return
     with open(out, "w", encoding="utf-8", newline="") as stream:
-        write(rows, stream)
-    click.echo(f"wrote {len(rows)} {'calls' if calls else 'items'} of {run_id} to {out}",
-               err=True)
+        count = _write(rows, columns, stream)
+    click.echo(f"wrote {count} {'calls' if calls else 'items'} of {run_id} to {out}", err=True)
 
 
-def _columns(rows: list[dict[str, Any]]) -> list[str]:
-    """Every key in first-seen order (items may have different outputs)."""
-    seen: dict[str, None] = {}
-    for row in rows:
-        seen.update(dict.fromkeys(row))
-    return list(seen)
+def _write(rows: Iterable[dict[str, Any]], csv_columns: list[str] | None, stream: IO[str]
+           ) -> int:
+    if csv_columns is not None:
+        return write_csv(rows, stream, csv_columns)
+    return write_jsonl(rows, stream)
 
 
-def write_jsonl(rows: list[dict[str, Any]], stream: IO[str]) -> None:
-    for row in rows:
+def write_jsonl(rows: Iterable[dict[str, Any]], stream: IO[str]) -> int:
+    """One JSON object per line; returns the number of rows."""
+    count = 0
+    for count, row in enumerate(rows, 1):
         stream.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    return count
 
 
-def write_csv(rows: list[dict[str, Any]], stream: IO[str]) -> None:
-    writer = csv.DictWriter(stream, fieldnames=_columns(rows), lineterminator="\n")
+def write_csv(rows: Iterable[dict[str, Any]], stream: IO[str], columns: list[str]) -> int:
+    """A header of `columns`, then a line per row; returns the number of rows."""
+    writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    for row in rows:
+    count = 0
+    for count, row in enumerate(rows, 1):
         writer.writerow({k: _cell(v) for k, v in row.items()})
+    return count
 
 
 def _cell(value: Any) -> Any:

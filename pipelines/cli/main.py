@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -11,7 +10,8 @@ import pipelines
 from pipelines import InputError, PipeError, RunOptions, RunStatus, parse_overrides
 from pipelines.cli.errors import fail
 from pipelines.cli.export import export
-from pipelines.cli.render import print_estimate, print_run_result, print_runs, print_show
+from pipelines.cli.render import (print_estimate, print_run_result, print_runs, print_show,
+                                  print_show_json)
 from pipelines.plugins import COMMANDS
 
 
@@ -147,7 +147,7 @@ def show(run_id: str, store: str, as_json: bool) -> None:
     except PipeError as exc:
         fail(exc)
     if as_json:
-        click.echo(json.dumps(report, indent=2, default=str))
+        print_show_json(report, sys.stdout)
         return
     print_show(report)
 

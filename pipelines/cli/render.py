@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import IO, Any
 
 from rich.console import Console
 
@@ -132,7 +132,30 @@ def print_show(report: dict[str, Any]) -> None:
         console.print(f"stopped early: {stops['items']} items (after step " + ", ".join(
             f"{s}: {n}" for s, n in stops["after_step"].items()) + ")")
         console.print(f"  later steps skipped ({stops['skipped_nodes']} node runs), not failed")
-    _print_items("items", report["items"])
+    items = report["items"]
+    more = len(items) - ITEMS_SHOWN
+    _print_items("items", items[:ITEMS_SHOWN])
+    if more > 0:
+        console.print(f"... and {more} more items: pipe export {run['run_id']}", soft_wrap=True)
+
+
+def print_show_json(report: dict[str, Any], stream: IO[str]) -> None:
+    """`report` as indented JSON, its `items` written one at a time as they are read from the
+    store (never a list of them all), so a million-item run prints in bounded memory."""
+    stream.write("{")
+    for n, (key, value) in enumerate(report.items()):
+        stream.write(("," if n else "") + f"\n  {json.dumps(key)}: ")
+        if key != "items":
+            stream.write(json.dumps(value, indent=2, default=str).replace("\n", "\n  "))
+            continue
+        stream.write("[")
+        wrote = False
+        for item in value:
+            text = json.dumps(item, indent=2, default=str).replace("\n", "\n    ")
+            stream.write(("," if wrote else "") + "\n    " + text)
+            wrote = True
+        stream.write("\n  ]" if wrote else "]")
+    stream.write("\n}\n")
 
 
 STEP_COLS = (Col("step", right=True), Col("items", right=True), Col("mean acc", right=True),

@@ -1,35 +1,37 @@
-"""Tables over a run's stored calls (used by `pipe show` and the Python API)."""
+"""Sums over a run's stored calls (for `pipe show` and the Python API), computed by SQLite:
+one query however many calls the run made, nothing held but one row per node."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
-from pipelines.types import CallRow, CallStatus
+from pipelines.storage.run_store import RunStore
+
+_PER_NODE = """
+SELECT node, MIN(id) AS first, SUM(ok) AS calls, SUM(1 - ok) AS errors,
+  SUM(CASE WHEN ok THEN COALESCE(cache_hit, 0) ELSE 0 END) AS cache_hits,
+  SUM(CASE WHEN ok THEN COALESCE(prompt_tokens, 0) ELSE 0 END) AS prompt_tokens,
+  SUM(CASE WHEN ok THEN COALESCE(cached_tokens, 0) ELSE 0 END) AS cached_tokens,
+  SUM(CASE WHEN ok THEN COALESCE(completion_tokens, 0) ELSE 0 END) AS completion_tokens,
+  TOTAL(CASE WHEN ok THEN latency_s END) AS latency_s, TOTAL(CASE WHEN ok THEN cost_usd END) AS usd,
+  SUM(ok AND cost_usd IS NULL) AS unknown_cost, TOTAL(cost_usd) AS all_usd
+FROM (SELECT *, COALESCE(status = 'ok', 0) AS ok FROM calls WHERE run_id = ?)
+GROUP BY node ORDER BY first"""
+NODE_FIELDS = ("node", "calls", "errors", "cache_hits", "prompt_tokens", "cached_tokens",
+               "completion_tokens", "latency_s", "usd", "unknown_cost")
 
 
-def node_table(calls: list[CallRow]) -> list[dict[str, Any]]:
-    """Per node: calls, tokens, cache hits, errors, mean latency, dollars (None if any unknown)."""
-    rows: "OrderedDict[str, dict[str, Any]]" = OrderedDict()
-    for c in calls:
-        r = rows.setdefault(c.node, {"node": c.node, "calls": 0, "errors": 0, "cache_hits": 0,
-                                        "prompt_tokens": 0, "cached_tokens": 0,
-                                        "completion_tokens": 0, "latency_s": 0.0, "usd": 0.0,
-                                        "unknown_cost": 0})
-        if c.status != CallStatus.OK:
-            r["errors"] += 1
-            continue
-        r["calls"] += 1
-        r["cache_hits"] += c.cache_hit or 0
-        r["prompt_tokens"] += c.prompt_tokens or 0
-        r["cached_tokens"] += c.cached_tokens or 0
-        r["completion_tokens"] += c.completion_tokens or 0
-        r["latency_s"] += c.latency_s or 0.0
-        if c.cost_usd is None:
-            r["unknown_cost"] += 1
-        else:
-            r["usd"] += c.cost_usd
-    for r in rows.values():
-        live = r["calls"] - r["cache_hits"]
-        r["latency_s"] = r["latency_s"] / live if live else 0.0
-    return list(rows.values())
+def call_sums(store: RunStore, run_id: str) -> dict[str, Any]:
+    """`nodes`: per node, in the order of its first call, the calls, tokens and cache hits of
+    its successful calls, its errors, their mean latency (cache hits left out), dollars and
+    `unknown_cost` (successful calls without a known price); `total_usd` over every call (errors
+    included) and `unknown_cost_calls` over every node."""
+    nodes, total = [], 0.0
+    for r in store.db.execute(_PER_NODE, (run_id,)) if store.exists() else ():
+        row = {k: r[k] for k in NODE_FIELDS}
+        live = row["calls"] - row["cache_hits"]
+        row["latency_s"] = row["latency_s"] / live if live else 0.0
+        nodes.append(row)
+        total += r["all_usd"]
+    return {"nodes": nodes, "total_usd": total,
+            "unknown_cost_calls": sum(r["unknown_cost"] for r in nodes)}

@@ -22,7 +22,7 @@ import time
 from typing import Any, Iterator
 
 from pipelines.storage.owner import owner_gone, this_owner
-from pipelines.storage.sqlite import SqliteFile
+from pipelines.storage.sqlite import SqliteFile, paged
 from pipelines.types import CallRow, ItemStatus, RunStatus
 
 SCHEMA = """
@@ -214,10 +214,7 @@ class RunStore(SqliteFile):
 
     def calls(self, run_id: str) -> list[CallRow]:
         """Every call of a run, in the order they were recorded."""
-        if not self.exists():
-            return []
-        rows = self.db.execute("SELECT * FROM calls WHERE run_id=? ORDER BY id", (run_id,))
-        return [CallRow.from_mapping(r) for r in rows]
+        return [CallRow.from_mapping(r) for r in self.iter_calls(run_id)]
 
     # -- node outputs and items ----------------------------------------------------------------
     def save_output(self, run_id: str, item_id: str, node: str, value: Any) -> None:
@@ -293,18 +290,26 @@ class RunStore(SqliteFile):
         """Item rows in the order they finished, read in pages (a million-item run streams)."""
         if not self.exists():
             return
-        last, left = None, limit
-        rows = self.db.execute("SELECT rowid FROM items WHERE run_id=? ORDER BY rowid LIMIT 1 "
-                               "OFFSET ?", (run_id, offset)).fetchone()
-        last = rows[0] - 1 if rows else None
-        while last is not None and left != 0:
-            page = PAGE if left < 0 else min(PAGE, left)
-            rows = self.db.execute("SELECT rowid, * FROM items WHERE run_id=? AND rowid>? "
-                                   "ORDER BY rowid LIMIT ?", (run_id, last, page)).fetchall()
-            for r in rows:
+        first = self.db.execute("SELECT rowid FROM items WHERE run_id=? ORDER BY rowid LIMIT 1 "
+                                "OFFSET ?", (run_id, offset)).fetchone()
+        if first is not None:
+            for r in paged(self.db, "*", "items", "run_id=?", (run_id,), page=PAGE,
+                           after=first[0] - 1, limit=limit):
                 yield _item_row(r)
-            last = rows[-1]["rowid"] if len(rows) == page else None
-            left -= len(rows)
+
+    def iter_calls(self, run_id: str, *, columns: str = "*") -> Iterator[sqlite3.Row]:
+        """A run's call rows (`columns` of table `calls`), in the order they were recorded,
+        read in pages."""
+        if self.exists():
+            yield from paged(self.db, columns, "calls", "run_id=?", (run_id,), key="id",
+                             page=PAGE)
+
+    def iter_outputs(self, run_id: str) -> Iterator[tuple[str, str, Any]]:
+        """`(item id, node id, output value)` of every stored node output, read in pages."""
+        if self.exists():
+            for r in paged(self.db, "item_id, node, value", "node_outputs", "run_id=?",
+                           (run_id,), page=PAGE):
+                yield r["item_id"], r["node"], json.loads(r["value"])
 
     def item_count(self, run_id: str) -> int:
         if not self.exists():
@@ -333,11 +338,11 @@ class FinishedItems:
 SQL_IDS = 500
 """Ids per `IN (...)` query (well under SQLite's bound on parameters)."""
 PAGE = 1000
-"""Rows per page when a run's items are read in order."""
+"""Rows per page when a run's items, calls or outputs are read in order."""
 
 
 def _item_row(row: sqlite3.Row) -> dict[str, Any]:
-    d = {k: row[k] for k in row.keys() if k != "rowid"}
+    d = {k: row[k] for k in row.keys() if k != "page_key"}
     d["outputs"] = json.loads(d["outputs"] or "null")
     return d
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Iterator
 
 
 def open_db(path: Path, schema: str, *, busy_timeout_ms: int = 10000) -> sqlite3.Connection:
@@ -43,3 +44,22 @@ class SqliteFile:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def paged(db: sqlite3.Connection, columns: str, source: str, where: str, args: tuple, *,
+          key: str = "rowid", page: int = 1000, after: int = -(2**63), limit: int = -1
+          ) -> Iterator[sqlite3.Row]:
+    """`SELECT columns FROM source WHERE where`, in `key` order, read `page` rows per query by
+    keyset (`key > last`): a million-row read holds one page, and each query costs the same
+    however far into the table it is. `key` must be unique and indexed (a rowid); rows after
+    `after`, at most `limit` (-1: all)."""
+    sql = (f"SELECT {key} AS page_key, {columns} FROM {source} WHERE ({where}) AND {key} > ? "
+           f"ORDER BY {key} LIMIT ?")
+    last, left = after, limit
+    while left != 0:
+        size = page if left < 0 else min(page, left)
+        rows = db.execute(sql, (*args, last, size)).fetchall()
+        yield from rows
+        if len(rows) < size:
+            return
+        last, left = rows[-1]["page_key"], left - len(rows)
