@@ -117,10 +117,21 @@ def real_report(real, cases, scores) -> None:
               f"{score.features_kept:.2f} of {score.features} | {'met' if ok else 'missed'} |")
     print("\nNot carried (ingest warnings) and not drawn (per target), per screen:\n")
     for (name, _, screen), (_, _, spec) in zip(real, cases):
-        warned = "; ".join(str(w) for w in screen.warnings) or "nothing"
+        warned = [str(w) for w in screen.warnings] + _shapeless(screen.root)
         gaps = "; ".join(f"{t}: {', '.join(items)}" for t, items in not_drawn(spec).items()) or "nothing"
-        print(f"- {name}: not carried: {warned}; not drawn: {gaps}")
+        print(f"- {name}: not carried: {'; '.join(warned) or 'nothing'}; not drawn: {gaps}")
     print()
+
+
+def _shapeless(root) -> list[str]:
+    """Vector art the file carries without geometry: drawn as sized boxes in its colour."""
+    todo, found = [root], []
+    while todo:
+        node = todo.pop()
+        found += [node.path] if node.glyph and not node.paths else []
+        todo.extend(node.children)
+    return [f"{len(found)} vector art layer(s) without geometry drawn as sized boxes "
+            f"(save with geometry=paths): {', '.join(sorted(found)[:3])}"] if found else []
 
 
 def _de(score) -> str:

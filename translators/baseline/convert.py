@@ -98,6 +98,8 @@ class _Builder:
     def _image(self, n: FNode) -> dict[str, Any]:
         out = {"type": "image", "id": self._id(n, "image"), "alt": _alt(n)}
         out.update(_box_style(n))
+        if n.glyph and not n.paths and "bg" not in out:  # vector art without geometry: a box in its ink
+            out["bg"] = n.glyph
         if n.kind == "ellipse":
             out["radius"] = round(min(n.w, n.h) / 2)
         return out

@@ -14,6 +14,7 @@ from typing import Any
 
 from translators.checks.color import Rgb, parse_color
 from translators.checks.fidelity import Element
+from translators.figma.fields import node_type
 from translators.figma.paint import hex_color
 from translators.figma.vectors import VECTOR_TYPES, is_vector_art
 _EFFECTS = {"DROP_SHADOW": "shadow", "INNER_SHADOW": "inner shadow", "LAYER_BLUR": "blur",
@@ -39,7 +40,7 @@ def reference_elements(frame: dict[str, Any]) -> list[Element]:
             element = _element(node, rel, icon)
             if element is not None:
                 out.append(element)
-            if icon or node.get("type") in VECTOR_TYPES:
+            if icon or node_type(node) in VECTOR_TYPES:
                 continue  # vector art is one picture, as a designer sees an icon
         todo.extend(reversed(kids))
     return out
@@ -48,14 +49,19 @@ def reference_elements(frame: dict[str, Any]) -> list[Element]:
 def _element(node: dict[str, Any], box: tuple[float, float, float, float], icon: bool) -> Element | None:
     label = f"{node.get('name', '')!s} ({node.get('id', '?')!s})"
     paints = [p for p in node.get("fills") or [] if isinstance(p, dict) and p.get("visible") is not False]
-    if node.get("type") == "TEXT":
+    if node_type(node) == "TEXT":
         chars = node.get("characters") if isinstance(node.get("characters"), str) else ""
         return Element("text", box, chars.replace("\u2028", "\n"), _paint_color(paints),
                        frozenset(_effects(node) | _text_features(node)), label)
     features = _effects(node) | _fill_features(paints) | _stroke_features(node)
     color = _paint_color(paints)
-    if icon or node.get("type") in VECTOR_TYPES:
+    if icon or node_type(node) in VECTOR_TYPES:
         color = color or _paint_color([p for p in node.get("strokes") or [] if isinstance(p, dict)])
+        for layer in _layers(node) if icon else []:  # an icon shows the paint and effects of its art
+            fills, strokes = ([p for p in layer.get(key) or [] if isinstance(p, dict) and p.get("visible") is not False]
+                              for key in ("fills", "strokes"))
+            features |= _effects(layer) | _fill_features(fills + strokes)
+            color = color or _paint_color(fills) or _paint_color(strokes)  # the fill shows more than its outline
         return Element("box", box, None, color, frozenset(features - {"border"}), label)
     if color is None and not features:
         return None
@@ -128,6 +134,17 @@ def _paint_color(paints: list[dict[str, Any]]) -> Rgb | None:
         elif kind == "IMAGE":
             return None
     return None
+
+
+def _layers(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """Visible layers below `node`, depth first."""
+    out, todo = [], _kids(node)[::-1]
+    while todo:
+        layer = todo.pop()
+        if layer.get("visible") is not False:
+            out.append(layer)
+            todo.extend(_kids(layer)[::-1])
+    return out
 
 
 def _kids(node: dict[str, Any]) -> list[dict[str, Any]]:

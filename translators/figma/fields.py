@@ -16,6 +16,19 @@ def token(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def node_type(raw: dict[str, Any]) -> Any:
+    """The node's `type`. A client that re-serialises a response may drop it (the Dart `figma`
+    package writes RECTANGLE and TEXT nodes without one): such a node is read from its own fields,
+    `characters` as TEXT, `rectangleCornerRadii` as RECTANGLE, `fillGeometry` as VECTOR."""
+    if "type" in raw:
+        return raw["type"]
+    if isinstance(raw.get("characters"), str):
+        return "TEXT"
+    if "rectangleCornerRadii" in raw:
+        return "RECTANGLE"
+    return "VECTOR" if isinstance(raw.get("fillGeometry"), list) and raw["fillGeometry"] else None
+
+
 def num(value: Any, default: float) -> float:
     return float(value) if isinstance(value, (int, float)) and abs(value) < 1e9 else default
 

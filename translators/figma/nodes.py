@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from translators.figma import paint
-from translators.figma.fields import box, children_box, count, kids, num, size, token
+from translators.figma.fields import box, children_box, count, kids, node_type, num, size, token
 from translators.figma.frames import Layout, apply_frame, constraints, inherit_parent_sizing, own_sizing, variant
 from translators.figma.paint import Effects, Fill
 from translators.figma.text import TextStyle, read_text
-from translators.figma.vectors import is_vector_art, vector_color, vector_paths
+from translators.figma.vectors import is_vector_art, vector_color, vector_losses, vector_paths
 
 MAX_DEPTH = 60
 KINDS = {
@@ -124,7 +124,7 @@ class _Walker:
     def convert(self, raw: dict[str, Any], parent: FNode | None, parent_path: str, depth: int) -> FNode | None:
         node_id, name = str(raw.get("id", "?")), str(raw.get("name", ""))
         path = f"{parent_path}/{name}" if parent_path else name
-        figma_type = raw.get("type")
+        figma_type = node_type(raw)
         opacity = raw.get("opacity")
         if raw.get("visible") is False or token(figma_type) in _SILENT_DROP or (
                 isinstance(opacity, (int, float)) and opacity <= 0):
@@ -134,6 +134,9 @@ class _Walker:
         if kind is None:
             self.warn(node_id, path, f"unsupported node type {figma_type!r}: kept as a placeholder box")
             kind = "placeholder"
+        elif "type" not in raw:
+            self.warn(node_id, path, f"no `type` (the file was re-serialised by a client that drops it): "
+                      f"read as {figma_type} from its fields")
         fnode = FNode(node_id, name, kind, path, figma_type=str(figma_type))
         if not self._place(fnode, raw, parent):
             self.dropped += 1
@@ -191,6 +194,11 @@ class _Walker:
             fnode.fill = paint.top_fill(fills)
         fnode.stroke = paint.stroke(raw) if fnode.kind not in ("text", "vector") else None
         fnode.stroke_look = paint.stroke_look(raw) if fnode.stroke else {}
+        mean = paint.gradient_mean(raw.get("strokes")) if fnode.stroke else None
+        if fnode.stroke and mean:
+            fnode.stroke = (fnode.stroke[0], mean)
+            self.warn(fnode.id, fnode.path, "gradient stroke drawn in the gradient's mean colour "
+                      "(no target draws gradient borders)")
         fnode.limits = tuple(num(raw[k], 0) if isinstance(raw.get(k), (int, float)) else None  # type: ignore[assignment]
                              for k in ("minWidth", "maxWidth", "minHeight", "maxHeight"))
         fnode.radius = paint.radius(raw)
@@ -220,7 +228,12 @@ class _Walker:
         ink = next((c for c in map(vector_color, parts) if c), None)
         fnode.glyph = ink if fnode.kind == "vector" else ink or "#000000"  # an icon holder always shows
         fnode.paths = vector_paths(parts, fnode.bx + self._origin[0], fnode.by + self._origin[1])
+        own = [{**parts[0], "effects": []}] if fnode.kind == "vector" else parts  # a vector's own effects are kept
+        for note in vector_losses(own):
+            self.warn(fnode.id, fnode.path, note)
         self.dropped += count(parts) - (1 if fnode.kind == "vector" else 0)
+        fnode.sizing = tuple("fixed" if s == "hug" else s for s in fnode.sizing)  # type: ignore[assignment]
+        # one picture now: nothing left inside for an auto-layout frame to hug
 
     def _children(self, fnode: FNode, raw: dict[str, Any], depth: int) -> None:
         if "children" in raw and not isinstance(raw["children"], list):

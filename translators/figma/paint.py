@@ -63,6 +63,19 @@ def top_fill(paints: Any) -> Fill | None:
     return None
 
 
+def gradient_mean(paints: Any) -> str | None:
+    """The mean stop colour of the top visible gradient: what the eye sees of it in one colour."""
+    for paint in reversed(paints if isinstance(paints, list) else []):
+        if isinstance(paint, dict) and paint.get("visible") is not False:
+            stops = [s.get("color") for s in paint.get("gradientStops") or []
+                     if isinstance(s, dict) and isinstance(s.get("color"), dict)]
+            if not str(paint.get("type", "")).startswith("GRADIENT") or not stops:
+                return None
+            mean = {k: sum(_unit(c.get(k), 1.0) for c in stops) / len(stops) for k in "rgba"}
+            return hex_color(mean, paint.get("opacity", 1.0))
+    return None
+
+
 def fill_under_gradient(paints: list[Any]) -> Fill:
     """The solid or image paint below the top gradient (stacked fills), else a colourless gradient fill."""
     top = max(i for i, p in enumerate(paints) if isinstance(p, dict) and p.get("visible") is not False

@@ -64,6 +64,9 @@ def read_text(raw: dict[str, Any]) -> ReadText:
         warnings.append("control or non-characters removed from the text")
     base = raw.get("style") if isinstance(raw.get("style"), dict) else {}
     style = _style(base, raw.get("fills"))
+    if paint.gradient_mean(raw.get("fills")) is not None:
+        style.color = paint.gradient_mean(raw.get("fills"))
+        warnings.append("gradient text drawn in the gradient's mean colour (no target draws gradient text)")
     style.link, note = _link(base.get("hyperlink"))
     warnings += [note] if note else []
     style.spans, notes = _spans(runs, table, style)

@@ -59,3 +59,25 @@ def vector_paths(layers: list[dict[str, Any]], left: float, top: float) -> list[
                     out.append({"d": data, "fill": color.color, "rule": rule, "x": dx, "y": dy})
         todo.extend(reversed(kids(layer)))
     return out[:MAX_PATHS]
+
+
+def vector_losses(layers: list[dict[str, Any]]) -> list[str]:
+    """What an icon's SVG paths leave out of its visible layers: gradients (a path has one colour)
+    and effects (shadows, blurs)."""
+    found: set[str] = set()
+    todo = list(layers)
+    while todo:
+        layer = todo.pop()
+        if layer.get("visible") is False:
+            continue
+        for key in ("fills", "strokes"):
+            paints = layer.get(key) if isinstance(layer.get(key), list) else []
+            if any(isinstance(p, dict) and p.get("visible") is not False and str(p.get("type", "")).startswith("GRADIENT")
+                   for p in paints):
+                found.add("gradient drawn in its first colour")
+        effects = layer.get("effects") if isinstance(layer.get("effects"), list) else []
+        found |= {str(e.get("type", "")).lower().replace("_", " ") + " left out" for e in effects
+                  if isinstance(e, dict) and e.get("visible") is not False and e.get("type")}
+        todo.extend(kids(layer))
+    return [f"vector art: {note}" for note in sorted(found)]
+

@@ -170,7 +170,7 @@ def _text_style(node: Any) -> Css:
     """Family (with the fallback stack), italic, letter spacing, case, decoration."""
     css: Css = {}
     if node.font:
-        css["font-family"] = f"'{node.font}', {FONT_STACK}"  # FONT_RE: no quotes or semicolons
+        css["font-family"] = f'"{node.font}", {FONT_STACK}'  # FONT_RE: no double quotes or semicolons
     if node.italic:
         css["font-style"] = "italic"
     if node.letter_spacing:
@@ -194,7 +194,7 @@ def span_css(spec: Spec, span: Any, link: bool) -> Css:
     if span.italic:
         css["font-style"] = "italic"
     if span.font:
-        css["font-family"] = f"'{span.font}', {FONT_STACK}"
+        css["font-family"] = f'"{span.font}", {FONT_STACK}'
     if span.decoration:
         css["text-decoration"] = _DECORATION[span.decoration]
     return css

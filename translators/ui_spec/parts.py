@@ -19,8 +19,9 @@ REF_RE = r"^[A-Za-z0-9_-]{1,100}$"
 SRC_RE = URL_RE + r"|^images/[A-Za-z0-9_-]{1,100}\.(png|jpg|gif|webp|svg)$"
 """An https URL, or a picture fetched next to the code (`images/<ref>.png`, see translators.figma.images_api)."""
 PATH_RE = r"^[MLHVCSQTAZmlhvcsqtaz0-9eE., +-]{1,20000}$"
-FONT_RE = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,59}$"
-"""A font family name: letters, digits, spaces, `.`, `_`, `-` (safe in CSS, JS and DivKit as is)."""
+FONT_RE = r"^[A-Za-z0-9][A-Za-z0-9 ._'-]{0,59}$"
+"""A font family name: letters, digits, spaces, `.`, `_`, `-` and `'` ("Suisse Int'l"); CSS quotes it
+with double quotes, JS and DivKit escape it as any string."""
 
 
 def _check_color(value: str) -> str:

@@ -83,7 +83,7 @@ def test_css_and_divkit_output(compiled):
     assert "background-image:linear-gradient(90deg, #FF0000 0.0%, #0000FF 100.0%)" in html.replace(": ", ":")
     assert "inset 0px 1px 0px 0px #FF0000, 0px 1px 2px 0px #FF000080, 0px 4px 8px 2px #0000FF40" in html
     assert "filter:blur(3px)" in html.replace(": ", ":") and "backdrop-filter:blur(12px)" in html.replace(": ", ":")
-    for css in ("font-family:'Oswald', Inter", "font-style:italic", "letter-spacing:1.5px",
+    for css in ('font-family:"Oswald", Inter', "font-style:italic", "letter-spacing:1.5px",
                 "text-transform:uppercase", "text-decoration:underline"):
         assert css in html.replace(": ", ":"), css
     tsx = open(next(p for p in files["react_tsx"] if p.endswith(".tsx")), encoding="utf-8").read()
