@@ -2,8 +2,9 @@
 
     python scripts/train_moe.py --chain shipped --out runs/chain [--device auto] [--through refine]
 
-`shipped` is base, refine and stretch (the weights in moe/weights); `robust` and `skills` add
-one more fine-tune after them (`moe.training.skills`).
+`shipped` is base, refine and stretch (the weights in moe/weights); `robust` adds two chat
+fine-tunes (robust, then polish at a lower rate), `sections` those and real-like Figma layers,
+`skills` one fine-tune with number sorting and filtering (`moe.training.skills`).
 
 Stages run in order, each a `moe.training.train` run in `<out>/<stage>/` that starts from the
 previous stage's weights. Each stage is seeded and resumable (its ckpt.pt); a finished stage
@@ -56,7 +57,17 @@ SKILLS = Stage("skills", ("--curriculum", "skills", "--steps", "3000", "--batch"
                           "30", "--decay-steps", "600", "--own-problems", "3000", "--own-samples", "8",
                           "--ckpt-every", "250", "--eval-every", "100000"))
 """Chat robustness plus number sorting and filtering: sized for a GPU, not yet run to the end."""
-CHAINS = {"shipped": SHIPPED, "robust": SHIPPED + (ROBUST,), "skills": SHIPPED + (SKILLS,)}
+POLISH = Stage("polish", ("--curriculum", "robust", "--steps", "800", "--batch", "32", "--lr", "1e-4", "--warmup", "20",
+                          "--decay-steps", "300", "--threads", "1", "--own-problems", "400", "--own-samples", "4",
+                          "--ckpt-every", "25", "--eval-every", "200"))
+"""`robust` again at a lower rate, 800 steps (CPU, 2026-12-02, seed 4321): it sharpens the T=1
+distribution the first 356 steps left wide; its own-sample pool is redrawn from `robust`'s weights."""
+SECTIONS = Stage("sections", ("--curriculum", "sections", "--steps", "600", "--batch", "32", "--lr", "1e-4", "--warmup",
+                              "20", "--decay-steps", "200", "--own-problems", "400", "--own-samples", "4",
+                              "--ckpt-every", "25", "--eval-every", "100000"))
+"""`robust` plus real-like Figma layers (the sections real screens are cut into): not yet run."""
+CHAINS = {"shipped": SHIPPED, "robust": SHIPPED + (ROBUST, POLISH), "skills": SHIPPED + (SKILLS,),
+          "sections": SHIPPED + (ROBUST, POLISH, SECTIONS)}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -92,7 +103,7 @@ def stage_weights(stage: Stage, out: Path) -> Path:
     return kept
 
 
-def main(argv: list[str] | None, figma_example: FigmaExample) -> None:
+def main(argv: list[str] | None, figma_example: FigmaExample, real_like: FigmaExample | None = None) -> None:
     args = parse_args(argv)
     stages = CHAINS[args.chain]
     names = [s.name for s in stages]
@@ -104,16 +115,17 @@ def main(argv: list[str] | None, figma_example: FigmaExample) -> None:
     for stage in stages[: names.index(args.through) + 1 if args.through else len(stages)]:
         done = args.out / stage.name / "DONE"
         if not done.exists():
-            run_stage(stage, args, device, previous, figma_example)
+            run_stage(stage, args, device, previous, figma_example, real_like)
         previous = stage_weights(stage, args.out)
 
 
-def run_stage(stage: Stage, args, device: str, previous: Path | None, figma_example: FigmaExample) -> None:
+def run_stage(stage: Stage, args, device: str, previous: Path | None, figma_example: FigmaExample,
+              real_like: FigmaExample | None) -> None:
     argv = stage_argv(stage, args.out, previous, device, args.seed)
     where = torch.cuda.get_device_name(0) if device == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
     began = time.time()
     print(f"stage {stage.name} on {where}: scripts/train_moe.py {' '.join(argv)}", flush=True)
-    train.main(argv, figma_example)
+    train.main(argv, figma_example, real_like)
     record = {"stage": stage.name, "device": where, "started": time.strftime("%Y-%m-%d %H:%M:%S UTC",
                                                                               time.gmtime(began)),
               "seconds": round(time.time() - began), "command": "scripts/train_moe.py " + " ".join(argv)}

@@ -142,9 +142,21 @@ def robust_phases(figma_example: FigmaExample):
     )),)
 
 
-def all_curricula(figma_example: FigmaExample) -> dict[str, Curriculum]:
-    """`moe.training.mixture.curricula` plus `skills` and `robust` (its arithmetic-only part)."""
-    return {**curricula(figma_example),
-            "skills": Curriculum(skills_phases(figma_example), STRETCH_OWN_OPS, own_tasks),
-            "robust": Curriculum(robust_phases(figma_example), STRETCH_OWN_OPS)}
+def sections_phases(figma_example: FigmaExample, real_like: FigmaExample):
+    """`robust` plus real-like Figma layers (`figma_real`: absolute placement, shapes, shadows,
+    gradients, real copy; the rule-based spec as the answer), the shape of the sections a real
+    screen is cut into (`translators.sections`)."""
+    [(start, sources)] = robust_phases(figma_example)
+    return ((start, sources + (Source("figma_real", 0.3, real_like),)),)
+
+
+def all_curricula(figma_example: FigmaExample, real_like: FigmaExample | None = None) -> dict[str, Curriculum]:
+    """`moe.training.mixture.curricula` plus `skills`, `robust` (its arithmetic-only part) and,
+    given `real_like`, `sections` (`robust` plus real-like Figma layers)."""
+    named = {**curricula(figma_example),
+             "skills": Curriculum(skills_phases(figma_example), STRETCH_OWN_OPS, own_tasks),
+             "robust": Curriculum(robust_phases(figma_example), STRETCH_OWN_OPS)}
+    if real_like is not None:
+        named["sections"] = Curriculum(sections_phases(figma_example, real_like), STRETCH_OWN_OPS)
+    return named
 

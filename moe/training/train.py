@@ -69,10 +69,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="training problems the model samples its own candidates for (last phase)")
     ap.add_argument("--own-samples", type=int, default=8, help="samples per such problem")
     ap.add_argument("--init-from", type=Path, help="weights dir to start from (fresh optimizer)")
-    ap.add_argument("--curriculum", choices=("full", "refine", "stretch", "skills", "robust"), default="full",
+    ap.add_argument("--curriculum", choices=("full", "refine", "stretch", "skills", "robust", "sections"), default="full",
                     help="data mixture: full (from scratch); refine or stretch (fine-tune --init-from "
                          "weights on aggregating their own samples; stretch aggregates longer problems "
-                         "than it solves); skills (stretch plus chat variety, number sorting and filtering); robust (stretch plus chat variety)")
+                         "than it solves); skills (stretch plus chat variety, number sorting and filtering); robust (stretch plus chat variety); "
+                         "sections (robust plus real-like Figma layers)")
     ap.add_argument("--config", type=Path, help="config.json overriding the default architecture")
     return ap.parse_args(argv)
 
@@ -195,10 +196,11 @@ def save(out: Path, model, opt, step: int, args, tokenizer: Tokenizer) -> None:
     write_weights(out / "weights", model.config, tokenizer, model.state_arrays())
 
 
-def main(argv: list[str] | None, figma_example: FigmaExample) -> None:
-    """Train (or resume) the run `argv` describes; `figma_example` draws the mixture's `figma` examples."""
+def main(argv: list[str] | None, figma_example: FigmaExample, real_like: FigmaExample | None = None) -> None:
+    """Train (or resume) the run `argv` describes; `figma_example` draws the mixture's `figma`
+    examples and `real_like` its `figma_real` ones (the `sections` curriculum)."""
     args = parse_args(argv)
-    mixture = all_curricula(figma_example)
+    mixture = all_curricula(figma_example, real_like)
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           ("cpu" if args.device == "auto" else args.device))
     torch.manual_seed(args.seed)

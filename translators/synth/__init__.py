@@ -7,6 +7,10 @@
 The spec is drawn first and the design is drawn from it; layer names are sometimes Figma's
 defaults and some widgets are plain frames (`messy`), so names alone do not always give the
 answer. Ids follow the baseline's rule (layer name, else the node's kind, numbered on reuse).
+
+`real_like_example(rng)` draws what real files look like instead (absolutely placed shapes and
+texts, shadows, gradients, odd sizes; cut into sections as the planner cuts a screen), with the
+rule-based spec as the completion: see `translators.synth.real_like`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from translators.baseline.ids import IdAllocator
 from translators.figma import compact
 from translators.figma.compact import chosen_name
 from translators.synth.blocks import G
+from translators.synth.real_like import real_like_example
 from translators.synth.rest import to_rest
 from translators.synth.screen import make_screen
 from translators.ui_spec import Spec, dump_spec
@@ -70,4 +75,4 @@ def figma_example(rng: Any, size: str = "small", messy: float = 0.25) -> tuple[s
     return compact(figma), spec_yaml
 
 
-__all__ = ["SIZES", "figma_example", "generate", "generate_pair"]
+__all__ = ["SIZES", "figma_example", "generate", "generate_pair", "real_like_example"]

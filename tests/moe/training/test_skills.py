@@ -21,6 +21,7 @@ from moe.training.own_samples import OwnEntry, OwnSamples
 from moe.training.skills import all_curricula, chat_solve, own_tasks, task_aggregate, task_solve
 
 from tests.moe.training.conftest import FIGMA_EXAMPLE
+from translators.synth import real_like_example
 
 SKILLS = all_curricula(FIGMA_EXAMPLE)["skills"]
 
@@ -194,3 +195,18 @@ def test_robust_curriculum_is_arithmetic_asked_every_way_with_own_samples_from_t
     assert robust.first_own_sample_step(100) == 0 and robust.own_tasks is None
     names = {s.name for s in robust.sources_at(0, 100)}
     assert names == {"solve", "aggregate", "aggregate_own", "chat_solve", "chat_aggregate", "figma"}
+
+
+def test_sections_curriculum_is_robust_plus_real_like_figma_and_fits_the_context():
+    assert "sections" not in all_curricula(FIGMA_EXAMPLE)  # only when the script passes real_like
+    sections = all_curricula(FIGMA_EXAMPLE, real_like_example)["sections"]
+    names = {s.name for s in sections.sources_at(0, 100)}
+    assert names == {"solve", "aggregate", "aggregate_own", "chat_solve", "chat_aggregate", "figma", "figma_real"}
+    [real] = [s for s in sections.sources_at(0, 100) if s.name == "figma_real"]
+    tok = Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json")
+    for seed in range(5):
+        prompt, completion = real.sample(np.random.default_rng(seed))
+        ids, _ = encode_example(tok, prompt, completion)
+        assert len(ids) <= 768 and completion.startswith("screen: ")
+    assert [s.name for s in CHAINS["sections"]][-3:] == ["robust", "polish", "sections"]
+    assert [s.name for s in CHAINS["robust"]][-2:] == ["robust", "polish"]
