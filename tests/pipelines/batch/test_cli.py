@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from pipelines.batch.cli import batch
@@ -13,6 +16,8 @@ from pipelines.batch.jobstore import JobStore
 from tests.pipelines.batch.conftest import read_jsonl, request_line, write_input
 from tests.pipelines.fake_llm import FakeLLM
 from tests.pipelines.live_server import serve
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +110,11 @@ def test_the_embedded_endpoint_runs_both_paths_in_process(tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text("".join(request_line(f"r{i}", "moe-tiny", max_tokens=4) + "\n"
                               for i in range(4)))
-    for kind, tier in (("auto", "batch"), ("concurrent", "standard")):
+    # requests sent one by one are priced by the hour: embedded-cpu's off-peak window is 22:00-06:00 UTC
+    window = yaml.safe_load((ROOT / "recipes/cost/profiles/embedded-cpu.yaml").read_text())["off_peak"]
+    now = datetime.now(timezone.utc).strftime("%H:%M")
+    hourly = "off-peak" if now >= window["start"] or now < window["end"] else "standard"
+    for kind, tier in (("auto", "batch"), ("concurrent", hourly)):
         done = invoke("submit", source, "--endpoint", "embedded", "--api", kind, "--store", store,
                       "--json")
         assert done.exit_code == 0, done.output
