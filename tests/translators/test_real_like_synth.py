@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import pipelines
 from translators.figma import compact, ingest
+from translators.llm import Prompts
 from translators.sections.plan import spec_texts
 from translators.synth import real_like_example
 from translators.synth.real_like import draw_file, real_like_section
@@ -100,3 +102,11 @@ def test_real_like_synth_prompt_is_the_ingest_of_the_drawn_file():
             lines = ingest(figma).compact.splitlines()
             assert all(line.strip() in {l.strip() for l in lines} for line in prompt.splitlines()[1:]), prompt
     assert whole >= 5
+
+
+def test_the_prompt_is_what_the_recipe_sends_the_embedded_model():
+    """Training prompts are the recipe's terse prompt (recipes/prompts), which is the compact
+    tree alone: a wording added to the template must reach the training data too."""
+    prompt, _ = real_like_example(np.random.default_rng(3))
+    recipe_prompts = Prompts(Path(__file__).resolve().parents[2] / "recipes" / "prompts", "terse")
+    assert recipe_prompts.single(prompt) == prompt

@@ -14,6 +14,7 @@ margin) <= 512, counted with its tokenizer and chat template.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from typing import Any
 
@@ -35,7 +36,6 @@ ROOT_NAMES = ["Shadows", "Opacities", "Cover", "zIndex", "Color Palette", "Color
               "Landing", "Pricing", "Dashboard", "Components", "Typography", "Frame 1", "Group 7", "Hero section",
               "Footer", "Onboarding 2", "Modal", "Empty state", "Checkout", "Profile card", "Tokens"]
 MAX_TRIES = 30
-_BUDGET: list[Budget] = []
 
 
 def _terse(compact: str) -> str:
@@ -43,11 +43,10 @@ def _terse(compact: str) -> str:
     return compact
 
 
+@functools.cache
 def budget() -> Budget:
     """The embedded model's budget (its tokenizer and chat template), built once."""
-    if not _BUDGET:
-        _BUDGET.append(embedded_budget(CONTEXT_TOKENS, MAX_TOKENS, _terse))
-    return _BUDGET[0]
+    return embedded_budget(CONTEXT_TOKENS, MAX_TOKENS, _terse)
 
 
 def real_like_example(rng: Any) -> tuple[str, str]:
