@@ -16,8 +16,8 @@ entry points: see `pipelines.plugins`.
 
 from pipelines._api import (RunResult, arun, estimate, export, graph, prompt_tokens, run, runs, show,
                             validate)
-from pipelines.errors import (BudgetExceeded, CacheMiss, CallError, ExitCode, FatalCallError,
-                              InputError, Issue, PipeError, RecipeError, RetriesExhausted)
+from pipelines.errors import (BudgetExceeded, CacheMiss, CallError, DatasetError, ExitCode,
+                              FatalCallError, InputError, Issue, PipeError, RecipeError, RetriesExhausted)
 from pipelines.figures import Accuracy, format_usd, wilson_interval
 from pipelines.options import RunOptions
 from pipelines.recipe.plan import Plan
@@ -35,6 +35,6 @@ __all__ = [
     "RunOptions", "RunResult", "Plan", "CallRow", "ChatRequest", "ChatResult", "Usage", "Price",
     "RunStatus", "ItemStatus", "CallStatus", "ExitCode",
     # errors
-    "PipeError", "InputError", "RecipeError", "Issue", "CallError", "FatalCallError",
+    "PipeError", "InputError", "RecipeError", "DatasetError", "Issue", "CallError", "FatalCallError",
     "RetriesExhausted", "CacheMiss", "BudgetExceeded",
 ]

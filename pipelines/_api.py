@@ -12,7 +12,7 @@ from pipelines.cost import load_meter
 from pipelines.cost.pricing import pricing_fix, resolve_pricing
 from pipelines.endpoints import EndpointClient, resolve_endpoint
 from pipelines.endpoints.tokens import prompt_token_bound
-from pipelines.errors import ExitCode, InputError
+from pipelines.errors import DatasetError, ExitCode, InputError
 from pipelines.figures import Accuracy
 from pipelines.execution.accuracy import score_run
 from pipelines.execution.budget import Budget
@@ -24,6 +24,7 @@ from pipelines.execution.stats import Stats
 from pipelines.options import RunOptions
 from pipelines.plugins import SHOW_SECTIONS
 from pipelines.recipe.datasets import load_items, stream_items
+from pipelines.recipe.jsonl import JsonlItems
 from pipelines.recipe.plan import Plan
 from pipelines.recipe.plan_builder import build_plan
 from pipelines.storage import ResponseCache, RunStore, call_sums
@@ -174,6 +175,8 @@ async def arun(path: str | Path | None, params: dict[str, Any] | None = None,
                             run_store.root / "artifacts" / run_id)
         statuses = await _with_progress(flow.run(items, skip), stats, options)
         await calls.drain()
+        if isinstance(items, JsonlItems):
+            await items.checked()  # a large file is checked while the run goes
         status, code = _outcome(statuses)
         run_store.commit()  # the scoring thread then has the store to itself
         # scored in chunks from the store (the final vote's outputs only), not from lists
@@ -181,11 +184,20 @@ async def arun(path: str | Path | None, params: dict[str, Any] | None = None,
         run_store.finish_run(run_id, status, code)
         return RunResult(run_id, status, code, StoredItems(run_store.root, run_id), stats,
                          accuracy)
+    except DatasetError as exc:  # a large dataset's bad line, found while the run went
+        if run_id is None:
+            raise
+        await calls.drain()  # the calls already sent are paid for: kept
+        run_store.finish_run(run_id, RunStatus.INTERRUPTED, ExitCode.FAILED)
+        raise DatasetError(f"{exc}\n    run {run_id} stopped there, resumable: fix the file, "
+                           f"then `pipe run --resume {run_id}`") from None
     except BaseException:  # Ctrl-C, cancelled, or a crash: stored as resumable, not `running`
         if run_id is not None:
             run_store.finish_run(run_id, RunStatus.INTERRUPTED, ExitCode.FAILED)
         raise
     finally:
+        if isinstance(items, JsonlItems):
+            items.close()
         await client.aclose()
         run_store.close()
 

@@ -2,7 +2,9 @@
 
     PipeError
     ├── InputError            bad input; exit code 2, nothing spent, nothing written
-    │   └── RecipeError       a recipe failed validation (carries every Issue found)
+    │   ├── RecipeError       a recipe failed validation (carries every Issue found)
+    │   └── DatasetError      a bad dataset row or a repeated id (file:line); in a large
+    │                         JSONL file found while the run goes: it stops, resumable
     ├── CallError             one LLM call failed (the item fails, the run goes on)
     │   ├── FatalCallError    the server refused it (400/401/403/404/422); not retried
     │   └── RetriesExhausted  429/5xx/timeouts/drops until the retry budget ran out
@@ -62,6 +64,11 @@ class RecipeError(InputError):
     def __init__(self, issues: list[Issue]):
         self.issues = list(issues)
         super().__init__("\n".join(str(i) for i in self.issues))
+
+
+class DatasetError(InputError):
+    """A dataset row is bad or an item id repeats. A small file is checked before the run; a
+    large JSONL file while it runs (`pipelines.recipe.jsonl`), which then stops, resumable."""
 
 
 class CallError(PipeError):

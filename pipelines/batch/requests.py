@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from pipelines.errors import InputError
-from pipelines.recipe.datasets import KeyBits
+from pipelines.recipe.jsonl import KeyBits
 from pipelines.types import ChatRequest
 
 CHAT_URL = "/v1/chat/completions"

@@ -6,4 +6,5 @@
     checks.py        node names, schema fix hints, the dataset's first rows (limits: docs/limits.md)
     plan.py          the Plan: nodes in topological order, their DAG, Mermaid/DOT text
     datasets.py      dataset sources (`pipe.datasets` entry points) -> items
+    jsonl.py         JSONL datasets read as the run goes, a large file checked beside it
 """

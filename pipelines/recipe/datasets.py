@@ -10,13 +10,13 @@ recipe.
 from __future__ import annotations
 
 import inspect
-import json
 import random
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from pipelines.errors import InputError
 from pipelines.plugins import DATASETS
+from pipelines.recipe.jsonl import JsonlItems, jsonl_rows
 
 
 def register_source(name: str, fn: Callable[..., list[dict[str, Any]]]) -> None:
@@ -34,7 +34,7 @@ def jsonl_items(path: str | Path, size: int | None = None, seed: int | None = No
 
     With `size`, keep that many rows: the first ones, or a seeded random subset if `seed` is set.
     """
-    items = list(_jsonl_rows(_existing(path)))
+    items = list(jsonl_rows(_existing(path)))
     if size is not None and size < len(items):
         items = random.Random(seed).sample(items, size) if seed is not None else items[:size]
     return items
@@ -45,86 +45,6 @@ def _existing(path: str | Path) -> Path:
     if not path.is_file():
         raise InputError(f"{path}: dataset file not found (fix: check `dataset.path`)")
     return path
-
-
-def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
-    """The file's rows one at a time (ids default to the line number), checked as they come."""
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if line.strip():
-                yield _jsonl_row(path, lineno, line)
-
-
-def _jsonl_row(path: Path, lineno: int, line: str) -> dict[str, Any]:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{lineno}: invalid JSON ({exc.msg}); fix that line") from None
-    missing = [k for k in ("question", "answer") if not isinstance(row, dict) or k not in row]
-    if missing:
-        raise InputError(f"{path}:{lineno}: row has no {' or '.join(missing)}; "
-                         "fix: every line needs question and answer")
-    row.setdefault("id", str(lineno))
-    row["id"] = str(row["id"])
-    return row
-
-
-class JsonlItems:
-    """A JSONL dataset that a run reads as it goes: checked whole once when opened (bad lines,
-    duplicate ids: one clear error before anything is spent) keeping only its ids, then read
-    again from the file on every pass. Memory does not hold the rows, only their ids."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._count = _count_unique(path)
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return _jsonl_rows(self.path)
-
-
-MAX_ID_BITS = 1 << 27
-"""Most bits (16 MB) the duplicate check of a streamed dataset holds, whatever its size."""
-
-
-class KeyBits:
-    """Which keys may have been seen twice, in bounded memory: one bit per hash slot (about one
-    per byte of the input, at most MAX_ID_BITS). A key whose slot was taken twice is only a
-    candidate (`clashed`); a second look at those keys alone confirms a duplicate or clears a
-    hash collision."""
-
-    def __init__(self, size_hint: int, bits: int | None = None):
-        self.bits = bits or min(MAX_ID_BITS, max(1 << 16, size_hint))
-        self.taken = bytearray(self.bits // 8 + 1)
-        self.clashes: set[int] = set()
-
-    def add(self, key: str) -> None:
-        slot = hash(key) % self.bits
-        if self.taken[slot >> 3] & (1 << (slot & 7)):
-            self.clashes.add(slot)
-        self.taken[slot >> 3] |= 1 << (slot & 7)
-
-    def clashed(self, key: str) -> bool:
-        return hash(key) % self.bits in self.clashes
-
-
-def _count_unique(path: Path, bits: int | None = None) -> int:
-    """The file's rows, refusing duplicate ids without holding them (`KeyBits`): only rows
-    whose slot is taken twice are read again and compared by id."""
-    ids, rows = KeyBits(path.stat().st_size, bits), 0
-    for row in _jsonl_rows(path):
-        rows += 1
-        ids.add(row["id"])
-    seen: set[str] = set()
-    for row in _jsonl_rows(path) if ids.clashes else ():
-        if ids.clashed(row["id"]):
-            if row["id"] in seen:
-                raise InputError(f"dataset {path}: duplicate item id {row['id']!r}; "
-                                 "ids must be unique")
-            seen.add(row["id"])
-    return rows
 
 
 def stream_items(options: dict[str, Any], base_dir: Path

@@ -14,7 +14,7 @@ from pipelines.batch import jobs, jobstore, requests
 from pipelines.batch.jobstore import JobStore
 from pipelines.batch.requests import FileRequests, parse_batch_file
 from pipelines.errors import InputError
-from pipelines.recipe.datasets import KeyBits
+from pipelines.recipe.jsonl import KeyBits
 from tests.pipelines.batch.conftest import read_jsonl, request_line, transport_for, write_input
 
 

@@ -3,6 +3,7 @@ then read again from the file, never held whole in memory."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -11,8 +12,11 @@ import pytest
 
 import pipelines
 from pipelines import RunOptions
-from pipelines.errors import InputError
-from pipelines.recipe.datasets import JsonlItems, _count_unique, load_items, stream_items
+from pipelines.errors import DatasetError, InputError
+from pipelines.recipe.datasets import load_items, stream_items
+from pipelines.recipe import jsonl
+from pipelines.recipe.jsonl import JsonlItems, count_unique
+from pipelines.storage import RunStore
 from tests.pipelines.fake_llm import FakeLLM
 
 RECIPES = Path(__file__).parents[1] / "recipes"
@@ -67,9 +71,72 @@ def test_a_run_over_a_jsonl_file_stores_and_scores_every_item(tmp_path):
 def test_ids_whose_hash_slots_clash_are_told_apart_by_reading_them_again(tmp_path):
     rows = [{"id": f"r{i}", "question": "q", "answer": "1"} for i in range(5)]
     path = _write(tmp_path / "d.jsonl", rows)
-    assert _count_unique(path, bits=1) == 5  # every slot clashes; no id repeats: no error
+    assert count_unique(path, bits=1) == 5  # every slot clashes; no id repeats: no error
     _write(path, rows + [rows[3]])
     with pytest.raises(InputError, match="duplicate item id 'r3'"):
-        _count_unique(path, bits=1)
+        count_unique(path, bits=1)
     with pytest.raises(InputError, match="duplicate item id 'r3'"):
-        _count_unique(path)
+        count_unique(path)
+
+
+# -- a large file: the run starts at once, the file is checked beside it ------------------------
+
+def _rows(n: int) -> list[dict]:
+    return [{"id": f"p{i}", "question": f"{i}+0", "answer": "1"} for i in range(n)]
+
+
+def _run(data: Path, store: Path, fake: FakeLLM, resume: str | None = None):
+    return pipelines.run(None if resume else RECIPES / "rsa.yaml", {"N": 2, "K": 1, "T": 2},
+                         RunOptions(endpoint="http://fake.test/v1", store=store, resume=resume,
+                                    dataset=None if resume else {"source": str(data)},
+                                    transport=httpx.ASGITransport(app=fake.app)))
+
+
+@pytest.fixture
+def every_file_large(monkeypatch):
+    monkeypatch.setattr(jsonl, "INLINE_CHECK_BYTES", 0)
+
+
+def test_a_large_file_is_counted_without_parsing_and_checked_in_a_child_process(
+        tmp_path, every_file_large):
+    path = _write(tmp_path / "d.jsonl", _rows(30))
+    items = JsonlItems(path)
+    assert len(items) == 30 and items._check is not None
+    asyncio.run(items.checked())  # a good file: no error
+    with open(path, "a") as f:
+        f.write('\n{"question": "q"}\n')
+    items = JsonlItems(path)  # not parsed here: a bad row does not stop the start
+    assert len(items) == 31
+    with pytest.raises(DatasetError, match=r"d.jsonl:32: row has no answer"):
+        asyncio.run(items.checked())
+    items.close()
+
+
+def test_a_bad_line_in_a_large_file_stops_the_run_resumable_and_nothing_is_repeated(
+        tmp_path, every_file_large):
+    rows = _rows(300)  # more than the run's window of items in flight: some finish before
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" if i != 289 else '{"question": "x",\n'
+                            for i, r in enumerate(rows)))
+    fake, store = FakeLLM(reply=lambda body: "1"), tmp_path / "s"
+    with pytest.raises(DatasetError, match=r"(?s)d.jsonl:290: invalid JSON.*pipe run --resume"):
+        _run(data, store, fake)
+    [run] = pipelines.runs(store=store)
+    assert run["status"] == "interrupted"
+    done = RunStore(store).db.execute("SELECT COUNT(*) FROM calls WHERE status='ok'").fetchone()[0]
+    assert done > 0
+    _write(data, rows)  # fixed
+    fake.requests.clear()
+    result = _run(data, store, fake, resume=run["run_id"])
+    assert result.exit_code == 0 and len(result.items) == 300
+    assert len(fake.requests) == 300 * 4 - done  # completed calls are not made again
+
+
+def test_a_repeated_id_in_a_large_file_stops_the_run(tmp_path, every_file_large):
+    rows = _rows(40)
+    rows[35]["id"] = "p3"
+    data = _write(tmp_path / "d.jsonl", rows)
+    with pytest.raises(DatasetError, match=r"duplicate item id 'p3'.*\n.*pipe run --resume"):
+        _run(data, tmp_path / "s", FakeLLM(reply=lambda body: "1"))
+    [run] = pipelines.runs(store=tmp_path / "s")
+    assert run["status"] == "interrupted"
