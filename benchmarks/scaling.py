@@ -17,6 +17,7 @@
 2. Batch: `pipe batch submit` of a 10k- and 100k-line OpenAI Batch JSONL (1M with --million):
    submit time, store size and peak RSS; then the job run on the same endpoint (requests/s,
    peak RSS) and its results written (seconds, peak RSS), each phase in its own subprocess.
+   Goal: the run's peak RSS flat within 20% from 10k lines up (PASS or MISS).
 
 Run:  python benchmarks/scaling.py                  # runs (3 rounds) + batch, ~35 min quiet
       python benchmarks/scaling.py --rounds 1       # one pass, about 15 minutes
@@ -289,6 +290,7 @@ def batch_table(sizes: list[int], submit_only: bool = False) -> None:
           f"on the same endpoint at concurrency {CONCURRENCY}; load average {_load()}")
     print(f"{'lines':>9} | {'submit s':>8} {'RSS':>6} {'store':>7} | {'run req/s':>9} "
           f"{'RSS':>6} | {'results s':>9} {'RSS':>6}")
+    run_rss = {}
     for lines in sizes:
         with tempfile.TemporaryDirectory() as d:
             write_batch(Path(d) / "in.jsonl", lines)
@@ -301,8 +303,14 @@ def batch_table(sizes: list[int], submit_only: bool = False) -> None:
             ran = child("batch", "run", d, sub["job_id"])
             out = child("batch", "results", d, sub["job_id"])
         assert ran["done"] == out["lines"] == lines, (ran, out)
+        run_rss[lines] = ran["rss_mb"]
         print(f"{lines / ran['wall_s']:>9.0f} {ran['rss_mb']:>4.0f}MB"
               f" | {out['wall_s']:>9.1f} {out['rss_mb']:>4.0f}MB", flush=True)
+    rss = [mb for lines, mb in run_rss.items() if lines >= 10_000]
+    if len(rss) > 1:
+        flat = (max(rss) - min(rss)) / min(rss)
+        print(f"run RSS {min(rss):.0f}..{max(rss):.0f} MB from 10k lines up, {flat:.0%}, goal "
+              f"flat within 20%: {'PASS' if flat <= 0.20 else 'MISS'}")
 
 
 def profile(calls: int) -> None:

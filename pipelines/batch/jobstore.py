@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any, Collection, Iterator
 
 from pipelines.batch.requests import BatchRequest, Rejected
-from pipelines.storage.sqlite import SqliteFile
+from pipelines.storage.sqlite import SqliteFile, paged
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -175,17 +175,21 @@ class JobStore(SqliteFile):
 
     # -- requests ----------------------------------------------------------------------------
     def pending(self, job_id: str) -> Iterator[BatchRequest]:
-        """Pending requests in input order (read in pages, so huge jobs stream)."""
-        last = -1
-        while True:
-            rows = self.db.execute(
-                "SELECT seq, custom_id, line, url, body FROM requests WHERE job_id=? AND "
-                "state='pending' AND seq>? ORDER BY seq LIMIT 1000", (job_id, last)).fetchall()
-            if not rows:
-                return
-            for r in rows:
-                yield BatchRequest(r["custom_id"], r["line"], r["url"], json.loads(r["body"]))
-            last = rows[-1]["seq"]
+        """Pending requests in input order (read in pages of PAGE, so huge jobs stream)."""
+        return (request for _, request in self._pending(job_id, after=-1, limit=-1))
+
+    def pending_page(self, job_id: str, after: int, limit: int) -> list[tuple[int, BatchRequest]]:
+        """Up to `limit` pending requests after input position `after`, in order, each with
+        its position: one keyset query, which costs the same however far into the job."""
+        return list(self._pending(job_id, after=after, limit=limit))
+
+    def _pending(self, job_id: str, *, after: int, limit: int
+                 ) -> Iterator[tuple[int, BatchRequest]]:
+        for r in paged(self.db, "custom_id, line, url, body", "requests",
+                       "job_id=? AND state='pending'", (job_id,), key="seq", page=PAGE,
+                       after=after, limit=limit):
+            yield r["page_key"], BatchRequest(r["custom_id"], r["line"], r["url"],
+                                              json.loads(r["body"]))
 
     def record(self, job_id: str, custom_id: str, result: dict[str, Any]) -> bool:
         """Commit one request's result if it is still pending; False if it already had one."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -122,11 +123,14 @@ class BatchAPIRun:
 
     async def _upload(self, remote: dict[str, Any]) -> bool:
         """Upload the pending requests and commit the file id; False if none is pending."""
-        lines = [json.dumps(r.wire_line()) for r in self.store.pending(self.job_id)]
-        if not lines:
-            return False
-        uploaded = await self.client.files.create(
-            file=(f"{self.job_id}.jsonl", ("\n".join(lines) + "\n").encode()), purpose="batch")
+        with tempfile.TemporaryFile() as upload:  # written a page at a time, sent streamed
+            for r in self.store.pending(self.job_id):
+                upload.write(json.dumps(r.wire_line()).encode() + b"\n")
+            if not upload.tell():
+                return False
+            upload.seek(0)
+            uploaded = await self.client.files.create(file=(f"{self.job_id}.jsonl", upload),
+                                                      purpose="batch")
         remote.update(file_id=uploaded.id, file_created_at=uploaded.created_at)
         self._save(remote)
         return True

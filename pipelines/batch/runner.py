@@ -142,7 +142,7 @@ class JobRunner:
         if self.budget.max_usd is None or self.job["remote"].get("batch_id"):
             return True
         now = self.opts.clock.now()
-        worst = [self.meter.worst_case_usd(r.body, now) for r in self.store.pending(self.job_id)]
+        worst = (self.meter.worst_case_usd(r.body, now) for r in self.store.pending(self.job_id))
         try:
             self.budget.reserve(sum(w or 0.0 for w in worst))
         except BudgetExceeded:
