@@ -20,9 +20,7 @@ pytestmark = pytest.mark.vllm
 
 
 def test_an_n_request_returns_n_choices_with_the_prompt_counted_once(vllm_url):
-    # a prompt unlike the model's training data, so that samples at temperature 1 differ
-    # (the model answers an arithmetic problem it knows the same way every time)
-    messages = ({"role": "user", "content": "Tell me about the sea."},)
+    messages = ({"role": "user", "content": "Compute 12+30. Put the answer in \\boxed{}."},)
 
     async def ask():
         async with EndpointClient(resolve_endpoint(vllm_url)) as client:
