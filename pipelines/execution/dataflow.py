@@ -76,10 +76,9 @@ class ItemDataflow:
                     running.add(asyncio.create_task(self._guarded(item)))
             if running:
                 statuses.update(t.result() for t in (await asyncio.wait(running))[0])
-        finally:  # stopped early (a bad dataset row, Ctrl-C): the items in flight end first,
-            for task in running:  # so that nothing writes to the store after the run closed it
+        finally:
+            for task in running:
                 task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
         return statuses
 
     async def _guarded(self, item: dict[str, Any]) -> ItemStatus:
