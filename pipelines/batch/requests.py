@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from pipelines.errors import InputError
-from pipelines.recipe.jsonl import KeyBits
+from pipelines.recipe.jsonl import KeyBits, numbered_lines
 from pipelines.types import ChatRequest
 
 CHAT_URL = "/v1/chat/completions"
@@ -201,16 +201,13 @@ def parse_batch_file(path: str | Path, *, strict: bool = False) -> ParsedInput:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) of the file's non-blank lines. Lines end at \\n only: JSON text
-    may hold a raw U+2028, which str.splitlines() would break."""
-    try:
-        with open(path, encoding="utf-8", newline="\n") as f:
-            for lineno, line in enumerate(f, 1):
-                text = line.removesuffix("\n").removesuffix("\r")
-                if text.strip():
-                    yield lineno, text
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc}); fix: save it as UTF-8 JSONL") from None
+    """(line number, text) of the file's non-blank lines."""
+    for lineno, raw in numbered_lines(path):
+        try:
+            yield lineno, raw.decode("utf-8").removesuffix("\n").removesuffix("\r")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}:{lineno}: not UTF-8 text ({exc.reason}); "
+                             "fix: save it as UTF-8 JSONL") from None
 
 
 def _repeated(path: Path, ids: KeyBits) -> dict[str, list[int]]:

@@ -30,13 +30,19 @@ MAX_ID_BITS = 1 << 27
 """Most bits (16 MB) the duplicate check of a streamed dataset holds, whatever its size."""
 
 
-def jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
-    """The file's rows one at a time (ids default to the line number), checked as they come.
-    Lines end at \\n only: a JSON string may hold a raw U+2028."""
+def numbered_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of the file's non-blank lines, read one at a time. Lines end at \\n
+    only: a JSON string may hold a raw U+2028, which str.splitlines() would break."""
     with open(path, "rb") as f:
         for lineno, raw in enumerate(f, 1):
             if raw.strip():
-                yield _row(path, lineno, raw)
+                yield lineno, raw
+
+
+def jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """The file's rows one at a time (ids default to the line number), checked as they come."""
+    for lineno, raw in numbered_lines(path):
+        yield _row(path, lineno, raw)
 
 
 def _row(path: Path, lineno: int, raw: bytes) -> dict[str, Any]:

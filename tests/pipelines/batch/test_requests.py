@@ -118,3 +118,11 @@ def test_a_line_separator_inside_a_json_string_does_not_split_the_line(tmp_path)
     parsed = parse_batch_file(path)
     assert [r.custom_id for r in parsed.requests] == ["u", "v"] and not parsed.rejected
     assert parsed.requests[0].body["messages"][0]["content"] == "a\u2028b"
+
+
+def test_a_line_that_is_not_utf8_is_named_by_its_line(tmp_path):
+    path = tmp_path / "in.jsonl"
+    latin1 = request_line("cafe").encode().replace(b"cafe", b"caf\xe9")
+    path.write_bytes(request_line("ok").encode() + b"\n" + latin1 + b"\n")
+    with pytest.raises(InputError, match=rf"{path}:2: not UTF-8 text .*fix: save it as UTF-8"):
+        parse_batch_file(path)
