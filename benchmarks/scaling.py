@@ -11,7 +11,9 @@
    median over rounds of each rate and of the paired ratio, with the ratio's range; load that
    comes and goes hits both sides of a pair, and a round it spoiled is outvoted. CPU ms per
    call (process time) and its bare/pipe ratio are a cross-check; on shared cores they move
-   with load too (caches, sibling threads), if less than wall time.
+   with load too (caches, sibling threads), if less than wall time. On a host whose speed
+   drifts over minutes (a shared VM: the same bare loop measured 616 and 1,254 calls/s an
+   hour apart), --together runs each pair at the same time, one per core, so drift hits both.
    Goals: pipe/bare >= 0.9 at every size, at most 10% spread of the ratio between sizes, peak
    RSS flat within 20% from 10k calls up; each printed with PASS or MISS.
 2. Batch: `pipe batch submit` of a 10k- and 100k-line OpenAI Batch JSONL (1M with --million):
@@ -26,6 +28,7 @@ Run:  python benchmarks/scaling.py                  # runs (3 rounds) + batch, ~
       python benchmarks/scaling.py --calls --batch-lines --first-calls 100000
           # a run over a 1M-item dataset stopped after 100k calls: start, rate, peak RSS
       python benchmarks/scaling.py --calls 1000 10000 --batch-lines   # runs only
+      python benchmarks/scaling.py --together ...     # pipe and bare at once, one per core
       python benchmarks/scaling.py --calls --batch-lines 1000000 --submit-only
       python benchmarks/scaling.py --profile 10000    # cProfile of one pipe run: pipe's frames
 """
@@ -134,22 +137,38 @@ def _peak_mb() -> float:
 
 
 def child(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", *args],
-                         capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(f"child {args} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _result(args, _spawn(args))
 
 
-def runs_table(sizes: list[int], rounds: int) -> None:
+def children_together(calls: int) -> dict[str, dict]:
+    """pipe and bare at once, one per core: a host whose speed drifts over minutes (a shared
+    VM) slows both alike, so their ratio holds where one after the other it would not."""
+    procs = {kind: _spawn((kind, str(calls))) for kind in ("pipe", "bare")}
+    return {kind: _result((kind, str(calls)), proc) for kind, proc in procs.items()}
+
+
+def _spawn(args) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, __file__, "--child", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _result(args, proc: subprocess.Popen) -> dict:
+    stdout, stderr = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"child {args} failed:\n{stderr[-3000:]}")
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def runs_table(sizes: list[int], rounds: int, together: bool = False) -> None:
+    how = "pipe and bare at once" if together else "sizes interleaved"
     print(f"runs: RSA N={N} K={K} T={T}, zero-latency in-process endpoint, concurrency "
-          f"{CONCURRENCY}, {rounds} round(s), sizes interleaved; load average {_load()}",
-          flush=True)
+          f"{CONCURRENCY}, {rounds} round(s), {how}; load average {_load()}", flush=True)
     got: dict[int, list[tuple[dict, dict]]] = {calls: [] for calls in sizes}
     for r in range(rounds):
         for calls in sizes if r % 2 == 0 else sizes[::-1]:
             order = ("bare", "pipe") if (r + sizes.index(calls)) % 2 == 0 else ("pipe", "bare")
-            pair = {kind: child(kind, str(calls)) for kind in order}
+            pair = (children_together(calls) if together else
+                    {kind: child(kind, str(calls)) for kind in order})
             assert pair["pipe"]["calls"] == pair["bare"]["calls"] == calls, pair
             got[calls].append((pair["pipe"], pair["bare"]))
             print(f"  round {r + 1}: {calls:>9,} calls  pipe {calls / pair['pipe']['wall_s']:>5.0f}"
@@ -335,6 +354,9 @@ def main() -> None:
     ap.add_argument("--submit-only", action="store_true", help="batch: measure submit only")
     ap.add_argument("--rounds", type=int, default=3,
                     help="times each size is measured, interleaved (median reported)")
+    ap.add_argument("--together", action="store_true",
+                    help="run pipe and bare at the same time, one per core (a host whose "
+                         "speed drifts slows both alike); needs two idle cores")
     ap.add_argument("--first-calls", type=int, metavar="CALLS",
                     help="also: a run over a 1M-item dataset, stopped after CALLS calls")
     ap.add_argument("--profile", type=int, metavar="CALLS")
@@ -354,7 +376,7 @@ def main() -> None:
     else:
         extra = [MILLION] if args.million else []
         if args.calls:
-            runs_table(list(itertools.chain(args.calls, extra)), args.rounds)
+            runs_table(list(itertools.chain(args.calls, extra)), args.rounds, args.together)
         if args.first_calls:
             first_calls_table(args.first_calls)
         if args.batch_lines:
