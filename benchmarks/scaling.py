@@ -348,8 +348,10 @@ def profile(calls: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calls", type=int, nargs="*", default=CALLS, help="run sizes in calls")
-    ap.add_argument("--batch-lines", type=int, nargs="*", default=BATCH_LINES)
+    ap.add_argument("--calls", type=int, nargs="*", default=CALLS,
+                    help="run sizes in calls (the flag alone: no runs)")
+    ap.add_argument("--batch-lines", type=int, nargs="*", default=BATCH_LINES,
+                    help="batch sizes in lines (the flag alone: no batch)")
     ap.add_argument("--million", action="store_true", help="add 1M calls and 1M batch lines")
     ap.add_argument("--submit-only", action="store_true", help="batch: measure submit only")
     ap.add_argument("--rounds", type=int, default=3,
