@@ -22,7 +22,14 @@ def start(url: str, store) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", str(RSA),
                              "--endpoint", url, "-p", "N=4", "-p", "T=4", "--no-cache",
                              "--plain", "--store", str(store), "--concurrency", "2"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_default)
+
+
+def _ctrl_c_default() -> None:
+    """A suite started in the background (`.ci/run &` from a script) runs with SIGINT ignored,
+    and children inherit that: the Ctrl-C test would see its SIGINT dropped and the run finish."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for(fake: FakeLLM, requests: int) -> None:
