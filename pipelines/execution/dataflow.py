@@ -76,9 +76,10 @@ class ItemDataflow:
                     running.add(asyncio.create_task(self._guarded(item)))
             if running:
                 statuses.update(t.result() for t in (await asyncio.wait(running))[0])
-        finally:
-            for task in running:
+        finally:  # stopped early (a bad dataset row, Ctrl-C): the items in flight end first,
+            for task in running:  # so that nothing writes to the store after the run closed it
                 task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
         return statuses
 
     async def _guarded(self, item: dict[str, Any]) -> ItemStatus:
