@@ -162,7 +162,7 @@ def _result(args, proc: subprocess.Popen) -> dict:
 def runs_table(sizes: list[int], rounds: int, together: bool = False) -> None:
     how = "pipe and bare at once" if together else "sizes interleaved"
     print(f"runs: RSA N={N} K={K} T={T}, zero-latency in-process endpoint, concurrency "
-          f"{CONCURRENCY}, {rounds} round(s), {how}; load average {_load()}", flush=True)
+          f"{CONCURRENCY},\n  {rounds} round(s), {how}; load average {_load()}", flush=True)
     got: dict[int, list[tuple[dict, dict]]] = {calls: [] for calls in sizes}
     for r in range(rounds):
         for calls in sizes if r % 2 == 0 else sizes[::-1]:
@@ -174,18 +174,18 @@ def runs_table(sizes: list[int], rounds: int, together: bool = False) -> None:
             print(f"  round {r + 1}: {calls:>9,} calls  pipe {calls / pair['pipe']['wall_s']:>5.0f}"
                   f" c/s  bare {calls / pair['bare']['wall_s']:>5.0f} c/s  load {_load()}",
                   flush=True)
-    print(f"{'calls':>9} | {'pipe c/s':>8} {'bare c/s':>8} {'ratio':>5} {'range':>9} | "
-          f"{'pipe RSS':>8} {'bare RSS':>8} | {'CPU ms/call':>11} {'bare':>4} {'ratio':>5}")
+    print(f"{'calls':>9} | {'pipe/s':>6} {'bare/s':>6} {'ratio':>5} {'range':>9} | "
+          f"{'RSS pipe':>8} {'bare':>5} | {'ms/call':>7} {'bare':>4} {'ratio':>5}")
     rows = {calls: _median_row(calls, pairs) for calls, pairs in got.items()}
     for calls, row in rows.items():
-        print(f"{calls:>9,} | {row['pipe']:>8.0f} {row['bare']:>8.0f} {row['ratio']:>5.2f} "
+        print(f"{calls:>9,} | {row['pipe']:>6.0f} {row['bare']:>6.0f} {row['ratio']:>5.2f} "
               f"{row['low']:>4.2f}-{row['high']:<4.2f} | {row['pipe_rss']:>6.0f}MB "
-              f"{row['bare_rss']:>6.0f}MB | {row['pipe_cpu']:>11.2f} {row['bare_cpu']:>4.2f} "
+              f"{row['bare_rss']:>3.0f}MB | {row['pipe_cpu']:>7.2f} {row['bare_cpu']:>4.2f} "
               f"{row['bare_cpu'] / row['pipe_cpu']:>5.2f}")
     _verdicts(rows)
     starts = [(row["pipe_start"], row["bare_start"]) for row in rows.values()]
     print(f"start-up, once per process (its first item, {CALLS_PER_ITEM} calls, not in the rates "
-          f"above): pipe {statistics.median(p for p, _ in starts):.2f} s, bare "
+          f"above):\n  pipe {statistics.median(p for p, _ in starts):.2f} s, bare "
           f"{statistics.median(b for _, b in starts):.2f} s")
     print(f"load average now {_load()}")
 
@@ -305,8 +305,8 @@ def measure_batch(phase: str, folder: Path, arg: str) -> dict:
 
 
 def batch_table(sizes: list[int], submit_only: bool = False) -> None:
-    print(f"\nbatch: `pipe batch submit` (--api concurrent) of an OpenAI Batch JSONL, then run "
-          f"on the same endpoint at concurrency {CONCURRENCY}; load average {_load()}")
+    print(f"\nbatch: `pipe batch submit` (--api concurrent) of an OpenAI Batch JSONL, then\n  "
+          f"run on the same endpoint at concurrency {CONCURRENCY}; load average {_load()}")
     print(f"{'lines':>9} | {'submit s':>8} {'RSS':>6} {'store':>7} | {'run req/s':>9} "
           f"{'RSS':>6} | {'results s':>9} {'RSS':>6}")
     run_rss = {}
