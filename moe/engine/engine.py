@@ -15,6 +15,7 @@ from moe.engine.sampler import SamplingParams, sample_batch
 from moe.engine.scheduler import Scheduler, Work
 from moe.engine.stats import EngineStats
 from moe.inference import LatentCache, SeqChunk, SlotPool
+from moe.structured import TokenIndex
 
 
 Job = tuple[Request, Choice, np.ndarray]
@@ -85,6 +86,17 @@ class LLMEngine:
         self.last_expert_counts: np.ndarray | None = None
         """Expert assignments of the last step ([n_moe_layers, n_routed_experts])."""
         self._requests: dict[str, Request] = {}
+        self._token_index: TokenIndex | None = None
+
+    @property
+    def token_index(self) -> TokenIndex:
+        """The vocabulary as a trie for constrained decoding (built by the first request with a
+        grammar); control tokens have no text, so only end-of-sequence can end an answer."""
+        if self._token_index is None:
+            tok = self.tokenizer
+            texts = ["" if i in tok.specials else tok.token_text(i) for i in range(tok.vocab_size)]
+            self._token_index = TokenIndex(texts, tok.eos_id)
+        return self._token_index
 
     def _new_cache(self, rows: list[np.ndarray], num_tokens: int) -> LatentCache:
         """A request's prompt cache, starting from the prefix-cache blocks it hit."""
@@ -117,6 +129,9 @@ class LLMEngine:
                 f"max_tokens is {params.max_tokens}; this model supports at most "
                 f"{self.max_model_len} tokens in all (prompt and completion)", "max_tokens",
             )
+        if params.grammar is not None and params.ignore_eos:
+            raise RequestRejected("ignore_eos cannot be combined with a response_format: an answer "
+                                  "held to a schema must end where the schema ends", "ignore_eos")
         max_output = min(params.max_tokens or room, room)
         request = Request(
             request_id or uuid.uuid4().hex, prompt_ids, params,
@@ -191,8 +206,10 @@ class LLMEngine:
             except Exception as exc:  # fail only this request; the engine goes on
                 outputs[item.request.request_id] = self._fail_with(item.request, exc)
         jobs = [job for job in jobs if job[0].phase is not Phase.DONE]
-        tokens = sample_batch([j[2] for j in jobs], [j[0].params for j in jobs],
-                              [j[1].rng for j in jobs])
+        rows = [self._constrained(r, c, row) if r.matcher is not None else row for r, c, row in jobs]
+        tokens = sample_batch(rows, [j[0].params for j in jobs], [j[1].rng for j in jobs])
+        # A masked token has probability 0, but a float tie at a block edge could still pick one.
+        tokens = [t if np.isfinite(row[t]) else int(np.argmax(row)) for t, row in zip(tokens, rows)]
         for (request, choice, _), token in zip(jobs, tokens):
             if request.phase is Phase.DONE:
                 continue
@@ -247,6 +264,12 @@ class LLMEngine:
         self._start_decoding(request)
         return [(request, c, logits) for c in request.choices]
 
+    def _constrained(self, request: Request, choice: Choice, logits: np.ndarray) -> np.ndarray:
+        """The logits with every token that would leave the request's grammar at -inf."""
+        if choice.states is None:
+            choice.states = request.matcher.start()
+        return self.token_index.mask(logits, self.token_index.allowed(request.matcher, choice.states))
+
     def _start_decoding(self, request: Request) -> None:
         """Prompt done: fork its cache for each choice (all first tokens come from its logits)."""
         self.blocks.clear_pending(request.request_id)
@@ -264,6 +287,8 @@ class LLMEngine:
             self.stats.inter_token.observe(now - choice.last_token_at)
         choice.last_token_at = now
         self.stats.generation_tokens += 1
+        if request.matcher is not None:
+            choice.states = request.matcher.feed(choice.states, self.tokenizer.token_text(token))
         delta = request.accept_token(choice, token)
         if choice.finished:
             # Keep its blocks for later prompts that continue this text (multi-turn chat), and

@@ -11,6 +11,7 @@ import numpy as np
 
 from moe.engine.detokenizer import Decoder, TextTracker
 from moe.engine.sampler import SamplingParams, choice_rng
+from moe.structured import Matcher, States
 
 
 class Phase(enum.Enum):
@@ -33,6 +34,8 @@ class Choice:
     output_ids: list[int] = field(default_factory=list)
     finish_reason: str | None = None
     last_token_at: float = 0.0
+    states: States | None = None
+    """Where the text stands in the request's grammar (None: no grammar, or not started)."""
     _rng: np.random.Generator | None = None
 
     @property
@@ -99,6 +102,8 @@ class Request:
         self.num_computed = 0
         """Prompt tokens whose cache rows exist (hits from the prefix cache included)."""
         self.cached_tokens = 0
+        self.matcher = Matcher(params.grammar) if params.grammar is not None else None
+        """The grammar's matcher, shared by the choices (its memo serves them all)."""
         self.choices = [
             Choice(i, params.seed, TextTracker(decoder, params.stop))
             for i in range(params.n)

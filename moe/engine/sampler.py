@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +28,9 @@ class SamplingParams:
     """Generation of a choice ends before the first occurrence of any of these strings."""
     ignore_eos: bool = False
     """Keep generating past the end-of-sequence token (benchmarks use it for fixed lengths)."""
+    grammar: Any = None
+    """Hold each choice's text to this grammar (`moe.structured.compile_schema`): tokens that
+    would leave it are masked before sampling, and the choice ends only where it may."""
 
 
 def choice_rng(seed: int | None, index: int) -> np.random.Generator:

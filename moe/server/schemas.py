@@ -5,13 +5,15 @@ Types are strict, as OpenAI's are: `"max_tokens": "10"` or `10.0` is refused, no
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from moe.engine.sampler import SamplingParams
 from moe.server.errors import APIError
+from moe.structured import SchemaError, any_object, compile_schema
 
 MAX_N = 64
 MAX_STOPS = 16
@@ -48,10 +50,41 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
+class JsonSchemaFormat(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", populate_by_name=True)
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    schema_: Union[dict, bool] = Field(default_factory=dict, alias="schema")
+    description: str | None = None
+    strict: bool | None = None
+    """Accepted either way: every answer is held to the schema (`moe.structured`)."""
+
+
 class ResponseFormat(BaseModel):
-    model_config = ConfigDict(strict=True, extra="allow")
-    type: Literal["text"]
-    """Only free text: a tiny model cannot be held to a JSON schema."""
+    """`text`, `json_object` (any JSON object) or `json_schema`; the JSON kinds are enforced by
+    constrained decoding, so even a tiny model's answer parses and validates."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+    type: Literal["text", "json_object", "json_schema"]
+    json_schema: JsonSchemaFormat | None = None
+
+    @model_validator(mode="after")
+    def _schema_given(self) -> "ResponseFormat":
+        if (self.type == "json_schema") != (self.json_schema is not None):
+            raise ValueError("give json_schema exactly when type is \"json_schema\"")
+        return self
+
+    def grammar(self) -> Any:
+        """The compiled grammar (None for text); an unsupported schema is a 400 naming its part."""
+        if self.type == "json_object":
+            return any_object()
+        if self.json_schema is None:
+            return None
+        try:
+            return compile_schema(self.json_schema.schema_)
+        except SchemaError as exc:
+            where = ".".join(p for p in ("response_format.json_schema.schema", exc.path.lstrip(".")) if p)
+            raise APIError(400, f"Invalid schema for response_format: {exc}", param=where,
+                           code="invalid_json_schema") from None
 
 
 class _Sampling(BaseModel):
@@ -109,6 +142,10 @@ class ChatCompletionRequest(_Sampling):
 
     def limit(self) -> int | None:
         return self.max_completion_tokens or self.max_tokens
+
+    def sampling(self, max_tokens: int | None) -> SamplingParams:
+        grammar = self.response_format.grammar() if self.response_format is not None else None
+        return dataclasses.replace(super().sampling(max_tokens), grammar=grammar)
 
 
 class CompletionRequest(_Sampling):
