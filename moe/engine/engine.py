@@ -268,7 +268,7 @@ class LLMEngine:
         """The logits with every token that would leave the request's grammar at -inf."""
         if choice.states is None:
             choice.states = request.matcher.start()
-        return self.token_index.mask(logits, self.token_index.allowed(request.matcher, choice.states))
+        return self.token_index.mask(logits, request.matcher, choice.states)
 
     def _start_decoding(self, request: Request) -> None:
         """Prompt done: fork its cache for each choice (all first tokens come from its logits)."""

@@ -11,7 +11,7 @@ import numpy as np
 
 from moe.engine.detokenizer import Decoder, TextTracker
 from moe.engine.sampler import SamplingParams, choice_rng
-from moe.structured import Matcher, States
+from moe.structured import States, matcher_for
 
 
 class Phase(enum.Enum):
@@ -102,8 +102,8 @@ class Request:
         self.num_computed = 0
         """Prompt tokens whose cache rows exist (hits from the prefix cache included)."""
         self.cached_tokens = 0
-        self.matcher = Matcher(params.grammar) if params.grammar is not None else None
-        """The grammar's matcher, shared by the choices (its memo serves them all)."""
+        self.matcher = matcher_for(params.grammar) if params.grammar is not None else None
+        """The grammar's matcher, shared by the choices and by other requests of the grammar."""
         self.choices = [
             Choice(i, params.seed, TextTracker(decoder, params.stop))
             for i in range(params.n)

@@ -6,6 +6,8 @@ Types are strict, as OpenAI's are: `"max_tokens": "10"` or `10.0` is refused, no
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import re
 from typing import Any, Literal, Union
 
@@ -80,11 +82,17 @@ class ResponseFormat(BaseModel):
         if self.json_schema is None:
             return None
         try:
-            return compile_schema(self.json_schema.schema_)
+            return _compiled(json.dumps(self.json_schema.schema_, sort_keys=False))
         except SchemaError as exc:
             where = ".".join(p for p in ("response_format.json_schema.schema", exc.path.lstrip(".")) if p)
             raise APIError(400, f"Invalid schema for response_format: {exc}", param=where,
                            code="invalid_json_schema") from None
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(schema_json: str) -> Any:
+    """One grammar per distinct schema, so its requests share a matcher (`matcher_for`)."""
+    return compile_schema(json.loads(schema_json))
 
 
 class _Sampling(BaseModel):

@@ -127,8 +127,9 @@ def any_value() -> Alt:
     return value.target
 
 
+@functools.cache
 def any_object() -> Seq:
-    """`{"type": "json_object"}`: any JSON object."""
+    """`{"type": "json_object"}`: any JSON object (one grammar, so its requests share a matcher)."""
     member = Seq((Str(), Lit(":"), any_value()))
     return Seq((Lit("{"), Items(member, CLOSE_OBJECT)))
 

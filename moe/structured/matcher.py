@@ -9,6 +9,7 @@ keys), so sets stay small, and steps are memoised per set.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from moe.structured.grammar import CLOSE_OBJECT, Alt, Items, Lit, Num, Props, Ref, Seq, Str
@@ -145,13 +146,14 @@ def _string_step(node: Str, data: tuple[int, int], ch: str) -> Any:
 
 
 class Matcher:
-    """The states of one grammar, stepped by characters and memoised (one per request)."""
+    """The states of one grammar, stepped by characters and memoised (`matcher_for` shares one
+    between the requests of the same grammar)."""
 
     def __init__(self, root: Any):
         self.root = root
         self._steps: dict[tuple[States, str], States] = {}
         self.memo: dict[States, Any] = {}
-        """Per-state results callers keep (the token mask), cleared with the step memo."""
+        """Per-state results a caller keeps and bounds (`TokenIndex`'s masks)."""
 
     def start(self) -> States:
         out: set = set()
@@ -164,7 +166,6 @@ class Matcher:
         if found is None:
             if len(self._steps) >= CACHE_LIMIT:
                 self._steps.clear()
-                self.memo.clear()
             out: set = set()
             for stack in states:
                 if stack is not None:
@@ -186,3 +187,10 @@ class Matcher:
     def matches(self, text: str) -> bool:
         """Whether `text` is a whole answer of the grammar."""
         return self.can_end(self.feed(self.start(), text))
+
+
+@functools.lru_cache(maxsize=16)
+def matcher_for(grammar: Any) -> Matcher:
+    """The matcher of `grammar` (nodes hash by identity): requests that send the same compiled
+    grammar share its memo, so a pipeline's thousand calls walk the vocabulary once per state."""
+    return Matcher(grammar)

@@ -7,7 +7,12 @@ from typing import Sequence
 
 import numpy as np
 
+from moe.structured.grammar import Str
 from moe.structured.matcher import Matcher, States
+
+
+MEMO_LIMIT = 1024
+"""Masks kept per matcher (4 KB each at this vocabulary) before the memo starts over."""
 
 
 class _Node:
@@ -24,6 +29,7 @@ class TokenIndex:
     def __init__(self, texts: Sequence[str], eos_id: int):
         self.eos_id = eos_id
         self.size = len(texts)
+        self.longest = max((len(t) for t in texts), default=0)
         self._root = _Node()
         for token_id, text in enumerate(texts):
             if not text:
@@ -35,12 +41,38 @@ class TokenIndex:
 
     def allowed(self, matcher: Matcher, states: States) -> np.ndarray:
         """Ids of the tokens that may come next (end-of-sequence when the answer may end)."""
-        found = matcher.memo.get(states)
+        return np.flatnonzero(self.bias(matcher, states) == 0)
+
+    def bias(self, matcher: Matcher, states: States) -> np.ndarray:
+        """0 for the tokens that may come next, -inf for the rest: added to a row of logits."""
+        found = matcher.memo.get(states)  # the exact states seen before: no key to build
         if found is None:
-            ids = [self.eos_id] if matcher.can_end(states) else []
-            self._walk(self._root, matcher, states, ids)
-            found = matcher.memo[states] = np.array(sorted(ids), dtype=np.int64)
+            if len(matcher.memo) >= MEMO_LIMIT:
+                matcher.memo.clear()
+            key = self._key(states)
+            found = matcher.memo.get(key)
+            if found is None:
+                ids = [self.eos_id] if matcher.can_end(states) else []
+                self._walk(self._root, matcher, states, ids)
+                found = np.full(self.size, -np.inf, dtype=np.float32)
+                found[ids] = 0.0
+                matcher.memo[key] = found
+            matcher.memo[states] = found
         return found
+
+    def _key(self, states: States) -> frozenset:
+        """`states` with each open string's length replaced by what the next token can see of
+        it (how far to its minimum and maximum, up to the longest token), so that the steps of
+        a bounded string share one mask instead of walking the trie at every character."""
+        key = []
+        for stack in states:
+            if stack is not None and type(stack[0][0]) is Str and stack[0][1][0] == 1:
+                (node, (phase, length)), parent = stack
+                near = (min(max(node.min_len - length, 0), self.longest + 1),
+                        None if node.max_len is None else min(node.max_len - length, self.longest + 1))
+                stack = ((node, (phase, near)), parent)
+            key.append(stack)
+        return frozenset(key)
 
     def _walk(self, node: _Node, matcher: Matcher, states: States, ids: list[int]) -> None:
         for ch, kid in node.kids.items():
@@ -49,8 +81,6 @@ class TokenIndex:
                 ids.extend(kid.ids)
                 self._walk(kid, matcher, after, ids)
 
-    def mask(self, logits: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-        """A copy of one row of logits with every token outside `allowed` at -inf."""
-        out = np.full(logits.shape, -np.inf, dtype=logits.dtype)
-        out[allowed] = logits[allowed]
-        return out
+    def mask(self, logits: np.ndarray, matcher: Matcher, states: States) -> np.ndarray:
+        """A copy of one row of logits with every token that would leave the grammar at -inf."""
+        return logits + self.bias(matcher, states)
