@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,8 +12,9 @@ from typing import Any, Collection, Sequence
 from pipelines.cost import load_meter
 from pipelines.cost.pricing import pricing_fix, resolve_pricing
 from pipelines.endpoints import EndpointClient, resolve_endpoint
+from pipelines.endpoints.config import load_embedded
 from pipelines.endpoints.tokens import prompt_token_bound
-from pipelines.errors import DatasetError, ExitCode, InputError
+from pipelines.errors import DatasetError, ExitCode, InputError, Issue, RecipeError
 from pipelines.figures import Accuracy
 from pipelines.execution.accuracy import score_run
 from pipelines.execution.budget import Budget
@@ -60,12 +62,31 @@ def validate(path: str | Path, params: dict[str, Any] | None = None,
     `endpoint` and `model` replace the recipe's (`--endpoint`, `--model`)."""
     plan = build_plan(path, params, dataset=dict(dataset) if dataset is not None else None,
                       endpoint=endpoint, model=model, check_endpoint=_endpoint_problem)
+    _refuse_unheld_formats(plan)
     meter = _plan_meter(plan, pricing)
     knows = getattr(meter, "knows", None)
     if knows is not None and not knows(endpoint=_endpoint_name(plan), model=plan.model):
         plan.warnings.append(f"no price known for model {plan.model!r}: its calls will be recorded "
                              f"as unknown cost; fix: {pricing_fix()}, or `pricing:` in the recipe")
     return plan
+
+
+def _refuse_unheld_formats(plan: Plan) -> None:
+    """On the embedded endpoint, a `response_format` its server would refuse (a schema keyword
+    constrained decoding cannot enforce) fails validation here rather than every item's call."""
+    formats = {node.where: (node.id, fmt) for node in plan.nodes.values()
+               if isinstance(fmt := getattr(node.config, "response_format", None), dict)
+               and "${" not in json.dumps(fmt)}
+    if not formats or not resolve_endpoint(plan.endpoint).is_embedded:
+        return
+    embedded = load_embedded()
+    issues = [Issue(f"llm node {node_id}: {problem}", where,
+                    "drop that keyword (check the answer in a python node instead), or use an "
+                    "endpoint that enforces it")
+              for where, (node_id, fmt) in formats.items()
+              if (problem := embedded.response_format_problem(fmt))]
+    if issues:
+        raise RecipeError(issues)
 
 
 def _endpoint_problem(spec: Any) -> tuple[str, str] | None:

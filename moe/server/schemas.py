@@ -84,8 +84,9 @@ class ResponseFormat(BaseModel):
         try:
             return _compiled(json.dumps(self.json_schema.schema_, sort_keys=False))
         except SchemaError as exc:
-            where = ".".join(p for p in ("response_format.json_schema.schema", exc.path.lstrip(".")) if p)
-            raise APIError(400, f"Invalid schema for response_format: {exc}", param=where,
+            where = ".".join(p for p in ("response_format.json_schema.schema", exc.path) if p)
+            raise APIError(400, f"Invalid schema for response_format {self.json_schema.name!r}: "
+                           f"{exc}", param=where,
                            code="invalid_json_schema") from None
 
 

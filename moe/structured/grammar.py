@@ -33,8 +33,9 @@ class SchemaError(MoEInputError):
     """A schema this server cannot hold an answer to; `path` is the JSON path of the culprit."""
 
     def __init__(self, path: str, message: str):
-        super().__init__(f"{path or '(root)'}: {message}")
-        self.path = path
+        self.path = path.lstrip(".")
+        """Where in the schema, e.g. `properties.zip` ('' for the schema itself)."""
+        super().__init__(f"{self.path or 'the schema itself'}: {message}")
 
 
 # -- nodes: identity-hashed, so a matcher state is a tuple of (node, data) frames ---------------

@@ -9,11 +9,15 @@ while the app serves a call (a weights directory it cannot load, say) is re-rais
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from moe.checkpoint import DEFAULT_WEIGHTS_DIR, TOKENIZER_FILE, weights_digest
 from moe.errors import MoEInputError
 from moe.server import create_app
+from moe.server.errors import APIError
+from moe.server.schemas import ChatCompletionRequest, parse
 from moe.tokenizer import Tokenizer
 from pipelines.errors import InputError
 
@@ -41,6 +45,16 @@ class EmbeddedEndpoint:
     def weights_digest(self) -> str:
         """Fingerprint of the weights the server answers with (part of its cache scope)."""
         return weights_digest()
+
+    def response_format_problem(self, response_format: Any) -> str | None:
+        """What the server would refuse in this `response_format` (a schema keyword it cannot
+        enforce, say), so that a recipe fails validation instead of every call; None if held."""
+        try:
+            parse(ChatCompletionRequest, {"model": "m", "messages": [{"role": "user", "content": ""}],
+                                          "response_format": response_format}).sampling(None)
+        except APIError as err:
+            return err.message
+        return None
 
     def prompt_tokens(self, messages: list[dict[str, str]]) -> int:
         """Exactly the prompt tokens the server will count for these chat messages: its own

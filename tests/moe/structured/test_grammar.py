@@ -122,20 +122,21 @@ def test_json_object_mode_takes_any_object_and_nothing_else():
 
 
 @pytest.mark.parametrize("schema, path, words", [
-    ({"type": "string", "pattern": "^a$"}, "", "'pattern' is not supported"),
-    ({"type": "object", "properties": {"n": {"type": "number", "minimum": 0}}}, ".properties.n", "'minimum'"),
-    ({"type": "object", "properties": {"a": {}}, "required": ["b"]}, ".required", "'b' is required"),
-    ({"$ref": "https://example.com/s.json"}, ".$ref", "only local references"),
-    ({"$ref": "#/$defs/missing"}, ".$ref", "does not exist"),
+    ({"type": "string", "pattern": "^a$"}, "", "the schema itself: 'pattern' is not supported"),
+    ({"type": "object", "properties": {"n": {"type": "number", "minimum": 0}}}, "properties.n",
+     "properties.n: 'minimum'"),
+    ({"type": "object", "properties": {"a": {}}, "required": ["b"]}, "required", "'b' is required"),
+    ({"$ref": "https://example.com/s.json"}, "$ref", "only local references"),
+    ({"$ref": "#/$defs/missing"}, "$ref", "does not exist"),
     ({"$defs": {"a": {"anyOf": [{"$ref": "#/$defs/a"}, {"type": "null"}]}}, "$ref": "#/$defs/a"},
-     ".$ref", "refers to itself"),
-    ({"enum": []}, ".enum", "non-empty array"),
-    ({"type": "array", "minItems": 3, "maxItems": 2}, ".maxItems", "below minItems"),
-    ({"type": "date"}, ".type", "unknown type 'date'"),
-    ({"oneOf": [{"type": "string"}, {"type": "null"}]}, ".oneOf", "use anyOf"),
-    ({"enum": list(range(600))}, ".enum", "at most 512"),
+     "$ref", "refers to itself"),
+    ({"enum": []}, "enum", "non-empty array"),
+    ({"type": "array", "minItems": 3, "maxItems": 2}, "maxItems", "below minItems"),
+    ({"type": "date"}, "type", "unknown type 'date'"),
+    ({"oneOf": [{"type": "string"}, {"type": "null"}]}, "oneOf", "use anyOf"),
+    ({"enum": list(range(600))}, "enum", "at most 512"),
 ])
 def test_what_cannot_be_enforced_is_refused_with_its_path(schema, path, words):
     with pytest.raises(SchemaError) as caught:
         compile_schema(schema)
-    assert caught.value.path.endswith(path) and words in str(caught.value), str(caught.value)
+    assert caught.value.path == path and words in str(caught.value), str(caught.value)

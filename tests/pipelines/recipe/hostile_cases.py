@@ -133,6 +133,9 @@ CASES: list[Case] = [
     Case("seed_huge", "less than or equal to", solve("    seed: 100000000000000000000000\n")),
     Case("n_not_integer", "valid integer", BASE.replace("n: ${params.N}", "n: many")),
     Case("response_format_unknown", "response_format type 'xml'", solve("    response_format: {type: xml}\n")),
+    Case("response_format_unenforceable", "properties.zip: 'pattern' is not supported by constrained decoding",
+         solve("    response_format: {type: json_schema, json_schema: {name: a, schema: {type: object, "
+               "properties: {zip: {type: string, pattern: '^[0-9]{5}$'}}}}}\n")),
     # params
     Case("param_wrong_type", "param N must be int, got 'lots'", args=("-p", "N=lots")),
     Case("param_unknown_override", "unknown param 'Z'", args=("-p", "Z=1")),
