@@ -128,6 +128,36 @@ def skills_phases(figma_example: FigmaExample):
     return ((0.0, base), (OWN_FROM, base + (Source("aggregate_own", 0.25, own_chat_example, needs_own_samples=True),)))
 
 
+def own_tasks_even(rng: np.random.Generator, problems: int) -> list[tuple[str, str, str]]:
+    """`own_tasks` with a third of the pool each arithmetic, sorting and filtering."""
+    return [row for i in range(problems)
+            for row in (own_tasks(rng, 1) if i % 3 == 0 else _family_task(rng, FAMILIES[i % 3 - 1]))]
+
+
+def _family_task(rng: np.random.Generator, family: str) -> list[tuple[str, str, str]]:
+    problem = task_problem(family, rng, int(rng.integers(COUNTS[family][0], COUNTS[family][1] + 1)))
+    return [(problem.question, _boxed(*problem.solution()), problem.answer)]
+
+
+def aggregate_phases(figma_example: FigmaExample):
+    """`skills` turned toward aggregation of sorting and filtering: more of their synthetic
+    aggregation, and a larger own-sample share drawn evenly from the three families, so that
+    the aggregator learns the errors the model itself makes on lists."""
+    base = (
+        Source("solve", 0.04, functools.partial(solve_example, ops=REFINE_OPS)),
+        Source("aggregate", 0.08, functools.partial(aggregate_example, ops=STRETCH_AGGREGATE_OPS,
+                                                    corrupt=slipped_solution)),
+        Source("chat_solve", 0.1, chat_solve),
+        Source("chat_aggregate", 0.06, chat_aggregate),
+        Source("sort_solve", 0.08, functools.partial(task_solve, family="number_sorting")),
+        Source("sort_aggregate", 0.1, functools.partial(task_aggregate, family="number_sorting")),
+        Source("filter_solve", 0.08, functools.partial(task_solve, family="number_filtering")),
+        Source("filter_aggregate", 0.1, functools.partial(task_aggregate, family="number_filtering")),
+        Source("figma", 0.08, figma_example),
+    )
+    return ((0.0, base), (OWN_FROM, base + (Source("aggregate_own", 0.4, own_chat_example, needs_own_samples=True),)))
+
+
 def robust_phases(figma_example: FigmaExample):
     """Arithmetic only, asked every way (the `stretch` data plus chat variety): one phase, own
     samples of STRETCH_OWN_OPS problems drawn before the first step."""
@@ -155,7 +185,8 @@ def all_curricula(figma_example: FigmaExample, real_like: FigmaExample | None = 
     given `real_like`, `sections` (`robust` plus real-like Figma layers)."""
     named = {**curricula(figma_example),
              "skills": Curriculum(skills_phases(figma_example), STRETCH_OWN_OPS, own_tasks),
-             "robust": Curriculum(robust_phases(figma_example), STRETCH_OWN_OPS)}
+             "robust": Curriculum(robust_phases(figma_example), STRETCH_OWN_OPS),
+             "aggregate": Curriculum(aggregate_phases(figma_example), STRETCH_OWN_OPS, own_tasks_even)}
     if real_like is not None:
         named["sections"] = Curriculum(sections_phases(figma_example, real_like), STRETCH_OWN_OPS)
     return named

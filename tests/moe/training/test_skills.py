@@ -210,3 +210,15 @@ def test_sections_curriculum_is_robust_plus_real_like_figma_and_fits_the_context
         assert len(ids) <= 768 and completion.startswith("screen: ")
     assert [s.name for s in CHAINS["sections"]][-3:] == ["robust", "polish", "sections"]
     assert [s.name for s in CHAINS["robust"]][-2:] == ["robust", "polish"]
+
+
+def test_aggregate_curriculum_draws_its_own_samples_evenly_and_leans_on_list_aggregation():
+    aggregate = all_curricula(FIGMA_EXAMPLE)["aggregate"]
+    pool = aggregate.own_tasks(np.random.default_rng(1), 9)
+    words = [q.split(" ")[0] for q, _, _ in pool]
+    assert words[0::3] == ["Compute"] * 3 and words[1::3] == ["Sort"] * 3
+    assert all(w in ("Keep", "Remove") for w in words[2::3]) and all(final_answer(s) == a for _, s, a in pool)
+    late = {s.name: s.weight for s in aggregate.sources_at(90, 100)}
+    assert late["sort_aggregate"] > late["sort_solve"] and late["filter_aggregate"] > late["filter_solve"]
+    assert late["aggregate_own"] == max(late.values()) and "aggregate_own" not in {
+        s.name for s in aggregate.sources_at(0, 100)}
