@@ -3,6 +3,7 @@
     python benchmarks/moe_skills.py robustness [--weights moe/weights] [--per-size 12]
     python benchmarks/moe_skills.py limits [--weights moe/weights] [--per-size 12]
     python benchmarks/moe_skills.py families [--weights moe/weights] [--problems 60] [--seed 2024]
+    python benchmarks/moe_skills.py figma [--weights moe/weights] [--screens 24] [--seed 424242]
 
 `robustness`: greedy accuracy on held-out arithmetic problems (2 to 10 operations, the sizes the
 model solves), the same problems asked with no system message, an empty, a generic and a
@@ -10,7 +11,9 @@ reasoning-gym system message, inside client wrappers and in other phrasings. `li
 problems (two-digit addends, negative totals) by size, which is where the limits are.
 `families`: per task family (arithmetic at 12 operations, number sorting, number filtering),
 single sample (T=1), majority@N and RSA at the same number of calls, with 95% Wilson intervals.
-numpy inference, held-out problems only.
+`figma`: greedy specs for synthetic small screens (the training generator's, so not held out):
+how many pass the validator for every target and how many are exactly the reference spec (the
+skill a fine-tune must keep). numpy inference, held-out problems only elsewhere.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ from moe.data_tasks import task_items  # noqa: E402
 from moe.inference import MoEModel  # noqa: E402
 from moe.inference.generate import generate  # noqa: E402
 from pipelines.figures import wilson_interval  # noqa: E402
+from translators.llm import extract_yaml  # noqa: E402
+from translators.synth import figma_example  # noqa: E402
+from translators.ui_spec import ALL_TARGETS, check_spec  # noqa: E402
 
 Ask = tuple[str | None, str]
 SIZES = range(2, 11)
@@ -146,6 +152,16 @@ def families(model: MoEModel, problems: int, seed: int, n: int, k: int, t: int) 
               f"RSA {interval(round(rsa * samples), samples)}")
 
 
+def figma(model: MoEModel, screens: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    pairs = [figma_example(rng) for _ in range(screens)]
+    replies = greedy(model, [(None, prompt) for prompt, _ in pairs], max_new=512)
+    valid = sum(check_spec(extract_yaml(r), targets=ALL_TARGETS).ok for r in replies)
+    exact = sum(r.strip() == spec.strip() for r, (_, spec) in zip(replies, pairs))
+    print(f"{screens} synthetic small screens (seed {seed}), greedy: {valid} specs valid for every "
+          f"target, {exact} exactly the reference")
+
+
 def sampler(model: MoEModel):
     def run(prompts, max_new, temperature, rng):
         outs = generate(model, [chat_ids(model, (None, p)) for p in prompts], max_new, temperature, rng)
@@ -155,15 +171,18 @@ def sampler(model: MoEModel):
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=("robustness", "limits", "families"))
+    ap.add_argument("what", choices=("robustness", "limits", "families", "figma"))
     ap.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS_DIR)
     ap.add_argument("--per-size", type=int, default=12, help="robustness: problems per size")
     ap.add_argument("--problems", type=int, default=60, help="families: problems per family")
-    ap.add_argument("--seed", type=int, default=2024)
+    ap.add_argument("--screens", type=int, default=24, help="figma: synthetic screens")
+    ap.add_argument("--seed", type=int, default=None, help="default: 2024 (figma: 424242)")
     ap.add_argument("--n", type=int, default=4)
     ap.add_argument("--k", type=int, default=2)
     ap.add_argument("--t", type=int, default=2)
     args = ap.parse_args(argv)
+    if args.seed is None:
+        args.seed = 424242 if args.what == "figma" else 2024
     began = time.time()
     model = MoEModel.load(args.weights)
     print(f"weights {args.weights}")
@@ -171,6 +190,8 @@ def main(argv: list[str] | None = None) -> None:
         robustness(model, args.per_size, args.seed)
     elif args.what == "limits":
         limits(model, args.per_size, args.seed)
+    elif args.what == "figma":
+        figma(model, args.screens, args.seed)
     else:
         families(model, args.problems, args.seed, args.n, args.k, args.t)
     print(f"({time.time() - began:.0f}s)")

@@ -2,9 +2,11 @@
 
     python scripts/train_moe.py --chain shipped --out runs/chain [--device auto] [--through refine]
 
-`shipped` is base, refine and stretch (the weights in moe/weights); `robust` adds two chat
-fine-tunes (robust, then polish at a lower rate), `sections` those and real-like Figma layers,
-`skills` one fine-tune with number sorting and filtering (`moe.training.skills`).
+`shipped` (the weights in moe/weights) is base, refine and stretch (`stretch`: arithmetic and
+its aggregation), then two chat fine-tunes (robust, then polish at a lower rate: `robust`), then
+two passes of the `skills` curriculum (chat variety plus number sorting and filtering,
+`moe.training.skills`); `sections` is `robust` plus real-like Figma layers, and `aggregate` the
+shipped chain plus a pass turned toward aggregating sorting and filtering.
 
 Stages run in order, each a `moe.training.train` run in `<out>/<stage>/` that starts from the
 previous stage's weights. Each stage is seeded and resumable (its ckpt.pt); a finished stage
@@ -40,7 +42,7 @@ class Stage:
     """Continue from this step's snapshot instead of the final weights (the base run's step 945)."""
 
 
-SHIPPED = (
+STRETCH = (
     Stage("base", ("--steps", "1082", "--batch", "192", "--micro", "2", "--decay-steps", "1200",
                    "--ckpt-every", "135"), gpu=("--workers", "12"), keep_snapshot=945),
     Stage("refine", ("--curriculum", "refine", "--steps", "1500", "--batch", "64", "--lr", "2e-4", "--warmup", "30",
@@ -53,21 +55,31 @@ ROBUST = Stage("robust", ("--curriculum", "robust", "--steps", "356", "--batch",
                           "10", "--decay-steps", "60", "--threads", "1", "--own-problems", "400", "--own-samples", "4",
                           "--ckpt-every", "25", "--eval-every", "100000"))
 """The CPU fine-tune of 2026-12-02 (docs/model.md): chat robustness, arithmetic only."""
-SKILLS = Stage("skills", ("--curriculum", "skills", "--steps", "3000", "--batch", "64", "--lr", "1.5e-4", "--warmup",
-                          "30", "--decay-steps", "600", "--own-problems", "3000", "--own-samples", "8",
-                          "--ckpt-every", "250", "--eval-every", "100000"))
-"""Chat robustness plus number sorting and filtering: sized for a GPU, not yet run to the end."""
 POLISH = Stage("polish", ("--curriculum", "robust", "--steps", "800", "--batch", "32", "--lr", "1e-4", "--warmup", "20",
                           "--decay-steps", "300", "--threads", "1", "--own-problems", "400", "--own-samples", "4",
-                          "--ckpt-every", "25", "--eval-every", "200"))
+                          "--ckpt-every", "25", "--eval-every", "200", "--seed", "4321"))
 """`robust` again at a lower rate, 800 steps (CPU, 2026-12-02, seed 4321): it sharpens the T=1
 distribution the first 356 steps left wide; its own-sample pool is redrawn from `robust`'s weights."""
 SECTIONS = Stage("sections", ("--curriculum", "sections", "--steps", "600", "--batch", "32", "--lr", "1e-4", "--warmup",
                               "20", "--decay-steps", "200", "--own-problems", "400", "--own-samples", "4",
                               "--ckpt-every", "25", "--eval-every", "100000"))
 """`robust` plus real-like Figma layers (the sections real screens are cut into): not yet run."""
-CHAINS = {"shipped": SHIPPED, "robust": SHIPPED + (ROBUST, POLISH), "skills": SHIPPED + (SKILLS,),
-          "sections": SHIPPED + (ROBUST, POLISH, SECTIONS)}
+SKILLS = Stage("skills", ("--curriculum", "skills", "--steps", "1200", "--batch", "32", "--lr", "1.5e-4", "--warmup",
+                          "20", "--decay-steps", "400", "--threads", "1", "--own-problems", "400", "--own-samples", "4",
+                          "--ckpt-every", "25", "--eval-every", "100000", "--seed", "4242"))
+"""Chat variety plus number sorting and filtering from `polish` (CPU, 2026-12-03, 68 min)."""
+SKILLS2 = Stage("skills2", ("--curriculum", "skills", "--steps", "1000", "--batch", "32", "--lr", "1e-4", "--warmup",
+                            "10", "--decay-steps", "300", "--threads", "1", "--own-problems", "400", "--own-samples",
+                            "4", "--ckpt-every", "25", "--eval-every", "100000", "--seed", "4343"))
+"""`skills` again at a lower rate, its own samples redrawn (CPU, 2026-12-03, 67 min): the shipped
+weights; sorting's single sample goes from 19% to 49%."""
+AGGREGATE = Stage("aggregate", ("--curriculum", "aggregate", "--steps", "800", "--batch", "32", "--lr", "1e-4",
+                                "--warmup", "10", "--decay-steps", "300", "--threads", "1", "--own-problems", "450",
+                                "--own-samples", "4", "--ckpt-every", "25", "--eval-every", "100000", "--seed", "4444"))
+"""Aggregation of sorting and filtering weighted up (the #18 experiment of 2026-12-03)."""
+SHIPPED = STRETCH + (ROBUST, POLISH, SKILLS, SKILLS2)
+CHAINS = {"shipped": SHIPPED, "stretch": STRETCH, "robust": STRETCH + (ROBUST, POLISH),
+          "sections": STRETCH + (ROBUST, POLISH, SECTIONS), "aggregate": SHIPPED + (AGGREGATE,)}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
