@@ -161,7 +161,7 @@ def test_chain_runs_stages_in_order_from_the_previous_weights(tmp_path):
                                                    "skills2"]
     assert CHAINS["aggregate"][:-1] == CHAINS["shipped"] and CHAINS["stretch"] == CHAINS["shipped"][:3]
     with pytest.raises(SystemExit, match="stages are base, refine, stretch$"):
-        chain_main(["--chain", "shipped", "--out", str(tmp_path), "--through", "nope"], FIGMA_EXAMPLE)
+        chain_main(["--chain", "stretch", "--out", str(tmp_path), "--through", "nope"], FIGMA_EXAMPLE)
     for stage in ("base",):  # a finished stage is skipped: only its kept snapshot is assembled
         (tmp_path / stage / "snaps").mkdir(parents=True)
         (tmp_path / stage / "DONE").write_text(json.dumps({"stage": stage}))
