@@ -152,8 +152,9 @@ class Matcher:
     def __init__(self, root: Any):
         self.root = root
         self._steps: dict[tuple[States, str], States] = {}
-        self.memo: dict[States, Any] = {}
-        """Per-state results a caller keeps and bounds (`TokenIndex`'s masks)."""
+        self.memo: dict[Any, dict] = {}
+        """Per-state results callers keep and bound, one dict per caller (`TokenIndex`'s masks:
+        the same grammar may be served to models with different vocabularies)."""
 
     def start(self) -> States:
         out: set = set()

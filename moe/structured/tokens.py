@@ -12,7 +12,9 @@ from moe.structured.matcher import Matcher, States
 
 
 MEMO_LIMIT = 1024
-"""Masks kept per matcher (4 KB each at this vocabulary) before the memo starts over."""
+"""Masks kept per matcher and vocabulary (4 KB each here) before the memo starts over."""
+VOCABULARIES_KEPT = 4
+"""Vocabularies (engines) whose masks a matcher keeps at once."""
 
 
 class _Node:
@@ -45,19 +47,25 @@ class TokenIndex:
 
     def bias(self, matcher: Matcher, states: States) -> np.ndarray:
         """0 for the tokens that may come next, -inf for the rest: added to a row of logits."""
-        found = matcher.memo.get(states)  # the exact states seen before: no key to build
+        if self not in matcher.memo and len(matcher.memo) >= VOCABULARIES_KEPT:
+            matcher.memo.clear()  # engines come and go (tests make many): keep a few
+        memo = matcher.memo.setdefault(self, {})  # masks are this vocabulary's
+        found = memo.get(states)  # the exact states seen before: no key to build
         if found is None:
-            if len(matcher.memo) >= MEMO_LIMIT:
-                matcher.memo.clear()
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
             key = self._key(states)
-            found = matcher.memo.get(key)
+            found = memo.get(key)
             if found is None:
                 ids = [self.eos_id] if matcher.can_end(states) else []
                 self._walk(self._root, matcher, states, ids)
+                # No token continues it (a character outside the vocabulary, say): end the
+                # choice rather than sample from nothing.
+                ids = ids or [self.eos_id]
                 found = np.full(self.size, -np.inf, dtype=np.float32)
                 found[ids] = 0.0
-                matcher.memo[key] = found
-            matcher.memo[states] = found
+                memo[key] = found
+            memo[states] = found
         return found
 
     def _key(self, states: States) -> frozenset:

@@ -38,3 +38,12 @@ def test_masks_are_exactly_the_tokens_that_keep_the_answer_in_the_grammar():
                 break
             states = matcher.feed(states, texts[token])
     assert checked > 200
+
+
+def test_one_grammar_served_to_two_vocabularies_keeps_their_masks_apart():
+    matcher = Matcher(compile_schema({"enum": ["ab", "b"]}))
+    small, large = TokenIndex(["", "a", "b", '"'], eos_id=0), TokenIndex(["", '"a', "b", '"', '"b"', "x"], eos_id=0)
+    start = matcher.start()
+    assert small.allowed(matcher, start).tolist() == [3]  # only the quote opens
+    assert large.allowed(matcher, start).tolist() == [1, 3, 4]  # '"a', '"', '"b"'
+    assert small.allowed(matcher, start).tolist() == [3]
