@@ -151,6 +151,7 @@ class _Compiler:
         if unknown:
             raise SchemaError(path, f"{unknown[0]!r} is not supported by constrained decoding; remove "
                               f"it (supported: {', '.join(SUPPORTED)})")
+        self.alone(schema, path)
         if "$ref" in schema:
             return self.ref(schema["$ref"], path)
         if "const" in schema:
@@ -161,6 +162,17 @@ class _Compiler:
             if key in schema:
                 return self.any_of(schema[key], f"{path}.{key}", exclusive=key == "oneOf")
         return self.typed(schema, path)
+
+    @staticmethod
+    def alone(schema: dict, path: str) -> None:
+        """`$ref`, `const`, `enum` and `anyOf` decide the answer by themselves: a constraint
+        beside them (other than `type`) would go unenforced, so it is refused."""
+        deciding = [k for k in ("$ref", "const", "enum", "anyOf", "oneOf") if k in schema]
+        beside = [k for k in schema if k in SUPPORTED and k not in ("type", "$defs", "definitions")]
+        if deciding and len(beside) > 1:
+            extra = next(k for k in beside if k != deciding[0])
+            raise SchemaError(path, f"{extra!r} beside {deciding[0]!r} is not supported; move it into "
+                              f"the {deciding[0]!r} branch")
 
     def typed(self, schema: dict, path: str) -> Any:
         kind = schema.get("type")

@@ -135,6 +135,8 @@ def test_json_object_mode_takes_any_object_and_nothing_else():
     ({"type": "date"}, "type", "unknown type 'date'"),
     ({"oneOf": [{"type": "string"}, {"type": "null"}]}, "oneOf", "use anyOf"),
     ({"enum": list(range(600))}, "enum", "at most 512"),
+    ({"anyOf": [{"type": "string"}], "properties": {"a": {}}}, "", "'properties' beside 'anyOf'"),
+    ({"enum": ["a"], "const": "a"}, "", "'enum' beside 'const'"),
 ])
 def test_what_cannot_be_enforced_is_refused_with_its_path(schema, path, words):
     with pytest.raises(SchemaError) as caught:
