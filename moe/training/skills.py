@@ -112,20 +112,35 @@ def own_tasks(rng: np.random.Generator, problems: int) -> list[tuple[str, str, s
     return out
 
 
-def skills_phases(figma_example: FigmaExample):
-    base = (
-        Source("solve", 0.06, functools.partial(solve_example, ops=REFINE_OPS)),
-        Source("aggregate", 0.12, functools.partial(aggregate_example, ops=STRETCH_AGGREGATE_OPS,
-                                                    corrupt=slipped_solution)),
-        Source("chat_solve", 0.14, chat_solve),
-        Source("chat_aggregate", 0.08, chat_aggregate),
-        Source("sort_solve", 0.12, functools.partial(task_solve, family="number_sorting")),
-        Source("sort_aggregate", 0.06, functools.partial(task_aggregate, family="number_sorting")),
-        Source("filter_solve", 0.1, functools.partial(task_solve, family="number_filtering")),
-        Source("filter_aggregate", 0.06, functools.partial(task_aggregate, family="number_filtering")),
-        Source("figma", 0.1, figma_example),
-    )
-    return ((0.0, base), (OWN_FROM, base + (Source("aggregate_own", 0.25, own_chat_example, needs_own_samples=True),)))
+SKILLS_WEIGHTS = {"solve": 0.06, "aggregate": 0.12, "chat_solve": 0.14, "chat_aggregate": 0.08,
+                  "sort_solve": 0.12, "sort_aggregate": 0.06, "filter_solve": 0.1, "filter_aggregate": 0.06,
+                  "figma": 0.1, "aggregate_own": 0.25}
+"""Shares of the `skills` curriculum's sources (aggregate_own from OWN_FROM on)."""
+AGGREGATE_WEIGHTS = {"solve": 0.04, "aggregate": 0.08, "chat_solve": 0.1, "chat_aggregate": 0.06,
+                     "sort_solve": 0.08, "sort_aggregate": 0.1, "filter_solve": 0.08, "filter_aggregate": 0.1,
+                     "figma": 0.08, "aggregate_own": 0.4}
+"""`skills` turned toward aggregation of sorting and filtering: more of their synthetic
+aggregation and a larger own-sample share (drawn evenly from the three families, `own_tasks_even`),
+so that the aggregator learns the errors the model itself makes on lists."""
+
+
+def list_phases(figma_example: FigmaExample, weights: dict[str, float]):
+    """The `skills` sources (arithmetic, chat, sorting, filtering, Figma) at `weights`, and the
+    model's own samples from OWN_FROM of the run on."""
+    samplers = {
+        "solve": functools.partial(solve_example, ops=REFINE_OPS),
+        "aggregate": functools.partial(aggregate_example, ops=STRETCH_AGGREGATE_OPS, corrupt=slipped_solution),
+        "chat_solve": chat_solve,
+        "chat_aggregate": chat_aggregate,
+        "sort_solve": functools.partial(task_solve, family="number_sorting"),
+        "sort_aggregate": functools.partial(task_aggregate, family="number_sorting"),
+        "filter_solve": functools.partial(task_solve, family="number_filtering"),
+        "filter_aggregate": functools.partial(task_aggregate, family="number_filtering"),
+        "figma": figma_example,
+    }
+    base = tuple(Source(name, weights[name], sample) for name, sample in samplers.items())
+    own = Source("aggregate_own", weights["aggregate_own"], own_chat_example, needs_own_samples=True)
+    return ((0.0, base), (OWN_FROM, base + (own,)))
 
 
 def own_tasks_even(rng: np.random.Generator, problems: int) -> list[tuple[str, str, str]]:
@@ -137,25 +152,6 @@ def own_tasks_even(rng: np.random.Generator, problems: int) -> list[tuple[str, s
 def _family_task(rng: np.random.Generator, family: str) -> list[tuple[str, str, str]]:
     problem = task_problem(family, rng, int(rng.integers(COUNTS[family][0], COUNTS[family][1] + 1)))
     return [(problem.question, _boxed(*problem.solution()), problem.answer)]
-
-
-def aggregate_phases(figma_example: FigmaExample):
-    """`skills` turned toward aggregation of sorting and filtering: more of their synthetic
-    aggregation, and a larger own-sample share drawn evenly from the three families, so that
-    the aggregator learns the errors the model itself makes on lists."""
-    base = (
-        Source("solve", 0.04, functools.partial(solve_example, ops=REFINE_OPS)),
-        Source("aggregate", 0.08, functools.partial(aggregate_example, ops=STRETCH_AGGREGATE_OPS,
-                                                    corrupt=slipped_solution)),
-        Source("chat_solve", 0.1, chat_solve),
-        Source("chat_aggregate", 0.06, chat_aggregate),
-        Source("sort_solve", 0.08, functools.partial(task_solve, family="number_sorting")),
-        Source("sort_aggregate", 0.1, functools.partial(task_aggregate, family="number_sorting")),
-        Source("filter_solve", 0.08, functools.partial(task_solve, family="number_filtering")),
-        Source("filter_aggregate", 0.1, functools.partial(task_aggregate, family="number_filtering")),
-        Source("figma", 0.08, figma_example),
-    )
-    return ((0.0, base), (OWN_FROM, base + (Source("aggregate_own", 0.4, own_chat_example, needs_own_samples=True),)))
 
 
 def robust_phases(figma_example: FigmaExample):
@@ -184,9 +180,10 @@ def all_curricula(figma_example: FigmaExample, real_like: FigmaExample | None = 
     """`moe.training.mixture.curricula` plus `skills`, `robust` (its arithmetic-only part) and,
     given `real_like`, `sections` (`robust` plus real-like Figma layers)."""
     named = {**curricula(figma_example),
-             "skills": Curriculum(skills_phases(figma_example), STRETCH_OWN_OPS, own_tasks),
+             "skills": Curriculum(list_phases(figma_example, SKILLS_WEIGHTS), STRETCH_OWN_OPS, own_tasks),
              "robust": Curriculum(robust_phases(figma_example), STRETCH_OWN_OPS),
-             "aggregate": Curriculum(aggregate_phases(figma_example), STRETCH_OWN_OPS, own_tasks_even)}
+             "aggregate": Curriculum(list_phases(figma_example, AGGREGATE_WEIGHTS), STRETCH_OWN_OPS,
+                                     own_tasks_even)}
     if real_like is not None:
         named["sections"] = Curriculum(sections_phases(figma_example, real_like), STRETCH_OWN_OPS)
     return named
