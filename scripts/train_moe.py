@@ -1,8 +1,8 @@
 """Train the embedded MoE model: `python scripts/train_moe.py --out runs/moe [--device cuda]`.
 
 One stage: `--out DIR` plus the trainer's flags. The whole chain that produces the shipped
-weights (base, refine, stretch, robust, polish, skills, skills2; seeded, resumable, logged per
-stage in DIR/chain.log):
+weights (base, refine, stretch, robust, polish, skills, skills2, aggregate; seeded, resumable,
+logged per stage in DIR/chain.log):
 `python scripts/train_moe.py --chain shipped --out runs/chain` (`moe.training.chain`).
 
 The trainer is `moe.training.train` (flags: `--help`); this script is the one place that wires
