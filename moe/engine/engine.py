@@ -209,7 +209,8 @@ class LLMEngine:
         rows = [self._constrained(r, c, row) if r.matcher is not None else row for r, c, row in jobs]
         tokens = sample_batch(rows, [j[0].params for j in jobs], [j[1].rng for j in jobs])
         # A masked token has probability 0, but a float tie at a block edge could still pick one.
-        tokens = [t if np.isfinite(row[t]) else int(np.argmax(row)) for t, row in zip(tokens, rows)]
+        tokens = [int(np.argmax(row)) if job[0].matcher is not None and not np.isfinite(row[t]) else t
+                  for t, row, job in zip(tokens, rows, jobs)]
         for (request, choice, _), token in zip(jobs, tokens):
             if request.phase is Phase.DONE:
                 continue
