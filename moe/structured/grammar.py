@@ -155,9 +155,9 @@ class _Compiler:
         if "$ref" in schema:
             return self.ref(schema["$ref"], path)
         if "const" in schema:
-            return Lit(_literal(schema["const"]))
+            return self.enum([schema["const"]], path, schema.get("type"), "const")
         if "enum" in schema:
-            return self.enum(schema["enum"], path)
+            return self.enum(schema["enum"], path, schema.get("type"))
         for key in ("anyOf", "oneOf"):
             if key in schema:
                 return self.any_of(schema[key], f"{path}.{key}", exclusive=key == "oneOf")
@@ -168,7 +168,9 @@ class _Compiler:
         """`$ref`, `const`, `enum` and `anyOf` decide the answer by themselves: a constraint
         beside them (other than `type`) would go unenforced, so it is refused."""
         deciding = [k for k in ("$ref", "const", "enum", "anyOf", "oneOf") if k in schema]
-        beside = [k for k in schema if k in SUPPORTED and k not in ("type", "$defs", "definitions")]
+        typed = deciding[:1] in (["const"], ["enum"])  # their values are checked against `type`
+        beside = [k for k in schema if k in SUPPORTED and k not in ("$defs", "definitions")
+                  and not (typed and k == "type")]
         if deciding and len(beside) > 1:
             extra = next(k for k in beside if k != deciding[0])
             raise SchemaError(path, f"{extra!r} beside {deciding[0]!r} is not supported; move it into "
@@ -217,10 +219,16 @@ class _Compiler:
         low, high = _bounds(schema, "minLength", "maxLength", path)
         return Str(low, high)
 
-    def enum(self, values: Any, path: str) -> Any:
+    def enum(self, values: Any, path: str, kind: Any = None, keyword: str = "enum") -> Any:
+        """The listed values that are also of `type` (when given), as literals."""
         if not isinstance(values, list) or not values:
             raise SchemaError(f"{path}.enum", "must be a non-empty array")
-        return _alt([Lit(_literal(v)) for v in values], f"{path}.enum")
+        kinds = kind if isinstance(kind, list) else [kind]
+        kept = [v for v in values if kind is None or any(_is_of_type(v, k) for k in kinds)]
+        if not kept:
+            raise SchemaError(f"{path}.{keyword}", f"no value is of type {json.dumps(kind)}, so no answer "
+                              f"could validate; fix the values or the type")
+        return _alt([Lit(_literal(v)) for v in kept], f"{path}.{keyword}")
 
     def any_of(self, options: Any, path: str, exclusive: bool) -> Any:
         if not isinstance(options, list) or not options:
@@ -246,6 +254,16 @@ class _Compiler:
 def compile_schema(schema: Any) -> Any:
     """The grammar of a JSON schema (raises SchemaError naming the first unsupported part)."""
     return _Compiler(schema if isinstance(schema, dict) else {}).node(schema, "")
+
+
+def _is_of_type(value: Any, kind: str) -> bool:
+    """JSON Schema's type test: a bool is no number, and 2.0 is an integer."""
+    if isinstance(value, bool):
+        return kind == "boolean"
+    if isinstance(value, (int, float)):
+        return kind == "number" or (kind == "integer" and float(value).is_integer())
+    tests = {"string": str, "array": list, "object": dict, "null": type(None)}
+    return kind in tests and isinstance(value, tests[kind])
 
 
 def _literal(value: Any) -> str:

@@ -115,6 +115,15 @@ def test_person_answers(text, accepted):
         assert valid(text, PERSON)
 
 
+@pytest.mark.parametrize("kind", ["integer", "number", "string", "boolean", "null", ["string", "null"]])
+def test_enum_values_of_another_type_are_never_written(kind):
+    values = [1, 2.0, 2.5, "a", True, None, [1], {"k": 1}]
+    schema = {"type": kind, "enum": values}
+    matcher = Matcher(compile_schema(schema))
+    for value in values:
+        assert matcher.matches(compact(value)) == valid(compact(value), schema), (kind, value)
+
+
 def test_json_object_mode_takes_any_object_and_nothing_else():
     matcher = Matcher(any_object())
     assert matcher.matches('{"a":[1,-2.5e+3,{"b":null}],"c":"x","d":true}') and matcher.matches("{}")
@@ -137,6 +146,9 @@ def test_json_object_mode_takes_any_object_and_nothing_else():
     ({"enum": list(range(600))}, "enum", "at most 512"),
     ({"anyOf": [{"type": "string"}], "properties": {"a": {}}}, "", "'properties' beside 'anyOf'"),
     ({"enum": ["a"], "const": "a"}, "", "'enum' beside 'const'"),
+    ({"type": "string", "anyOf": [{"maxLength": 2}, {"minLength": 5}]}, "", "'type' beside 'anyOf'"),
+    ({"type": "integer", "enum": ["a", 2.5, True]}, "enum", "no value is of type \"integer\""),
+    ({"type": ["string", "null"], "const": 3}, "const", "no value is of type"),
 ])
 def test_what_cannot_be_enforced_is_refused_with_its_path(schema, path, words):
     with pytest.raises(SchemaError) as caught:
