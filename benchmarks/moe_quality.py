@@ -77,9 +77,10 @@ def sampler(model: MoEModel, device: str):
     return run
 
 
-def run_rsa(model, items, n, k, rounds, temperature, max_new, rng, sample):
+def run_rsa(model, items, n, k, rounds, temperature, max_new, rng, sample, aggregate_temperature=None):
     """Populations per round ([round][problem][member] texts) and the aggregation sets
-    ([round - 1][problem][member] indices into the previous population)."""
+    ([round - 1][problem][member] indices into the previous population); aggregation samples at
+    `aggregate_temperature` (default: `temperature`)."""
     prompts = [solve_prompt(it["question"]) for it in items for _ in range(n)]
     texts = sample(prompts, max_new, temperature, rng)
     populations = [[texts[i * n : (i + 1) * n] for i in range(len(items))]]
@@ -91,7 +92,7 @@ def run_rsa(model, items, n, k, rounds, temperature, max_new, rng, sample):
             chosen.append([rng.choice(len(members), size=k, replace=False) for _ in range(n)])
             prompts += [fit_aggregate_prompt(model, item["question"], [members[j] for j in c], max_new)
                         for c in chosen[-1]]
-        texts = sample(prompts, max_new, temperature, rng)
+        texts = sample(prompts, max_new, temperature if aggregate_temperature is None else aggregate_temperature, rng)
         populations.append([texts[i * n : (i + 1) * n] for i in range(len(items))])
         sets.append(chosen)
     return populations, sets

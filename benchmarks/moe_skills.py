@@ -3,6 +3,7 @@
     python benchmarks/moe_skills.py robustness [--weights moe/weights] [--per-size 12]
     python benchmarks/moe_skills.py limits [--weights moe/weights] [--per-size 12]
     python benchmarks/moe_skills.py families [--weights moe/weights] [--problems 60] [--seed 2024]
+        [--n 4 --k 2 --t 2] [--agg-temperature 1.0]
     python benchmarks/moe_skills.py figma [--weights moe/weights] [--screens 24] [--seed 424242]
 
 `robustness`: greedy accuracy on held-out arithmetic problems (2 to 10 operations, the sizes the
@@ -10,7 +11,8 @@ model solves), the same problems asked with no system message, an empty, a gener
 reasoning-gym system message, inside client wrappers and in other phrasings. `limits`: the wider
 problems (two-digit addends, negative totals) by size, which is where the limits are.
 `families`: per task family (arithmetic at 12 operations, number sorting, number filtering),
-single sample (T=1), majority@N and RSA at the same number of calls, with 95% Wilson intervals.
+single sample (T=1), majority@N and RSA at the same number of calls, with 95% Wilson intervals;
+RSA's answer is its final population's vote (the recipe's), the members' mean accuracy beside it.
 `figma`: greedy specs for synthetic small screens (the training generator's, so not held out):
 how many pass the validator for every target and how many are exactly the reference spec (the
 skill a fine-tune must keep). numpy inference, held-out problems only elsewhere.
@@ -131,25 +133,27 @@ def family_items(problems: int, seed: int) -> dict[str, tuple[list[dict], int]]:
                                             FAMILY_SIZES["number_filtering"]), 160)}
 
 
-def families(model: MoEModel, problems: int, seed: int, n: int, k: int, t: int) -> None:
+def families(model: MoEModel, problems: int, seed: int, n: int, k: int, t: int,
+             aggregate_temperature: float) -> None:
     calls = n * t
-    print(f"{problems} held-out problems per family; T=1.0; RSA N={n} K={k} T={t} = {calls} calls; "
-          "[95% Wilson interval]")
+    print(f"{problems} held-out problems per family; temperature 1.0, aggregation {aggregate_temperature}; "
+          f"RSA N={n} K={k} T={t} = {calls} calls, its answer the final population's vote; [95% Wilson interval]")
     for name, (items, max_new) in family_items(problems, seed).items():
         began = time.time()
-        populations, _ = run_rsa(model, items, n, k, t, 1.0, max_new, np.random.default_rng(seed), sampler(model))
+        populations, _ = run_rsa(model, items, n, k, t, 1.0, max_new, np.random.default_rng(seed), sampler(model),
+                                 aggregate_temperature)
         extra = sampler(model)([solve_prompt(it["question"]) for it in items for _ in range(calls - n)],
                                max_new, 1.0, np.random.default_rng(seed + 1))
         pooled = [populations[0][i] + extra[i * (calls - n): (i + 1) * (calls - n)] for i in range(len(items))]
         single, vote_n = scores(items, populations[0])
         _, vote_calls = scores(items, pooled)
-        rsa, _ = scores(items, populations[-1])
+        rsa, rsa_vote = scores(items, populations[-1])
         samples = len(items) * n
         print(f"  {name} ({time.time() - began:.0f}s)\n"
               f"    single {interval(round(single * samples), samples)}   "
               f"majority@{n} {interval(round(vote_n * len(items)), len(items))}   "
               f"majority@{calls} {interval(round(vote_calls * len(items)), len(items))}   "
-              f"RSA {interval(round(rsa * samples), samples)}")
+              f"RSA {interval(round(rsa_vote * len(items)), len(items))} (members {rsa:.1%})")
 
 
 def figma(model: MoEModel, screens: int, seed: int) -> None:
@@ -180,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=4)
     ap.add_argument("--k", type=int, default=2)
     ap.add_argument("--t", type=int, default=2)
+    ap.add_argument("--agg-temperature", type=float, default=1.0, help="families: aggregation calls' temperature")
     args = ap.parse_args(argv)
     if args.seed is None:
         args.seed = 424242 if args.what == "figma" else 2024
@@ -193,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.what == "figma":
         figma(model, args.screens, args.seed)
     else:
-        families(model, args.problems, args.seed, args.n, args.k, args.t)
+        families(model, args.problems, args.seed, args.n, args.k, args.t, args.agg_temperature)
     print(f"({time.time() - began:.0f}s)")
 
 

@@ -68,6 +68,14 @@ def test_consecutive_aggregation_prompts_share_instruction_and_problem_as_prefix
     assert all(p.startswith(shared) for p in prompts)
 
 
+@pytest.mark.parametrize("params, first, aggregation", [
+    ({}, 1.0, 1.0), ({"temperature": 0.7}, 0.7, 0.7), ({"aggregate_temperature": 0.3}, 1.0, 0.3)])
+def test_aggregation_samples_at_its_own_temperature_when_given(tmp_path, params, first, aggregation):
+    _, fake = run("rsa_math", tmp_path / "runs.db", N=2, K=2, T=2, **params)
+    sent = {("Candidate" in prompt_of(b), b["temperature"]) for b in fake.requests}
+    assert sent == {(False, first), (True, aggregation)}
+
+
 @pytest.mark.parametrize("recipe", ["rsa_math", "self_refine"])
 def test_one_candidate_uses_the_refine_prompt(tmp_path, recipe):
     params = {"N": 3, "T": 2, **({"K": 1} if recipe == "rsa_math" else {})}
