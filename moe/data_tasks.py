@@ -24,6 +24,8 @@ MAX_NUMBERS = 8
 MAX_SORT_NUMBERS = 6
 """Sorting's worked solution grows with the square of the count: 6 keep 4 candidates in the context."""
 VALUE_RANGE = (-99, 99)
+CLOSE_SHARE = 0.7
+"""Share of a close problem's numbers drawn from one span of ten."""
 SORT_INSTRUCTION = """
 Please follow the instruction below:
 ## 1. Let all your answers be a list of numbers. Instead of reporting your answer as -69, -13, 1, 7, 11, 43, 59, 61, use ['-69', '-13', '1', '7', '11', '43', '59', '61'] instead
@@ -123,12 +125,21 @@ def _numbers(rng: np.random.Generator, count: int) -> tuple[int, ...]:
     return tuple(int(v) for v in rng.integers(VALUE_RANGE[0], VALUE_RANGE[1] + 1, size=count))
 
 
-def random_sort(rng: np.random.Generator, count: int) -> SortProblem:
-    return SortProblem(_numbers(rng, count), bool(rng.random() < 0.5))
+def _close_numbers(rng: np.random.Generator, count: int) -> tuple[int, ...]:
+    """Numbers most of which lie within ten of each other (21, 29, 24): the comparisons a small
+    model gets wrong, rare among uniform draws."""
+    base = int(rng.integers(VALUE_RANGE[0], VALUE_RANGE[1] - 8))
+    near = base + rng.integers(0, 10, size=count)
+    wide = rng.integers(VALUE_RANGE[0], VALUE_RANGE[1] + 1, size=count)
+    return tuple(int(v) for v in np.where(rng.random(count) < CLOSE_SHARE, near, wide))
 
 
-def random_filter(rng: np.random.Generator, count: int) -> FilterProblem:
-    numbers = _numbers(rng, count)
+def random_sort(rng: np.random.Generator, count: int, close: bool = False) -> SortProblem:
+    return SortProblem((_close_numbers if close else _numbers)(rng, count), bool(rng.random() < 0.5))
+
+
+def random_filter(rng: np.random.Generator, count: int, close: bool = False) -> FilterProblem:
+    numbers = (_close_numbers if close else _numbers)(rng, count)
     threshold = int(rng.integers(min(numbers), max(numbers) + 1))
     return FilterProblem(numbers, threshold, bool(rng.random() < 0.5), bool(rng.random() < 0.5))
 
@@ -159,10 +170,12 @@ GENERATORS = {"number_sorting": random_sort, "number_filtering": random_filter}
 SLIPS = {"number_sorting": sort_slipped, "number_filtering": filter_slipped}
 
 
-def task_problem(family: str, rng: np.random.Generator, count: int, held_out: bool = False):
-    """A problem of `family` with `count` numbers, outside (or, for evaluation, inside) the held-out bucket."""
+def task_problem(family: str, rng: np.random.Generator, count: int, held_out: bool = False,
+                 close: bool = False):
+    """A problem of `family` with `count` numbers, outside (or, for evaluation, inside) the
+    held-out bucket; `close`: most numbers within ten of each other."""
     while True:
-        problem = GENERATORS[family](rng, count)
+        problem = GENERATORS[family](rng, count, close)
         if is_held_out(problem.question) == held_out:
             return problem
 

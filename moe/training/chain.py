@@ -78,6 +78,10 @@ AGGREGATE = Stage("aggregate", ("--curriculum", "aggregate", "--steps", "800", "
                                 "--own-samples", "4", "--ckpt-every", "25", "--eval-every", "100000", "--seed", "4444"))
 """Aggregation of sorting and filtering weighted up, own samples of all three families (CPU,
 2026-12-03, 66 min): the shipped weights; filtering's single sample goes from 24% to 47%."""
+COMPARE = Stage("compare", ("--curriculum", "compare", "--steps", "800", "--batch", "32", "--lr", "1e-4",
+                            "--warmup", "10", "--decay-steps", "300", "--threads", "1", "--own-problems", "450",
+                            "--own-samples", "4", "--ckpt-every", "25", "--eval-every", "100000", "--seed", "4545"))
+"""`aggregate` turned toward close numbers, where sorting and filtering slip (CPU, 2026-12-03)."""
 SHIPPED = STRETCH + (ROBUST, POLISH, SKILLS, SKILLS2, AGGREGATE)
 CHAINS = {"shipped": SHIPPED, "stretch": STRETCH, "robust": STRETCH + (ROBUST, POLISH),
           "sections": STRETCH + (ROBUST, POLISH, SECTIONS)}

@@ -79,14 +79,18 @@ def _boxed(lines: str, answer: str) -> str:
     return f"{lines}\n\\boxed{{{answer}}}"
 
 
-def task_solve(rng: np.random.Generator, family: str) -> tuple:
-    problem = task_problem(family, rng, int(rng.integers(COUNTS[family][0], COUNTS[family][1] + 1)))
+def _task(rng: np.random.Generator, family: str, close: bool = False):
+    return task_problem(family, rng, int(rng.integers(COUNTS[family][0], COUNTS[family][1] + 1)), close=close)
+
+
+def task_solve(rng: np.random.Generator, family: str, close: bool = False) -> tuple:
+    problem = _task(rng, family, close)
     prompt, fmt = conversation(problem.question, rng, canonical_share=0.4)
     return prompt, _with_format(_boxed(*problem.solution()), fmt)
 
 
-def task_aggregate(rng: np.random.Generator, family: str) -> tuple:
-    problem = task_problem(family, rng, int(rng.integers(COUNTS[family][0], COUNTS[family][1] + 1)))
+def task_aggregate(rng: np.random.Generator, family: str, close: bool = False) -> tuple:
+    problem = _task(rng, family, close)
     return _aggregate_chat(rng, problem.question, _boxed(*problem.solution()),
                            lambda: _boxed(*SLIPS[family](problem, rng)))
 
@@ -107,7 +111,7 @@ def own_tasks(rng: np.random.Generator, problems: int) -> list[tuple[str, str, s
             out.append((problem.question, format_solution(problem), str(problem.answer)))
         else:
             family = FAMILIES[i % 2]
-            problem = task_problem(family, rng, int(rng.integers(COUNTS[family][0], COUNTS[family][1] + 1)))
+            problem = _task(rng, family)
             out.append((problem.question, _boxed(*problem.solution()), problem.answer))
     return out
 
@@ -122,6 +126,13 @@ AGGREGATE_WEIGHTS = {"solve": 0.04, "aggregate": 0.08, "chat_solve": 0.1, "chat_
 """`skills` turned toward aggregation of sorting and filtering: more of their synthetic
 aggregation and a larger own-sample share (drawn evenly from the three families, `own_tasks_even`),
 so that the aggregator learns the errors the model itself makes on lists."""
+COMPARE_WEIGHTS = {"solve": 0.02, "aggregate": 0.06, "chat_solve": 0.06, "chat_aggregate": 0.05,
+                   "sort_solve": 0.03, "sort_aggregate": 0.05, "filter_solve": 0.03, "filter_aggregate": 0.05,
+                   "close_sort_solve": 0.07, "close_sort_aggregate": 0.1, "close_filter_solve": 0.05,
+                   "close_filter_aggregate": 0.08, "figma": 0.05, "aggregate_own": 0.3}
+"""`aggregate` turned toward close numbers (21, 29, 24), where the model's own sorting and filtering
+slip: a wrong comparison that an aggregator shown both picks must settle. Own samples come from
+close and uniform lists alike (`own_tasks_close`)."""
 
 
 def list_phases(figma_example: FigmaExample, weights: dict[str, float]):
@@ -136,9 +147,13 @@ def list_phases(figma_example: FigmaExample, weights: dict[str, float]):
         "sort_aggregate": functools.partial(task_aggregate, family="number_sorting"),
         "filter_solve": functools.partial(task_solve, family="number_filtering"),
         "filter_aggregate": functools.partial(task_aggregate, family="number_filtering"),
+        "close_sort_solve": functools.partial(task_solve, family="number_sorting", close=True),
+        "close_sort_aggregate": functools.partial(task_aggregate, family="number_sorting", close=True),
+        "close_filter_solve": functools.partial(task_solve, family="number_filtering", close=True),
+        "close_filter_aggregate": functools.partial(task_aggregate, family="number_filtering", close=True),
         "figma": figma_example,
     }
-    base = tuple(Source(name, weights[name], sample) for name, sample in samplers.items())
+    base = tuple(Source(name, weights[name], sample) for name, sample in samplers.items() if name in weights)
     own = Source("aggregate_own", weights["aggregate_own"], own_chat_example, needs_own_samples=True)
     return ((0.0, base), (OWN_FROM, base + (own,)))
 
@@ -149,8 +164,14 @@ def own_tasks_even(rng: np.random.Generator, problems: int) -> list[tuple[str, s
             for row in (own_tasks(rng, 1) if i % 3 == 0 else _family_task(rng, FAMILIES[i % 3 - 1]))]
 
 
-def _family_task(rng: np.random.Generator, family: str) -> list[tuple[str, str, str]]:
-    problem = task_problem(family, rng, int(rng.integers(COUNTS[family][0], COUNTS[family][1] + 1)))
+def own_tasks_close(rng: np.random.Generator, problems: int) -> list[tuple[str, str, str]]:
+    """`own_tasks_even` with half of the lists close (`moe.data_tasks.task_problem`)."""
+    return [row for i in range(problems)
+            for row in (own_tasks(rng, 1) if i % 3 == 0 else _family_task(rng, FAMILIES[i % 3 - 1], i % 2 == 0))]
+
+
+def _family_task(rng: np.random.Generator, family: str, close: bool = False) -> list[tuple[str, str, str]]:
+    problem = _task(rng, family, close)
     return [(problem.question, _boxed(*problem.solution()), problem.answer)]
 
 
@@ -183,7 +204,8 @@ def all_curricula(figma_example: FigmaExample, real_like: FigmaExample | None = 
              "skills": Curriculum(list_phases(figma_example, SKILLS_WEIGHTS), STRETCH_OWN_OPS, own_tasks),
              "robust": Curriculum(robust_phases(figma_example), STRETCH_OWN_OPS),
              "aggregate": Curriculum(list_phases(figma_example, AGGREGATE_WEIGHTS), STRETCH_OWN_OPS,
-                                     own_tasks_even)}
+                                     own_tasks_even),
+             "compare": Curriculum(list_phases(figma_example, COMPARE_WEIGHTS), STRETCH_OWN_OPS, own_tasks_close)}
     if real_like is not None:
         named["sections"] = Curriculum(sections_phases(figma_example, real_like), STRETCH_OWN_OPS)
     return named

@@ -70,12 +70,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--own-samples", type=int, default=8, help="samples per such problem")
     ap.add_argument("--init-from", type=Path, help="weights dir to start from (fresh optimizer)")
     ap.add_argument("--curriculum", default="full",
-                    choices=("full", "refine", "stretch", "skills", "robust", "sections", "aggregate"),
+                    choices=("full", "refine", "stretch", "skills", "robust", "sections", "aggregate", "compare"),
                     help="data mixture: full (from scratch); refine or stretch (fine-tune --init-from "
                          "weights on aggregating their own samples; stretch aggregates longer problems "
                          "than it solves); skills (stretch plus chat variety, number sorting and filtering); robust (stretch plus chat variety); "
                          "sections (robust plus real-like Figma layers); aggregate (skills turned toward "
-                         "aggregating sorting and filtering, own samples of all three families)")
+                         "aggregating sorting and filtering, own samples of all three families); compare "
+                         "(aggregate turned toward lists of close numbers)")
     ap.add_argument("--config", type=Path, help="config.json overriding the default architecture")
     return ap.parse_args(argv)
 

@@ -224,3 +224,29 @@ def test_aggregate_curriculum_draws_its_own_samples_evenly_and_leans_on_list_agg
     assert late["sort_aggregate"] > late["sort_solve"] and late["filter_aggregate"] > late["filter_solve"]
     assert late["aggregate_own"] == max(late.values()) and "aggregate_own" not in {
         s.name for s in aggregate.sources_at(0, 100)}
+
+
+def test_close_problems_crowd_their_numbers_into_ten_and_stay_in_range_and_out_of_the_held_out_set():
+    rng = np.random.default_rng(5)
+    for family in ("number_sorting", "number_filtering"):
+        close = [task_problem(family, rng, 6, close=True) for _ in range(300)]
+        wide = [task_problem(family, rng, 6) for _ in range(300)]
+        assert all(-99 <= n <= 99 for p in close for n in p.numbers)
+        assert not any(is_held_out(p.question) for p in close)
+        assert _most_within_ten(close) >= 4 > 2 > _most_within_ten(wide)
+
+
+def _most_within_ten(problems) -> float:
+    """The mean over problems of how many of its numbers one ten-wide window holds at most."""
+    return float(np.mean([max(sum(lo <= n <= lo + 9 for n in p.numbers) for lo in p.numbers) for p in problems]))
+
+
+def test_compare_curriculum_leans_on_close_lists_and_draws_own_samples_from_them():
+    compare = all_curricula(FIGMA_EXAMPLE)["compare"]
+    late = {s.name: s.weight for s in compare.sources_at(90, 100)}
+    assert late["close_sort_aggregate"] > late["sort_aggregate"] and late["close_filter_aggregate"] > late[
+        "filter_aggregate"]
+    assert "close_sort_solve" not in {s.name for s in all_curricula(FIGMA_EXAMPLE)["aggregate"].sources_at(90, 100)}
+    pool = compare.own_tasks(np.random.default_rng(2), 30)
+    assert all(final_answer(s) == a for _, s, a in pool)
+    assert {q.split(" ")[0] for q, _, _ in pool[0::3]} == {"Compute"}
