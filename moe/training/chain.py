@@ -81,10 +81,12 @@ AGGREGATE = Stage("aggregate", ("--curriculum", "aggregate", "--steps", "800", "
 COMPARE = Stage("compare", ("--curriculum", "compare", "--steps", "800", "--batch", "32", "--lr", "1e-4",
                             "--warmup", "10", "--decay-steps", "300", "--threads", "1", "--own-problems", "450",
                             "--own-samples", "4", "--ckpt-every", "25", "--eval-every", "100000", "--seed", "4545"))
-"""`aggregate` turned toward close numbers, where sorting and filtering slip (CPU, 2026-12-03)."""
+"""`aggregate` turned toward close numbers, where sorting and filtering slip (CPU, 2026-12-03,
+53 min): tried and not shipped. Lists got no better (sorting single 47.9%, filtering 47.5%; RSA
+still at majority@8) and arithmetic RSA fell (78.3% against 87.1%, 60 problems)."""
 SHIPPED = STRETCH + (ROBUST, POLISH, SKILLS, SKILLS2, AGGREGATE)
 CHAINS = {"shipped": SHIPPED, "stretch": STRETCH, "robust": STRETCH + (ROBUST, POLISH),
-          "sections": STRETCH + (ROBUST, POLISH, SECTIONS)}
+          "sections": STRETCH + (ROBUST, POLISH, SECTIONS), "compare": SHIPPED + (COMPARE,)}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

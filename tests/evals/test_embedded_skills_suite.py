@@ -20,4 +20,5 @@ def test_embedded_skills_suite_expands_to_matched_cells():
     rsa = [c for c in plan.cells if c.recipe == "rsa"]
     majority8 = [c for c in plan.cells if c.recipe == "self_consistency" and c.params.get("N") == 8]
     assert rsa and majority8 and {c.planned_calls for c in rsa} == {c.planned_calls for c in majority8}
+    assert {c.params["aggregate_temperature"] for c in rsa} == {0.3, 1.0} and len(rsa) == 2 * len(plan.items)
     assert all(c.params["answer_format"] == "answer_tag" for c in plan.cells)

@@ -250,3 +250,4 @@ def test_compare_curriculum_leans_on_close_lists_and_draws_own_samples_from_them
     pool = compare.own_tasks(np.random.default_rng(2), 30)
     assert all(final_answer(s) == a for _, s, a in pool)
     assert {q.split(" ")[0] for q, _, _ in pool[0::3]} == {"Compute"}
+    assert CHAINS["compare"] == SHIPPED + CHAINS["compare"][-1:] and CHAINS["compare"][-1].name == "compare"
