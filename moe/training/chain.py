@@ -6,7 +6,7 @@
 its aggregation), then two chat fine-tunes (robust, then polish at a lower rate: `robust`), then
 two passes of the `skills` curriculum (chat variety plus number sorting and filtering,
 `moe.training.skills`) and one of `aggregate` (the same, turned toward aggregating sorting and
-filtering); `sections` is `robust` plus real-like Figma layers.
+filtering); `sections` adds real-like Figma sections to `aggregate`.
 
 Stages run in order, each a `moe.training.train` run in `<out>/<stage>/` that starts from the
 previous stage's weights. Each stage is seeded and resumable (its ckpt.pt); a finished stage
@@ -60,10 +60,6 @@ POLISH = Stage("polish", ("--curriculum", "robust", "--steps", "800", "--batch",
                           "--ckpt-every", "25", "--eval-every", "200", "--seed", "4321"))
 """`robust` again at a lower rate, 800 steps (CPU, 2026-12-02, seed 4321): it sharpens the T=1
 distribution the first 356 steps left wide; its own-sample pool is redrawn from `robust`'s weights."""
-SECTIONS = Stage("sections", ("--curriculum", "sections", "--steps", "600", "--batch", "32", "--lr", "1e-4", "--warmup",
-                              "20", "--decay-steps", "200", "--own-problems", "400", "--own-samples", "4",
-                              "--ckpt-every", "25", "--eval-every", "100000"))
-"""`robust` plus real-like Figma layers (the sections real screens are cut into): not yet run."""
 SKILLS = Stage("skills", ("--curriculum", "skills", "--steps", "1200", "--batch", "32", "--lr", "1.5e-4", "--warmup",
                           "20", "--decay-steps", "400", "--threads", "1", "--own-problems", "400", "--own-samples", "4",
                           "--ckpt-every", "25", "--eval-every", "100000", "--seed", "4242"))
@@ -84,9 +80,14 @@ COMPARE = Stage("compare", ("--curriculum", "compare", "--steps", "800", "--batc
 """`aggregate` turned toward close numbers, where sorting and filtering slip (CPU, 2026-12-03,
 53 min): tried and not shipped. Lists got no better (sorting single 47.9%, filtering 47.5%; RSA
 still at majority@8) and arithmetic RSA fell (78.3% against 87.1%, 60 problems)."""
+SECTIONS = Stage("sections", ("--curriculum", "sections", "--steps", "700", "--batch", "32", "--lr", "1e-4",
+                              "--warmup", "10", "--decay-steps", "250", "--threads", "2", "--own-problems", "450",
+                              "--own-samples", "4", "--ckpt-every", "25", "--eval-every", "100000", "--seed", "4646"))
+"""`aggregate` plus real-like Figma sections (`translators.synth.real_like`), the shape of the
+pieces real screens are cut into, from the shipped weights."""
 SHIPPED = STRETCH + (ROBUST, POLISH, SKILLS, SKILLS2, AGGREGATE)
 CHAINS = {"shipped": SHIPPED, "stretch": STRETCH, "robust": STRETCH + (ROBUST, POLISH),
-          "sections": STRETCH + (ROBUST, POLISH, SECTIONS), "compare": SHIPPED + (COMPARE,)}
+          "sections": SHIPPED + (SECTIONS,), "compare": SHIPPED + (COMPARE,)}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -133,11 +133,16 @@ COMPARE_WEIGHTS = {"solve": 0.02, "aggregate": 0.06, "chat_solve": 0.06, "chat_a
 """`aggregate` turned toward close numbers (21, 29, 24), where the model's own sorting and filtering
 slip: a wrong comparison that an aggregator shown both picks must settle. Own samples come from
 close and uniform lists alike (`own_tasks_close`)."""
+SECTIONS_WEIGHTS = {"solve": 0.03, "aggregate": 0.06, "chat_solve": 0.07, "chat_aggregate": 0.05,
+                    "sort_solve": 0.06, "sort_aggregate": 0.07, "filter_solve": 0.06, "filter_aggregate": 0.07,
+                    "figma": 0.05, "figma_real": 0.25, "aggregate_own": 0.3}
+"""`aggregate` with a quarter of each batch real-like Figma sections (`figma_real`): the shipped
+skills kept while the model learns the layers real screens are cut into."""
 
 
-def list_phases(figma_example: FigmaExample, weights: dict[str, float]):
-    """The `skills` sources (arithmetic, chat, sorting, filtering, Figma) at `weights`, and the
-    model's own samples from OWN_FROM of the run on."""
+def list_phases(figma_example: FigmaExample, weights: dict[str, float], real_like: FigmaExample | None = None):
+    """The `skills` sources (arithmetic, chat, sorting, filtering, Figma; real-like Figma sections
+    when given) at `weights`, and the model's own samples from OWN_FROM of the run on."""
     samplers = {
         "solve": functools.partial(solve_example, ops=REFINE_OPS),
         "aggregate": functools.partial(aggregate_example, ops=STRETCH_AGGREGATE_OPS, corrupt=slipped_solution),
@@ -152,6 +157,7 @@ def list_phases(figma_example: FigmaExample, weights: dict[str, float]):
         "close_filter_solve": functools.partial(task_solve, family="number_filtering", close=True),
         "close_filter_aggregate": functools.partial(task_aggregate, family="number_filtering", close=True),
         "figma": figma_example,
+        "figma_real": real_like,
     }
     base = tuple(Source(name, weights[name], sample) for name, sample in samplers.items() if name in weights)
     own = Source("aggregate_own", weights["aggregate_own"], own_chat_example, needs_own_samples=True)
@@ -189,17 +195,9 @@ def robust_phases(figma_example: FigmaExample):
     )),)
 
 
-def sections_phases(figma_example: FigmaExample, real_like: FigmaExample):
-    """`robust` plus real-like Figma layers (`figma_real`: absolute placement, shapes, shadows,
-    gradients, real copy; the rule-based spec as the answer), the shape of the sections a real
-    screen is cut into (`translators.sections`)."""
-    [(start, sources)] = robust_phases(figma_example)
-    return ((start, sources + (Source("figma_real", 0.3, real_like),)),)
-
-
 def all_curricula(figma_example: FigmaExample, real_like: FigmaExample | None = None) -> dict[str, Curriculum]:
     """`moe.training.mixture.curricula` plus `skills`, `robust` (its arithmetic-only part) and,
-    given `real_like`, `sections` (`robust` plus real-like Figma layers)."""
+    given `real_like`, `sections` (`aggregate` plus real-like Figma sections)."""
     named = {**curricula(figma_example),
              "skills": Curriculum(list_phases(figma_example, SKILLS_WEIGHTS), STRETCH_OWN_OPS, own_tasks),
              "robust": Curriculum(robust_phases(figma_example), STRETCH_OWN_OPS),
@@ -207,6 +205,7 @@ def all_curricula(figma_example: FigmaExample, real_like: FigmaExample | None = 
                                      own_tasks_even),
              "compare": Curriculum(list_phases(figma_example, COMPARE_WEIGHTS), STRETCH_OWN_OPS, own_tasks_close)}
     if real_like is not None:
-        named["sections"] = Curriculum(sections_phases(figma_example, real_like), STRETCH_OWN_OPS)
+        named["sections"] = Curriculum(list_phases(figma_example, SECTIONS_WEIGHTS, real_like), STRETCH_OWN_OPS,
+                                       own_tasks_even)
     return named
 

@@ -46,8 +46,12 @@ def pipe(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return done
 
 
-def scrape(base: str):
-    return parse_exposition(httpx.get(base.removesuffix("/v1") + "/metrics", timeout=10).text, "vllm")
+def metrics_url(base: str) -> str:
+    return base.removesuffix("/v1") + "/metrics"
+
+
+def scrape(metrics: str):
+    return parse_exposition(httpx.get(metrics, timeout=10).text, metrics)
 
 
 def test_greedy_text_equals_pipe_serve(vllm_url, pipe_serve_url):
@@ -87,10 +91,10 @@ def _z(p1: float, n1: int, p2: float, n2: int) -> float:
 
 def test_rsa_run_on_vllm_is_in_line_with_embedded(vllm_url, tmp_path):
     recipe = str(ROOT / "recipes" / "rsa_math.yaml")
-    before = scrape(vllm_url)
+    before = scrape(metrics_url(vllm_url))
     on_vllm = json.loads(pipe("run", recipe, "--endpoint", vllm_url, *RSA_PARAMS, "--no-cache", "--json",
                               "--store", str(tmp_path / "v"), cwd=tmp_path).stdout)
-    after = scrape(vllm_url)
+    after = scrape(metrics_url(vllm_url))
     embedded = json.loads(pipe("run", recipe, "--endpoint", "embedded", *RSA_PARAMS, "--no-cache", "--json",
                                "--store", str(tmp_path / "e"), cwd=tmp_path).stdout)
     assert on_vllm["status"] == embedded["status"] == "ok"
@@ -178,8 +182,7 @@ def calibrate_live(metrics: str, profile: Path, cwd: Path) -> subprocess.Complet
 
         def sample() -> None:
             while not done.is_set():
-                busy.append(parse_exposition(httpx.get(metrics, timeout=10).text, "m").total(
-                    "vllm:num_requests_running") or 0)
+                busy.append(scrape(metrics).total("vllm:num_requests_running") or 0)
                 time.sleep(0.2)
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -194,7 +197,7 @@ def calibrate_live(metrics: str, profile: Path, cwd: Path) -> subprocess.Complet
 
 
 def test_cost_calibrate_reads_vllm_metrics(vllm_url, tmp_path):
-    metrics = vllm_url.removesuffix("/v1") + "/metrics"
+    metrics = metrics_url(vllm_url)
     profile = ROOT / "recipes" / "cost" / "profiles" / "qwen3-30b-a3b-h100.yaml"
     gpus = yaml.safe_load(profile.read_text())["deployment"]["gpus"]
     with Load(vllm_url, LOAD_WIDTH) as load:

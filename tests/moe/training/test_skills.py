@@ -199,18 +199,21 @@ def test_robust_curriculum_is_arithmetic_asked_every_way_with_own_samples_from_t
     assert names == {"solve", "aggregate", "aggregate_own", "chat_solve", "chat_aggregate", "figma"}
 
 
-def test_sections_curriculum_is_robust_plus_real_like_figma_and_fits_the_context():
+def test_sections_curriculum_is_aggregate_plus_real_like_figma_and_fits_the_context():
     assert "sections" not in all_curricula(FIGMA_EXAMPLE)  # only when the script passes real_like
-    sections = all_curricula(FIGMA_EXAMPLE, real_like_example)["sections"]
-    names = {s.name for s in sections.sources_at(0, 100)}
-    assert names == {"solve", "aggregate", "aggregate_own", "chat_solve", "chat_aggregate", "figma", "figma_real"}
+    curricula = all_curricula(FIGMA_EXAMPLE, real_like_example)
+    sections, aggregate = curricula["sections"], curricula["aggregate"]
+    for step in (0, 90):
+        names = {s.name for s in sections.sources_at(step, 100)}
+        assert names == {s.name for s in aggregate.sources_at(step, 100)} | {"figma_real"}
+    assert sections.own_tasks is aggregate.own_tasks
     [real] = [s for s in sections.sources_at(0, 100) if s.name == "figma_real"]
     tok = Tokenizer.load(DEFAULT_WEIGHTS_DIR / "tokenizer.json")
     for seed in range(5):
         prompt, completion = real.sample(np.random.default_rng(seed))
         ids, _ = encode_example(tok, prompt, completion)
         assert len(ids) <= 768 and completion.startswith("screen: ")
-    assert [s.name for s in CHAINS["sections"]][-3:] == ["robust", "polish", "sections"]
+    assert CHAINS["sections"] == SHIPPED + CHAINS["sections"][-1:] and CHAINS["sections"][-1].name == "sections"
     assert [s.name for s in CHAINS["robust"]][-2:] == ["robust", "polish"]
 
 
