@@ -5,6 +5,7 @@
     python benchmarks/moe_skills.py families [--weights moe/weights] [--problems 60] [--seed 2024]
         [--n 4 --k 2 --t 2] [--agg-temperature 1.0]
     python benchmarks/moe_skills.py figma [--weights moe/weights] [--screens 24] [--seed 424242]
+    python benchmarks/moe_skills.py real [--weights moe/weights]
 
 `robustness`: greedy accuracy on held-out arithmetic problems (2 to 10 operations, the sizes the
 model solves), the same problems asked with no system message, an empty, a generic and a
@@ -15,17 +16,24 @@ single sample (T=1), majority@N and RSA at the same number of calls, with 95% Wi
 RSA's answer is its final population's vote (the recipe's), the members' mean accuracy beside it.
 `figma`: greedy specs for synthetic small screens (the training generator's, so not held out):
 how many pass the validator for every target and how many are exactly the reference spec (the
-skill a fine-tune must keep). numpy inference, held-out problems only elsewhere.
+skill a fine-tune must keep). `real`: the real-file evaluation set's screens
+(tests/translators/fixtures/real, files others wrote) cut into sections as the recipe cuts them
+for the embedded model, then the hand-written fixtures (translators/fixtures); each section's greedy first answer is checked as the recipe checks it
+(valid for every target, exactly the layer's texts), before any repair round. numpy inference,
+held-out problems only elsewhere.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402  (after the path fix)
 
@@ -38,7 +46,11 @@ from moe.data_tasks import task_items  # noqa: E402
 from moe.inference import MoEModel  # noqa: E402
 from moe.inference.generate import generate  # noqa: E402
 from pipelines.figures import wilson_interval  # noqa: E402
-from translators.llm import extract_yaml  # noqa: E402
+from translators.fixtures import fixture_paths  # noqa: E402
+from translators.llm import Prompts, extract_yaml  # noqa: E402
+from translators.sections import embedded_budget, plan_sections  # noqa: E402
+from translators.sections.generate import sections_spec  # noqa: E402
+from translators.steps import load_screen  # noqa: E402
 from translators.synth import figma_example  # noqa: E402
 from translators.ui_spec import ALL_TARGETS, check_spec  # noqa: E402
 
@@ -166,6 +178,38 @@ def figma(model: MoEModel, screens: int, seed: int) -> None:
           f"target, {exact} exactly the reference")
 
 
+REAL = ROOT / "tests" / "translators" / "fixtures" / "real"
+
+
+async def _no_repairs(messages, **sampling) -> str:
+    raise AssertionError("first answers only: no repair round is asked")
+
+
+def real(model: MoEModel) -> None:
+    real_set = [(s["name"], REAL / s["file"], s["frame"]) for s in json.loads((REAL / "screens.json").read_text())]
+    sections_table(model, "real screens", real_set)
+    sections_table(model, "hand-written fixtures", [(p.stem, p, None) for p in fixture_paths()])
+
+
+def sections_table(model: MoEModel, title: str, screens: list[tuple[str, Path, str | None]]) -> None:
+    prompts = Prompts(ROOT / "recipes" / "prompts", "terse")
+    budget = embedded_budget(768, 512, prompts.single)
+    valid_sections = asked_sections = valid_screens = 0
+    print(f"## {title}")
+    for name, path, frame in screens:
+        plan = plan_sections(load_screen(path, frame).root, budget)
+        asked = [s for s in plan["sections"] if s["llm"]]
+        replies = greedy(model, [(None, s["prompt"]) for s in asked], max_new=512)
+        outcome = asyncio.run(sections_spec(plan, replies, _no_repairs, prompts, max_rounds=1))
+        ok = sum(r["status"] == "valid" for r in outcome["sections"])
+        valid_sections, asked_sections = valid_sections + ok, asked_sections + len(asked)
+        valid_screens += ok == len(asked)
+        first_error = next((r["errors"][0].split("\n")[0] for r in outcome["sections"] if r["errors"]), "")
+        print(f"  {name:<22} {ok:>2}/{len(asked):<2} sections valid  {first_error[:60]}")
+    print(f"{len(screens)} {title}, greedy first answers: {valid_sections}/{asked_sections} sections valid "
+          f"({interval(valid_sections, asked_sections).strip()}), {valid_screens} screens with every section valid")
+
+
 def sampler(model: MoEModel):
     def run(prompts, max_new, temperature, rng):
         outs = generate(model, [chat_ids(model, (None, p)) for p in prompts], max_new, temperature, rng)
@@ -175,7 +219,7 @@ def sampler(model: MoEModel):
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=("robustness", "limits", "families", "figma"))
+    ap.add_argument("what", choices=("robustness", "limits", "families", "figma", "real"))
     ap.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS_DIR)
     ap.add_argument("--per-size", type=int, default=12, help="robustness: problems per size")
     ap.add_argument("--problems", type=int, default=60, help="families: problems per family")
@@ -197,6 +241,8 @@ def main(argv: list[str] | None = None) -> None:
         limits(model, args.per_size, args.seed)
     elif args.what == "figma":
         figma(model, args.screens, args.seed)
+    elif args.what == "real":
+        real(model)
     else:
         families(model, args.problems, args.seed, args.n, args.k, args.t, args.agg_temperature)
     print(f"({time.time() - began:.0f}s)")

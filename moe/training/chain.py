@@ -80,8 +80,8 @@ COMPARE = Stage("compare", ("--curriculum", "compare", "--steps", "800", "--batc
 """`aggregate` turned toward close numbers, where sorting and filtering slip (CPU, 2026-12-03,
 53 min): tried and not shipped. Lists got no better (sorting single 47.9%, filtering 47.5%; RSA
 still at majority@8) and arithmetic RSA fell (78.3% against 87.1%, 60 problems)."""
-SECTIONS = Stage("sections", ("--curriculum", "sections", "--steps", "700", "--batch", "32", "--lr", "1e-4",
-                              "--warmup", "10", "--decay-steps", "250", "--threads", "2", "--own-problems", "450",
+SECTIONS = Stage("sections", ("--curriculum", "sections", "--steps", "500", "--batch", "32", "--lr", "1e-4",
+                              "--warmup", "10", "--decay-steps", "200", "--threads", "2", "--own-problems", "450",
                               "--own-samples", "4", "--ckpt-every", "25", "--eval-every", "100000", "--seed", "4646"))
 """`aggregate` plus real-like Figma sections (`translators.synth.real_like`), the shape of the
 pieces real screens are cut into, from the shipped weights."""
