@@ -19,7 +19,8 @@ how many pass the validator for every target and how many are exactly the refere
 skill a fine-tune must keep). `real`: the real-file evaluation set's screens
 (tests/translators/fixtures/real, files others wrote) cut into sections as the recipe cuts them
 for the embedded model, then the hand-written fixtures (translators/fixtures); each section's greedy first answer is checked as the recipe checks it
-(valid for every target, exactly the layer's texts), before any repair round. numpy inference,
+(valid for every target, exactly the layer's texts), before any repair round; first, the spec's
+loss per token on real-like sections (the `sections` curriculum's) and on synthetic screens. numpy inference,
 held-out problems only elsewhere.
 """
 
@@ -51,7 +52,7 @@ from translators.llm import Prompts, extract_yaml  # noqa: E402
 from translators.sections import embedded_budget, plan_sections  # noqa: E402
 from translators.sections.generate import sections_spec  # noqa: E402
 from translators.steps import load_screen  # noqa: E402
-from translators.synth import figma_example  # noqa: E402
+from translators.synth import figma_example, real_like_example  # noqa: E402
 from translators.ui_spec import ALL_TARGETS, check_spec  # noqa: E402
 
 Ask = tuple[str | None, str]
@@ -186,9 +187,26 @@ async def _no_repairs(messages, **sampling) -> str:
 
 
 def real(model: MoEModel) -> None:
+    print(f"spec loss per token: real-like sections {spec_loss(model, real_like_example, 8):.3f}, synthetic "
+          f"small screens {spec_loss(model, lambda rng: figma_example(rng, size='small'), 8):.3f} (8 each, seed 99)")
     real_set = [(s["name"], REAL / s["file"], s["frame"]) for s in json.loads((REAL / "screens.json").read_text())]
     sections_table(model, "real screens", real_set)
     sections_table(model, "hand-written fixtures", [(p.stem, p, None) for p in fixture_paths()])
+
+
+def spec_loss(model: MoEModel, draw, count: int) -> float:
+    """Mean cross-entropy per completion token (its end included) of `count` drawn pairs."""
+    rng, total, tokens = np.random.default_rng(99), 0.0, 0
+    for _ in range(count):
+        prompt, spec = draw(rng)
+        head = chat_ids(model, (None, prompt))
+        ids = np.array(head + model.tokenizer.encode(spec) + [model.tokenizer.eos_id])
+        logits = model.sequence_logits(ids)[len(head) - 1:-1].astype(np.float64)
+        logits -= logits.max(-1, keepdims=True)
+        log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+        total -= log_probs[np.arange(len(log_probs)), ids[len(head):]].sum()
+        tokens += len(ids) - len(head)
+    return total / tokens
 
 
 def sections_table(model: MoEModel, title: str, screens: list[tuple[str, Path, str | None]]) -> None:
