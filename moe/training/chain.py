@@ -84,9 +84,9 @@ SECTIONS = Stage("sections", ("--curriculum", "sections", "--steps", "500", "--b
                               "--warmup", "10", "--decay-steps", "200", "--threads", "2", "--own-problems", "450",
                               "--own-samples", "4", "--ckpt-every", "25", "--eval-every", "100000", "--seed", "4646"))
 """`aggregate` plus real-like Figma sections (`translators.synth.real_like`), the shape of the
-pieces real screens are cut into, from the shipped weights (CPU, 2026-12-03, 8-10 s a step): tried
-and not shipped. The sections' loss fell from 9.6 to 1.4 a token by step 325 and no real section
-came out valid; the curve asks for some 10^5 steps (docs/model.md)."""
+pieces real screens are cut into, from the shipped weights (CPU, 2026-12-03, 76 min): tried and not
+shipped. The sections' loss fell from 9.6 to 1.1 a token in 500 steps and no real section came
+out valid; the curve asks for some 10^5 steps (docs/model.md)."""
 SHIPPED = STRETCH + (ROBUST, POLISH, SKILLS, SKILLS2, AGGREGATE)
 CHAINS = {"shipped": SHIPPED, "stretch": STRETCH, "robust": STRETCH + (ROBUST, POLISH),
           "sections": SHIPPED + (SECTIONS,), "compare": SHIPPED + (COMPARE,)}
