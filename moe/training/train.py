@@ -74,7 +74,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="data mixture: full (from scratch); refine or stretch (fine-tune --init-from "
                          "weights on aggregating their own samples; stretch aggregates longer problems "
                          "than it solves); skills (stretch plus chat variety, number sorting and filtering); robust (stretch plus chat variety); "
-                         "sections (robust plus real-like Figma layers); aggregate (skills turned toward "
+                         "sections (aggregate plus real-like Figma sections); aggregate (skills turned toward "
                          "aggregating sorting and filtering, own samples of all three families); compare "
                          "(aggregate turned toward lists of close numbers)")
     ap.add_argument("--config", type=Path, help="config.json overriding the default architecture")
