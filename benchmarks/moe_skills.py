@@ -187,8 +187,9 @@ async def _no_repairs(messages, **sampling) -> str:
 
 
 def real(model: MoEModel) -> None:
-    print(f"spec loss per token: real-like sections {spec_loss(model, real_like_example, 8):.3f}, synthetic "
-          f"small screens {spec_loss(model, lambda rng: figma_example(rng, size='small'), 8):.3f} (8 each, seed 99)")
+    print(f"spec loss per token (8 each, seed 99): real-like sections "
+          f"{spec_loss(model, real_like_example, 8):.3f},\n  synthetic small screens "
+          f"{spec_loss(model, lambda rng: figma_example(rng, size='small'), 8):.3f}")
     real_set = [(s["name"], REAL / s["file"], s["frame"]) for s in json.loads((REAL / "screens.json").read_text())]
     sections_table(model, "real screens", real_set)
     sections_table(model, "hand-written fixtures", [(p.stem, p, None) for p in fixture_paths()])
@@ -223,9 +224,9 @@ def sections_table(model: MoEModel, title: str, screens: list[tuple[str, Path, s
         valid_sections, asked_sections = valid_sections + ok, asked_sections + len(asked)
         valid_screens += ok == len(asked)
         first_error = next((r["errors"][0].split("\n")[0] for r in outcome["sections"] if r["errors"]), "")
-        print(f"  {name:<22} {ok:>2}/{len(asked):<2} sections valid  {first_error[:60]}")
-    print(f"{len(screens)} {title}, greedy first answers: {valid_sections}/{asked_sections} sections valid "
-          f"({interval(valid_sections, asked_sections).strip()}), {valid_screens} screens with every section valid")
+        print(f"  {name:<20} {ok:>2}/{len(asked):<2} valid  {first_error.removeprefix('round1.yaml')[:44]}")
+    print(f"{len(screens)} {title}, greedy first answers: {valid_sections}/{asked_sections} sections\n"
+          f"  valid ({interval(valid_sections, asked_sections).strip()}), {valid_screens} screens all valid")
 
 
 def sampler(model: MoEModel):
