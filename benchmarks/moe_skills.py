@@ -16,12 +16,12 @@ single sample (T=1), majority@N and RSA at the same number of calls, with 95% Wi
 RSA's answer is its final population's vote (the recipe's), the members' mean accuracy beside it.
 `figma`: greedy specs for synthetic small screens (the training generator's, so not held out):
 how many pass the validator for every target and how many are exactly the reference spec (the
-skill a fine-tune must keep). `real`: the real-file evaluation set's screens
-(tests/translators/fixtures/real, files others wrote) cut into sections as the recipe cuts them
-for the embedded model, then the hand-written fixtures (translators/fixtures); each section's greedy first answer is checked as the recipe checks it
-(valid for every target, exactly the layer's texts), before any repair round; first, the spec's
-loss per token on real-like sections (the `sections` curriculum's) and on synthetic screens. numpy inference,
-held-out problems only elsewhere.
+skill a fine-tune must keep). `real`: the spec's loss per token on real-like sections (the
+`sections` curriculum's) and on synthetic screens; then the real-file evaluation set's screens
+(tests/translators/fixtures/real, files others wrote) and the hand-written fixtures
+(translators/fixtures), cut into sections as the recipe cuts them for the embedded model, each
+section's greedy first answer checked as the recipe checks it (valid for every target, exactly
+the layer's texts), before any repair round. numpy inference, held-out problems only elsewhere.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from translators.sections import embedded_budget, plan_sections  # noqa: E402
 from translators.sections.generate import sections_spec  # noqa: E402
 from translators.steps import load_screen  # noqa: E402
 from translators.synth import figma_example, real_like_example  # noqa: E402
+from translators.synth.real_like import CONTEXT_TOKENS, MAX_TOKENS  # noqa: E402
 from translators.ui_spec import ALL_TARGETS, check_spec  # noqa: E402
 
 Ask = tuple[str | None, str]
@@ -212,13 +213,13 @@ def spec_loss(model: MoEModel, draw, count: int) -> float:
 
 def sections_table(model: MoEModel, title: str, screens: list[tuple[str, Path, str | None]]) -> None:
     prompts = Prompts(ROOT / "recipes" / "prompts", "terse")
-    budget = embedded_budget(768, 512, prompts.single)
+    budget = embedded_budget(CONTEXT_TOKENS, MAX_TOKENS, prompts.single)  # what real_like trains on
     valid_sections = asked_sections = valid_screens = 0
     print(f"## {title}")
     for name, path, frame in screens:
         plan = plan_sections(load_screen(path, frame).root, budget)
         asked = [s for s in plan["sections"] if s["llm"]]
-        replies = greedy(model, [(None, s["prompt"]) for s in asked], max_new=512)
+        replies = greedy(model, [(None, s["prompt"]) for s in asked], max_new=MAX_TOKENS)
         outcome = asyncio.run(sections_spec(plan, replies, _no_repairs, prompts, max_rounds=1))
         ok = sum(r["status"] == "valid" for r in outcome["sections"])
         valid_sections, asked_sections = valid_sections + ok, asked_sections + len(asked)
